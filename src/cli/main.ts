@@ -1,0 +1,34 @@
+/** The `rtprofile` command line: serve, token, migrate, version (and the commands each domain adds). */
+import { Command, CommanderError } from 'commander';
+import { isDomainError } from '../shared/errors.js';
+import { registerMigrateCommand } from './migrate.command.js';
+import { registerServeCommand } from './serve.command.js';
+import { registerTokenCommand } from './token.command.js';
+import { registerVersionCommand, packageVersion } from './version.command.js';
+
+/** Builds the program with every command; exported so tests can drive it without a child process. */
+export function buildProgram(): Command {
+  const program = new Command('rtprofile')
+    .description('Real-time Customer Profile service, wire-compatible with Adobe Experience Platform')
+    .version(packageVersion(), '-V, --version')
+    .showHelpAfterError();
+  registerServeCommand(program);
+  registerTokenCommand(program);
+  registerMigrateCommand(program);
+  registerVersionCommand(program);
+  return program;
+}
+
+/** Runs the CLI; a domain error prints its message and exits 2, anything else is a crash (exit 1). */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    if (isDomainError(err)) {
+      process.stderr.write(`rtprofile: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

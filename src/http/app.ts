@@ -1,0 +1,68 @@
+/** The app factory: builds the Fastify app over a store, never listens (the CLI and tests decide how to serve it). */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { Db } from '../store/db.js';
+import { type Clock, systemClock } from '../shared/clock.js';
+import { DomainError } from '../shared/errors.js';
+import { SandboxService, createTokenVerifier, type TokenVerifier } from '../tenancy/index.js';
+import { parseJsonBody } from './json-body.js';
+import { handleError } from './problem.js';
+import { registerRequestHooks, requestId } from './request-hooks.js';
+import { registerHealthRoutes } from './routes/health.routes.js';
+import { registerSandboxRoutes } from './routes/sandboxes.routes.js';
+
+/** The domain services routes call; built once per app. */
+export interface Services {
+  readonly config: Config;
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly sandboxes: SandboxService;
+}
+
+/** Everything the app is built from; `secret` signs and checks HS256 tokens. */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  secret: string | undefined;
+  clock?: Clock;
+  logger?: Logger;
+  verify?: TokenVerifier;
+}
+
+/** The app as routes see it: TypeBox schemas type the handlers. */
+export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
+
+/** Builds the app with its hooks, error mapper and every route family registered. */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const clock = deps.clock ?? systemClock;
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: deps.config.bodyLimit,
+    genReqId: requestId,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as App;
+
+  const services: Services = { config: deps.config, db: deps.db, clock, sandboxes: new SandboxService(deps.db, clock) };
+  const verify = deps.verify ?? createTokenVerifier({ secret: deps.secret, jwks: deps.config.jwks, clock });
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request) => {
+    throw new DomainError('ROUTE_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`);
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  registerRequestHooks(app, { verify, sandboxes: services.sandboxes });
+
+  registerHealthRoutes(app, services);
+  registerSandboxRoutes(app, services);
+  return app;
+}

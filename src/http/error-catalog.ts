@@ -1,0 +1,41 @@
+/** Every domain error code with its HTTP status and title; docs/errors.md lists the same codes, and a test keeps them equal. */
+
+/** How a code is presented: its status, and a short title for problem documents. */
+export interface CatalogEntry {
+  readonly status: number;
+  readonly title: string;
+  /** AEP's gateway error code, for authentication refusals that use the `{error_code, message}` shape. */
+  readonly gateway?: string;
+}
+
+/** The catalogue; a code missing here is a bug (the mapper answers 500 and logs it). */
+export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
+  // Gateway (authentication), AEP troubleshooting guide: the HTTP status is the first three digits.
+  AUTH_TOKEN_MISSING: { status: 403, title: 'Forbidden', gateway: '403010' },
+  AUTH_TOKEN_INVALID: { status: 401, title: 'Unauthorized', gateway: '401013' },
+  AUTH_API_KEY_MISSING: { status: 403, title: 'Forbidden', gateway: '403000' },
+  AUTH_API_KEY_INVALID: { status: 403, title: 'Forbidden', gateway: '403003' },
+  AUTH_ORG_MISSING: { status: 400, title: 'Bad Request', gateway: '400003' },
+  AUTH_ORG_NOT_GRANTED: { status: 403, title: 'Forbidden', gateway: '403025' },
+  // Requests
+  CONTENT_TYPE_MISSING: { status: 400, title: 'BadRequestError' },
+  CONTENT_TYPE_UNSUPPORTED: { status: 415, title: 'UnsupportedMediaType' },
+  JSON_MALFORMED: { status: 400, title: 'BadRequestError' },
+  JSON_FORBIDDEN_KEY: { status: 400, title: 'BadRequestError' },
+  BODY_TOO_LARGE: { status: 413, title: 'PayloadTooLarge' },
+  BODY_EMPTY: { status: 400, title: 'BadRequestError' },
+  REQUEST_INVALID: { status: 400, title: 'BadRequestError' },
+  ROUTE_NOT_FOUND: { status: 404, title: 'NotFound' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'MethodNotAllowed' },
+  // Configuration and CLI input
+  CONFIG_INVALID: { status: 400, title: 'Invalid configuration' },
+  DURATION_INVALID: { status: 400, title: 'BadRequestError' },
+  // Sandboxes
+  SANDBOX_NOT_FOUND: { status: 404, title: 'Sandbox not found' },
+  SANDBOX_EXISTS: { status: 409, title: 'Sandbox already exists' },
+  SANDBOX_NAME_INVALID: { status: 400, title: 'Invalid sandbox name' },
+  SANDBOX_TYPE_INVALID: { status: 400, title: 'Invalid sandbox type' },
+  SANDBOX_TITLE_INVALID: { status: 400, title: 'Invalid sandbox title' },
+  SANDBOX_DEFAULT_PROTECTED: { status: 400, title: 'Default sandbox cannot be deleted' },
+  SANDBOX_ACTION_INVALID: { status: 400, title: 'Invalid sandbox action' },
+};

@@ -1,0 +1,92 @@
+/** The one error mapper: domain, validation and framework errors become JSON problems (or AEP's gateway shape). */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { type DomainError, isDomainError } from '../shared/errors.js';
+import { ERROR_CATALOG } from './error-catalog.js';
+
+/** A problem document as sent: RFC 7807 members plus AEP's `report`/`errors` and our stable `code`. */
+export interface Problem {
+  type: string;
+  status: number;
+  title: string;
+  detail: string;
+  code: string;
+  report?: Record<string, unknown>;
+  errors?: ReadonlyArray<Record<string, unknown>>;
+}
+
+/** The HTTP answer for an error: status and body. */
+export interface ErrorAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** Builds the answer for a domain error from the catalogue; gateway codes use `{error_code, message}`. */
+export function domainAnswer(err: DomainError): ErrorAnswer {
+  const entry = ERROR_CATALOG[err.code];
+  if (!entry) return internalAnswer();
+  if (entry.gateway) return { status: entry.status, body: { error_code: entry.gateway, message: err.message } };
+  const body: Problem = {
+    // AEP's own sample for this error carries a placeholder type; clients compare it, so keep it.
+    type: err.code === 'CONTENT_TYPE_MISSING' ? '/placeholder/type/uri' : `/errors/${err.code}`,
+    status: entry.status,
+    title: entry.title,
+    detail: err.message,
+    code: err.code,
+  };
+  if (err.details.report) body.report = err.details.report;
+  if (err.details.errors) body.errors = err.details.errors;
+  return { status: entry.status, body };
+}
+
+function internalAnswer(): ErrorAnswer {
+  return {
+    status: 500,
+    body: { type: '/errors/INTERNAL', status: 500, title: 'InternalServerError', detail: 'Internal error; see the server log', code: 'INTERNAL' },
+  };
+}
+
+function problem(code: string, detail: string, extra: Partial<Problem> = {}): ErrorAnswer {
+  const entry = ERROR_CATALOG[code]!;
+  return { status: entry.status, body: { type: `/errors/${code}`, status: entry.status, title: entry.title, detail, code, ...extra } };
+}
+
+/** Maps Fastify's own errors (parsing, limits, schema validation) to problems that name what was wrong. */
+function frameworkAnswer(err: FastifyError): ErrorAnswer | undefined {
+  if (err.validation) {
+    const context = err.validationContext ?? 'request';
+    const errors = err.validation.map((v) => ({
+      path: `${context}${v.instancePath || ''}`,
+      message: describeValidation(v),
+    }));
+    return problem('REQUEST_INVALID', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem('BODY_TOO_LARGE', 'Request body is larger than the limit for this endpoint');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem('CONTENT_TYPE_UNSUPPORTED', `Content-Type is not supported here: ${err.message}`);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem('BODY_EMPTY', 'Body cannot be empty when Content-Type is application/json');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem('REQUEST_INVALID', 'Content-Length does not match the body');
+  }
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return { status: err.statusCode, body: { type: '/errors/REQUEST_INVALID', status: err.statusCode, title: 'BadRequestError', detail: err.message, code: err.code ?? 'REQUEST_INVALID' } };
+  }
+  return undefined;
+}
+
+function describeValidation(v: { keyword: string; message?: string; params: Record<string, unknown> }): string {
+  if (v.keyword === 'required') return `must have property '${String(v.params.missingProperty)}'`;
+  if (v.keyword === 'additionalProperties') return `must not have property '${String(v.params.additionalProperty)}'`;
+  if (v.keyword === 'enum') return `must be one of ${JSON.stringify(v.params.allowedValues)}`;
+  return v.message ?? v.keyword;
+}
+
+/** The root error handler: registered once at the app root so every route, hook and plugin shares it. */
+export function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const answer = isDomainError(err) ? domainAnswer(err) : (frameworkAnswer(err) ?? internalAnswer());
+  if (answer.status >= 500) request.log.error({ err }, 'request failed');
+  else request.log.info({ code: (answer.body as { code?: string }).code, status: answer.status }, 'request refused');
+  void reply.status(answer.status).type('application/json; charset=utf-8').send(answer.body);
+}

@@ -1,0 +1,76 @@
+/** Hooks every request passes: request ids, tenancy (auth + sandbox), and the Content-Type rule for bodies. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../shared/errors.js';
+import { authenticate, type RequestContext, type SandboxService, type TokenVerifier } from '../tenancy/index.js';
+
+/** What a route needs from the tenancy layer: nothing, an authenticated org, or org and sandbox. */
+export type AuthLevel = 'none' | 'org' | 'sandbox';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Defaults to `sandbox` for /data routes and `none` elsewhere. */
+    auth?: AuthLevel;
+    /** POST/PUT/PATCH routes that take no body (e.g. `?action=COMPLETE`) may omit Content-Type. */
+    bodyless?: boolean;
+  }
+  interface FastifyRequest {
+    /** Set by the tenancy hook on `sandbox` routes. */
+    ctx: RequestContext;
+    /** Set by the tenancy hook on `org` and `sandbox` routes. */
+    actor: { orgId: string; clientId: string };
+  }
+}
+
+const REQUEST_ID = /^[\w.:@=+/-]{1,128}$/;
+
+/** Uses a sane incoming `x-request-id`, else a new UUID; echoed on every response. */
+export function requestId(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+function authLevel(request: FastifyRequest): AuthLevel {
+  const configured = request.routeOptions.config?.auth;
+  if (configured) return configured;
+  return request.url.startsWith('/data/') ? 'sandbox' : 'none';
+}
+
+/** Registers the hooks on the root instance, so they apply to every route. */
+export function registerRequestHooks(app: FastifyInstance, deps: { verify: TokenVerifier; sandboxes: SandboxService }): void {
+  app.decorateRequest('ctx', null as unknown as RequestContext);
+  app.decorateRequest('actor', null as unknown as { orgId: string; clientId: string });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.addHook('onRequest', async (request) => {
+    if (request.is404) return;
+    const level = authLevel(request);
+    if (level === 'none') return;
+    const principal = await authenticate(
+      { authorization: header(request, 'authorization'), apiKey: header(request, 'x-api-key'), orgId: header(request, 'x-gw-ims-org-id') },
+      deps.verify,
+    );
+    request.actor = { orgId: principal.orgId, clientId: principal.clientId };
+    if (level === 'sandbox') {
+      const sandbox = await deps.sandboxes.resolve(request.actor, header(request, 'x-sandbox-name'));
+      request.ctx = { orgId: principal.orgId, clientId: principal.clientId, sandbox, tenantId: sandbox.tenantId };
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    if (request.is404 || request.routeOptions.config?.bodyless) return;
+    if (request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH') return;
+    const type = request.headers['content-type'];
+    if (typeof type !== 'string' || !/^[\w.+-]+\/[\w.+-]+/.test(type.trim())) {
+      throw new DomainError('CONTENT_TYPE_MISSING', 'A valid content-type must be specified');
+    }
+  });
+}

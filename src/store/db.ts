@@ -1,0 +1,63 @@
+/** The storage contract: a small SQL port that the SQLite and PostgreSQL adapters both implement. */
+
+/** A bound parameter: booleans are stored as 0/1 so both dialects agree. */
+export type SqlParam = string | number | bigint | boolean | null | undefined | Buffer;
+
+/** Runs statements written in the portable subset: `?` placeholders, ON CONFLICT upserts, RETURNING. */
+export interface SqlExecutor {
+  /** Every row the statement returns. */
+  all<T = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
+  /** The first row, or undefined. */
+  get<T = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined>;
+  /** A statement for its effect; `changes` counts the rows it touched. */
+  run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }>;
+}
+
+/** What a backend can do, so callers branch on capability and never on the dialect's name. */
+export interface DbCapabilities {
+  /** Many processes may write at once (PostgreSQL); otherwise one process owns the file. */
+  readonly concurrentWriters: boolean;
+  /** `SELECT … FOR UPDATE SKIP LOCKED` is available for leasing jobs. */
+  readonly skipLocked: boolean;
+}
+
+/** A table's name and columns, for introspection in `/ready` and contract tests. */
+export interface TableInfo {
+  readonly name: string;
+  readonly columns: readonly string[];
+}
+
+/** A connected database: plain reads and writes, transactions, migrations and lifecycle. */
+export interface Db extends SqlExecutor {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly capabilities: DbCapabilities;
+  /** Runs `fn` in one transaction: it commits when `fn` resolves and rolls back when it throws. */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Applies pending migrations; returns the ids it applied. */
+  migrate(): Promise<string[]>;
+  /** Migration ids known to the code but not applied to this database. */
+  pendingMigrations(): Promise<string[]>;
+  /** Every table with its columns. */
+  tables(): Promise<TableInfo[]>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  /** Closes every connection; waits for a running transaction to end first. */
+  close(): Promise<void>;
+}
+
+/** Converts JS values to what both drivers bind the same way. */
+export function normalizeParams(params: readonly SqlParam[] | undefined): unknown[] {
+  if (!params) return [];
+  return params.map((p) => (p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p));
+}
+
+/** Folds (table, column) rows into TableInfo entries. */
+export function groupColumns(rows: ReadonlyArray<{ name: string; column: string }>): TableInfo[] {
+  const byName = new Map<string, string[]>();
+  for (const r of rows) {
+    const cols = byName.get(r.name) ?? [];
+    cols.push(r.column);
+    byName.set(r.name, cols);
+  }
+  return [...byName].map(([name, columns]) => ({ name, columns }));
+}

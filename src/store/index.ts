@@ -1,0 +1,6 @@
+/** The storage module's public surface. */
+export type { Db, DbCapabilities, SqlExecutor, SqlParam, TableInfo } from './db.js';
+export { openStore } from './open.js';
+export { openSqlite } from './sqlite/sqlite-db.js';
+export { openPostgres } from './postgres/postgres-db.js';
+export { MIGRATIONS, SANDBOX_SCOPED_TABLES } from './migrations/index.js';

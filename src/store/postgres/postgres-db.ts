@@ -1,0 +1,111 @@
+/** The server backend: a `pg` pool; many API and worker processes may share one PostgreSQL database. */
+import pg from 'pg';
+import { type Db, type SqlExecutor, type SqlParam, type TableInfo, groupColumns, normalizeParams } from '../db.js';
+import { applyMigrations, pendingMigrationIds } from '../migrate.js';
+import { toPositional } from './placeholders.js';
+
+/** Options for the connection pool. */
+export interface PostgresOptions {
+  poolSize?: number;
+}
+
+// BIGINT (int8) and NUMERIC come back as strings by default; our int8 columns hold epoch ms and counters.
+const typeParsers = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+class ClientExecutor implements SqlExecutor {
+  constructor(private readonly client: pg.PoolClient | pg.Pool) {}
+
+  async all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    const result = await this.client.query({ text: toPositional(sql), values: normalizeParams(params), types: typeParsers });
+    return result.rows as T[];
+  }
+  async get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
+  }
+  async run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
+    const result = await this.client.query({ text: toPositional(sql), values: normalizeParams(params), types: typeParsers });
+    return { changes: result.rowCount ?? 0 };
+  }
+}
+
+/** Connects a pool to `url` and returns the Db port over it. */
+export function openPostgres(url: string, options: PostgresOptions = {}): PostgresDb {
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  // An idle client that loses its server emits 'error' on the pool; without a listener that would crash the process.
+  pool.on('error', () => undefined);
+  return new PostgresDb(pool);
+}
+
+/** The PostgreSQL implementation of the storage contract. */
+export class PostgresDb implements Db {
+  readonly dialect = 'postgres' as const;
+  readonly capabilities = { concurrentWriters: true, skipLocked: true };
+  private readonly direct: ClientExecutor;
+
+  constructor(private readonly pool: pg.Pool) {
+    this.direct = new ClientExecutor(pool);
+  }
+
+  all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    return this.direct.all<T>(sql, params);
+  }
+  get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
+    return this.direct.get<T>(sql, params);
+  }
+  run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
+    return this.direct.run(sql, params);
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new ClientExecutor(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async migrate(): Promise<string[]> {
+    // One advisory lock per migration transaction: processes starting together apply each migration once.
+    return applyMigrations(this.dialect, (fn) =>
+      this.transaction(async (tx) => {
+        await tx.run('SELECT pg_advisory_xact_lock(7261201)');
+        return fn(tx);
+      }),
+    );
+  }
+
+  async pendingMigrations(): Promise<string[]> {
+    return this.transaction(async (tx) => {
+      await tx.run('SELECT pg_advisory_xact_lock(7261201)');
+      return pendingMigrationIds(tx);
+    });
+  }
+
+  async tables(): Promise<TableInfo[]> {
+    const rows = await this.all<{ name: string; column: string }>(
+      `SELECT table_name AS name, column_name AS "column" FROM information_schema.columns
+       WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position`,
+    );
+    return groupColumns(rows);
+  }
+
+  async ping(): Promise<void> {
+    await this.all('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

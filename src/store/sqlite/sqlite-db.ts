@@ -1,0 +1,144 @@
+/** The embedded backend: better-sqlite3 on one WAL file, a serialised writer and a separate reader connection. */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type Db, type SqlExecutor, type SqlParam, type TableInfo, groupColumns, normalizeParams } from '../db.js';
+import { applyMigrations, pendingMigrationIds } from '../migrate.js';
+import { Mutex } from './mutex.js';
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** Options for opening the SQLite file. */
+export interface SqliteOptions {
+  /** `full` fsyncs every commit (survives power loss); `normal` survives process crashes only. */
+  synchronous?: 'full' | 'normal';
+}
+
+/** Wraps one connection with a statement cache; every call is synchronous underneath. */
+class Connection implements SqlExecutor {
+  private readonly cache = new Map<string, Statement>();
+  constructor(readonly raw: Database.Database) {}
+
+  statement(sql: string): Statement {
+    let stmt = this.cache.get(sql);
+    if (!stmt) {
+      stmt = this.raw.prepare(sql);
+      this.cache.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  allSync<T>(sql: string, params?: readonly SqlParam[]): T[] {
+    const stmt = this.statement(sql);
+    const args = normalizeParams(params);
+    if (!stmt.reader) {
+      stmt.run(...args);
+      return [];
+    }
+    return stmt.all(...args) as T[];
+  }
+
+  runSync(sql: string, params?: readonly SqlParam[]): { changes: number } {
+    return { changes: this.statement(sql).run(...normalizeParams(params)).changes };
+  }
+
+  async all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    return this.allSync<T>(sql, params);
+  }
+  async get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
+    const stmt = this.statement(sql);
+    return (stmt.reader ? stmt.get(...normalizeParams(params)) : undefined) as T | undefined;
+  }
+  async run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
+    return this.runSync(sql, params);
+  }
+}
+
+/** Opens (creating if needed) the SQLite file at `file` and returns the Db port over it. */
+export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDb {
+  mkdirSync(dirname(file), { recursive: true });
+  const writer = new Database(file);
+  writer.pragma('journal_mode = WAL');
+  writer.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  writer.pragma('busy_timeout = 5000');
+  writer.pragma('foreign_keys = ON');
+  // A second connection reads only committed data, so a reader never sees a writer's open transaction.
+  const reader = new Database(file);
+  reader.pragma('busy_timeout = 5000');
+  reader.pragma('query_only = ON');
+  return new SqliteDb(new Connection(writer), new Connection(reader));
+}
+
+/** The SQLite implementation of the storage contract. */
+export class SqliteDb implements Db {
+  readonly dialect = 'sqlite' as const;
+  readonly capabilities = { concurrentWriters: false, skipLocked: false };
+  private readonly writeLock = new Mutex();
+  private closed = false;
+
+  constructor(
+    private readonly writer: Connection,
+    private readonly reader: Connection,
+  ) {}
+
+  async all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    if (isRead(sql)) return this.reader.allSync<T>(sql, params);
+    return this.transaction((tx) => tx.all<T>(sql, params));
+  }
+
+  async get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
+  }
+
+  async run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
+    return this.writeLock.run(async () => this.writer.runSync(sql, params));
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.writeLock.run(async () => {
+      if (this.closed) throw new Error('database is closed');
+      this.writer.raw.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.writer);
+        this.writer.raw.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.writer.raw.inTransaction) this.writer.raw.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  async migrate(): Promise<string[]> {
+    return applyMigrations(this.dialect, (fn) => this.transaction(fn));
+  }
+
+  async pendingMigrations(): Promise<string[]> {
+    return this.writeLock.run(() => pendingMigrationIds(this.writer));
+  }
+
+  async tables(): Promise<TableInfo[]> {
+    const rows = this.reader.allSync<{ name: string; column: string }>(
+      `SELECT m.name AS name, p.name AS "column" FROM sqlite_master m, pragma_table_info(m.name) p
+       WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid`,
+    );
+    return groupColumns(rows);
+  }
+
+  async ping(): Promise<void> {
+    this.reader.allSync('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.writeLock.run(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      this.reader.raw.close();
+      this.writer.raw.close();
+    });
+  }
+}
+
+function isRead(sql: string): boolean {
+  return /^\s*(SELECT|WITH)\b/i.test(sql) && !/\b(INSERT|UPDATE|DELETE)\b/i.test(sql);
+}

@@ -1,7 +1,12 @@
-// Finds every *.test.ts under src/ and test/ and runs them with node's test runner (Node 20 has no --test globs).
+// Runs every *.test.ts under src/ and test/ with node's test runner, after starting one throwaway PostgreSQL
+// cluster for the whole suite (Node 20 has no --test globs, and one cluster is much faster than one per file).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { register } from 'tsx/esm/api';
+
+register();
+const { startPgCluster } = await import('../test/support/pg-cluster.ts');
 
 const roots = ['src', 'test'];
 const only = process.argv.slice(2);
@@ -15,11 +20,19 @@ function collect(dir, out) {
   return out;
 }
 
-const files = roots.flatMap((root) => collect(root, [])).filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
-files.sort();
-const result = spawnSync(
+const files = roots
+  .flatMap((root) => collect(root, []))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
+
+const cluster = await startPgCluster();
+const stop = () => cluster.stop();
+process.on('exit', stop);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
+
+const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', RTPROFILE_TEST_PG_URL: cluster.url, LOG_LEVEL: 'silent' } },
 );
-process.exit(result.status ?? 1);
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

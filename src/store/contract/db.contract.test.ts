@@ -1,0 +1,107 @@
+/** The storage contract: the same suite runs against SQLite and PostgreSQL and must pass on both. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { STORE_KINDS, type TestStore, openTestStore } from '../../../test/support/app.js';
+import { MIGRATIONS, SANDBOX_SCOPED_TABLES } from '../migrations/index.js';
+
+for (const kind of STORE_KINDS) {
+  describe(`store contract: ${kind}`, () => {
+    let store: TestStore;
+    before(async () => {
+      store = await openTestStore(kind);
+      await store.db.run('CREATE TABLE contract_kv (k TEXT PRIMARY KEY, v INTEGER NOT NULL, flag INTEGER, at BIGINT)');
+    });
+    after(() => store.cleanup());
+
+    it('applies every migration once and reports none pending', async () => {
+      assert.deepEqual(await store.db.pendingMigrations(), []);
+      assert.deepEqual(await store.db.migrate(), []);
+      const rows = await store.db.all<{ id: string }>('SELECT id FROM schema_migrations ORDER BY id');
+      assert.deepEqual(rows.map((r) => r.id), MIGRATIONS.map((m) => m.id));
+    });
+
+    it('round-trips text, integers, booleans as 0/1, nulls and epoch-ms bigints', async () => {
+      const at = 1_796_000_000_123;
+      await store.db.run('INSERT INTO contract_kv (k, v, flag, at) VALUES (?, ?, ?, ?)', ['a', 1, true, at]);
+      await store.db.run('INSERT INTO contract_kv (k, v, flag, at) VALUES (?, ?, ?, ?)', ['b', 2, undefined, null]);
+      const rows = await store.db.all<{ k: string; v: number; flag: number | null; at: number | null }>('SELECT k, v, flag, at FROM contract_kv ORDER BY k');
+      assert.deepEqual(rows.map((r) => ({ ...r, v: Number(r.v), flag: r.flag === null ? null : Number(r.flag) })), [
+        { k: 'a', v: 1, flag: 1, at },
+        { k: 'b', v: 2, flag: null, at: null },
+      ]);
+      assert.equal(typeof rows[0]!.at, 'number');
+    });
+
+    it('upserts with ON CONFLICT and returns rows with RETURNING', async () => {
+      const sql = 'INSERT INTO contract_kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = contract_kv.v + excluded.v RETURNING v';
+      assert.equal(Number((await store.db.get<{ v: number }>(sql, ['u', 5]))!.v), 5);
+      assert.equal(Number((await store.db.get<{ v: number }>(sql, ['u', 7]))!.v), 12);
+    });
+
+    it('commits a transaction as a whole', async () => {
+      await store.db.transaction(async (tx) => {
+        await tx.run('INSERT INTO contract_kv (k, v) VALUES (?, ?)', ['t1', 1]);
+        await tx.run('INSERT INTO contract_kv (k, v) VALUES (?, ?)', ['t2', 2]);
+      });
+      const n = await store.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM contract_kv WHERE k IN ('t1', 't2')");
+      assert.equal(Number(n!.n), 2);
+    });
+
+    it('rolls back every statement of a failed transaction', async () => {
+      await assert.rejects(
+        store.db.transaction(async (tx) => {
+          await tx.run('INSERT INTO contract_kv (k, v) VALUES (?, ?)', ['r1', 1]);
+          await tx.run('INSERT INTO contract_kv (k, v) VALUES (?, ?)', ['r1', 2]);
+        }),
+      );
+      assert.equal(await store.db.get("SELECT k FROM contract_kv WHERE k = 'r1'"), undefined);
+    });
+
+    it('never shows a reader what an open transaction has not committed', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let inserted!: () => void;
+      const wrote = new Promise<void>((r) => (inserted = r));
+      const tx = store.db.transaction(async (t) => {
+        await t.run('INSERT INTO contract_kv (k, v) VALUES (?, ?)', ['open', 1]);
+        inserted();
+        await gate;
+      });
+      await wrote;
+      assert.equal(await store.db.get("SELECT k FROM contract_kv WHERE k = 'open'"), undefined);
+      release();
+      await tx;
+      assert.deepEqual(await store.db.get("SELECT k FROM contract_kv WHERE k = 'open'"), { k: 'open' });
+    });
+
+    it('keeps concurrent read-modify-write transactions from losing updates', async () => {
+      await store.db.run('INSERT INTO contract_kv (k, v) VALUES (?, ?)', ['counter', 0]);
+      await Promise.all(
+        Array.from({ length: 40 }, () =>
+          store.db.transaction(async (tx) => {
+            // FOR UPDATE is what PostgreSQL needs; SQLite's single writer makes the SELECT alone safe.
+            const lock = store.db.capabilities.concurrentWriters ? ' FOR UPDATE' : '';
+            const row = await tx.get<{ v: number }>(`SELECT v FROM contract_kv WHERE k = 'counter'${lock}`);
+            await tx.run("UPDATE contract_kv SET v = ? WHERE k = 'counter'", [Number(row!.v) + 1]);
+          }),
+        ),
+      );
+      assert.equal(Number((await store.db.get<{ v: number }>("SELECT v FROM contract_kv WHERE k = 'counter'"))!.v), 40);
+    });
+
+    it('lists tables with their columns, and every tenant_id table is sandbox-scoped', async () => {
+      const tables = await store.db.tables();
+      const kv = tables.find((t) => t.name === 'contract_kv');
+      assert.deepEqual(kv?.columns, ['k', 'v', 'flag', 'at']);
+      const withTenant = tables.filter((t) => t.columns.includes('tenant_id') && t.name !== 'sandboxes').map((t) => t.name).sort();
+      assert.deepEqual(withTenant, [...SANDBOX_SCOPED_TABLES].sort());
+    });
+
+    it('survives a close and reopen with its data', async () => {
+      await store.db.run('INSERT INTO contract_kv (k, v) VALUES (?, ?)', ['durable', 42]);
+      const db = await store.reopen();
+      assert.equal(Number((await db.get<{ v: number }>("SELECT v FROM contract_kv WHERE k = 'durable'"))!.v), 42);
+      await db.ping();
+    });
+  });
+}

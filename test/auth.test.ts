@@ -92,10 +92,10 @@ describe('authentication matrix', () => {
 
 describe('RS256 tokens from a JWKS file', () => {
   let t: TestApp;
-  let privateKey: CryptoKey;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   before(async () => {
     const pair = await generateKeyPair('RS256');
-    privateKey = pair.privateKey as CryptoKey;
+    privateKey = pair.privateKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
     const file = join(mkdtempSync(join(tmpdir(), 'rtprofile-jwks-')), 'jwks.json');
     writeFileSync(file, JSON.stringify({ keys: [jwk] }));

@@ -31,6 +31,19 @@ export interface AppDeps {
   verify?: TokenVerifier;
 }
 
+/** One registered route, for introspection (the malformed-request corpus walks them all). */
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route the app serves. */
+    routeTable: readonly RouteEntry[];
+  }
+}
+
 /** The app as routes see it: TypeBox schemas type the handlers. */
 export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
@@ -61,6 +74,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
   });
   registerRequestHooks(app, { verify, sandboxes: services.sandboxes });
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
+  });
 
   registerHealthRoutes(app, services);
   registerSandboxRoutes(app, services);

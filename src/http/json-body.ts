@@ -1,5 +1,6 @@
 /** Our JSON body parser: errors name the position, line and column, and prototype-polluting keys are refused. */
 import { DomainError } from '../shared/errors.js';
+import { jsonErrorOffset } from './json-error-offset.js';
 
 const SUSPICIOUS = /"(?:__proto__|constructor|prototype)"\s*:/;
 
@@ -18,12 +19,12 @@ export function parseJsonBody(text: string): unknown {
 
 /** Turns V8's message into one that always says where: "Malformed JSON at line 1, column 9 (position 8): …". */
 export function describeJsonError(text: string, message: string): string {
-  const match = /position (\d+)/.exec(message);
-  const position = match ? Number(match[1]) : text.length;
+  const position = jsonErrorOffset(text);
   const before = text.slice(0, position);
   const line = before.split('\n').length;
   const column = position - before.lastIndexOf('\n');
-  const reason = message.replace(/\s*in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '');
+  const found = position < text.length ? `unexpected ${JSON.stringify(text[position])}` : 'unexpected end of input';
+  const reason = `${found} (${message.replace(/,\s*(?:\.\.\.)?"[\s\S]*$/, '').replace(/\s*in JSON at position \d+.*$/s, '')})`;
   return `Malformed JSON at line ${line}, column ${column} (position ${position}): ${reason}`;
 }
 

@@ -26,7 +26,6 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   BODY_EMPTY: { status: 400, title: 'BadRequestError' },
   REQUEST_INVALID: { status: 400, title: 'BadRequestError' },
   ROUTE_NOT_FOUND: { status: 404, title: 'NotFound' },
-  METHOD_NOT_ALLOWED: { status: 405, title: 'MethodNotAllowed' },
   // Configuration and CLI input
   CONFIG_INVALID: { status: 400, title: 'Invalid configuration' },
   DURATION_INVALID: { status: 400, title: 'BadRequestError' },

@@ -1,0 +1,32 @@
+/** Every error code the code throws is in the HTTP catalogue and in docs/errors.md, and nothing stale is listed. */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ERROR_CATALOG } from '../src/http/error-catalog.js';
+
+function sources(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) sources(path, out);
+    else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+describe('error catalogue', () => {
+  const thrown = new Set<string>();
+  for (const file of sources('src')) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/new DomainError\(\s*'([A-Z0-9_]+)'/g)) thrown.add(m[1]!);
+  }
+  const documented = new Set([...readFileSync('docs/errors.md', 'utf8').matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]!));
+
+  it('maps every thrown code to an HTTP status', () => {
+    const missing = [...thrown].filter((c) => !ERROR_CATALOG[c]);
+    assert.deepEqual(missing, []);
+  });
+
+  it('documents exactly the catalogued codes in docs/errors.md', () => {
+    assert.deepEqual([...documented].sort(), Object.keys(ERROR_CATALOG).sort());
+  });
+});

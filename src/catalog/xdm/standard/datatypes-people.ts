@@ -50,7 +50,7 @@ export const auditable: XdmResource = resource({
     }),
   },
   allOf: ['#/definitions/auditlog', '#/definitions/date-properties'],
-  meta: { 'meta:abstract': true },
+  meta: { 'meta:abstract': true, 'meta:intendedToExtend': [] },
 });
 
 export const identityItem: XdmResource = resource({

@@ -12,6 +12,8 @@ import { handleError } from './problem.js';
 import { registerRequestHooks, requestId } from './request-hooks.js';
 import { registerHealthRoutes } from './routes/health.routes.js';
 import { registerSandboxRoutes } from './routes/sandboxes.routes.js';
+import { registerSchemaRegistryRoutes } from './routes/schema-registry.routes.js';
+import { SchemaResolver } from '../catalog/schema-resolver.js';
 
 /** The domain services routes call; built once per app. */
 export interface Services {
@@ -19,6 +21,8 @@ export interface Services {
   readonly db: Db;
   readonly clock: Clock;
   readonly sandboxes: SandboxService;
+  /** Compiled schemas for the write path; the registry invalidates a sandbox's entries on every change. */
+  readonly schemas: SchemaResolver;
 }
 
 /** Everything the app is built from; `secret` signs and checks HS256 tokens. */
@@ -58,7 +62,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
-  const services: Services = { config: deps.config, db: deps.db, clock, sandboxes: new SandboxService(deps.db, clock) };
+  const services: Services = {
+    config: deps.config,
+    db: deps.db,
+    clock,
+    sandboxes: new SandboxService(deps.db, clock),
+    schemas: new SchemaResolver(deps.db),
+  };
   const verify = deps.verify ?? createTokenVerifier({ secret: deps.secret, jwks: deps.config.jwks, clock });
 
   app.setErrorHandler(handleError);
@@ -82,5 +92,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   registerHealthRoutes(app, services);
   registerSandboxRoutes(app, services);
+  registerSchemaRegistryRoutes(app, services);
   return app;
 }

@@ -1,3 +1,5 @@
+import { REGISTRY_ERRORS } from './error-catalog.registry.js';
+
 /** Every domain error code with its HTTP status and title; docs/errors.md lists the same codes, and a test keeps them equal. */
 
 /** How a code is presented: its status, and a short title for problem documents. */
@@ -37,4 +39,8 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   SANDBOX_TITLE_INVALID: { status: 400, title: 'Invalid sandbox title' },
   SANDBOX_DEFAULT_PROTECTED: { status: 400, title: 'Default sandbox cannot be deleted' },
   SANDBOX_ACTION_INVALID: { status: 400, title: 'Invalid sandbox action' },
+  // Schemas as the write path resolves them
+  SCHEMA_NOT_FOUND: { status: 404, title: 'Schema not found' },
+  SCHEMA_INVALID: { status: 400, title: 'Schema cannot be composed' },
+  ...REGISTRY_ERRORS,
 };

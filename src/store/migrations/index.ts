@@ -1,14 +1,27 @@
 /** Every migration in the order it applies, and the tables that hold one sandbox's data. */
 import type { Migration } from './migration.js';
 import { tenancy } from './20261201T0900-tenancy.js';
+import { catalogIngest } from './20261201T1000-catalog-ingest.js';
 
 export type { Migration } from './migration.js';
 
 /** All migrations, oldest first; append new ones at the end, never edit an applied one. */
-export const MIGRATIONS: readonly Migration[] = [tenancy];
+export const MIGRATIONS: readonly Migration[] = [tenancy, catalogIngest];
 
 /**
  * Tables whose rows belong to one sandbox (keyed by `tenant_id`). A sandbox reset or delete empties exactly these;
  * a contract test checks that every table with a `tenant_id` column, but `sandboxes`, is listed here.
  */
-export const SANDBOX_SCOPED_TABLES: readonly string[] = [];
+export const SANDBOX_SCOPED_TABLES: readonly string[] = [
+  'xdm_resources',
+  'xdm_descriptors',
+  'datasets',
+  'batches',
+  'batch_files',
+  'batch_errors',
+  'connections',
+  'fragments',
+  'record_identities',
+  'events',
+  'jobs',
+];

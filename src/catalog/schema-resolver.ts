@@ -1,0 +1,83 @@
+/** Turns a sandbox's schema id into a compiled validator, class behaviour and identity descriptors, cached per schema. */
+import type { SqlExecutor } from '../store/db.js';
+import { DomainError } from '../shared/errors.js';
+import {
+  type ClassBehavior,
+  type IdentityDescriptor,
+  type RecordValidator,
+  type XdmResource,
+  XdmError,
+  composeSchema,
+  compileValidator,
+  findStandard,
+} from './xdm/index.js';
+
+/** What the write path needs to know about a dataset's schema. */
+export interface ResolvedSchema {
+  readonly schemaId: string;
+  readonly classId: string;
+  readonly behavior: ClassBehavior;
+  readonly profileEnabled: boolean;
+  readonly validate: RecordValidator;
+  readonly descriptors: readonly IdentityDescriptor[];
+}
+
+/** Reads tenant XDM resources and descriptors from the store and composes them; callers invalidate on change. */
+export class SchemaResolver {
+  private readonly cache = new Map<string, Promise<ResolvedSchema>>();
+
+  constructor(private readonly db: SqlExecutor) {}
+
+  /** The resolved schema, or SCHEMA_NOT_FOUND / SCHEMA_INVALID naming what is wrong. */
+  resolve(tenantId: number, schemaId: string): Promise<ResolvedSchema> {
+    const key = `${tenantId}\u0000${schemaId}`;
+    let hit = this.cache.get(key);
+    if (!hit) {
+      hit = this.load(tenantId, schemaId);
+      this.cache.set(key, hit);
+      hit.catch(() => this.cache.delete(key));
+    }
+    return hit;
+  }
+
+  /** Forgets every cached schema of a sandbox; the registry calls this on any write to its resources. */
+  invalidate(tenantId: number): void {
+    for (const key of this.cache.keys()) if (key.startsWith(`${tenantId}\u0000`)) this.cache.delete(key);
+  }
+
+  private async load(tenantId: number, schemaId: string): Promise<ResolvedSchema> {
+    const rows = await this.db.all<{ id: string; alt_id: string; body: string }>(
+      'SELECT id, alt_id, body FROM xdm_resources WHERE tenant_id = ?',
+      [tenantId],
+    );
+    const tenant = new Map<string, XdmResource>();
+    for (const row of rows) {
+      const resource = JSON.parse(row.body) as XdmResource;
+      tenant.set(row.id, resource);
+      tenant.set(row.alt_id, resource);
+    }
+    const schema = tenant.get(schemaId);
+    if (!schema) throw new DomainError('SCHEMA_NOT_FOUND', `Schema '${schemaId}' does not exist in this sandbox`);
+    const lookup = (id: string) => tenant.get(id) ?? findStandard(id);
+    let composed;
+    try {
+      composed = composeSchema(schema, lookup);
+    } catch (err) {
+      if (err instanceof XdmError) throw new DomainError('SCHEMA_INVALID', `Schema '${schemaId}' cannot be composed: ${err.message}`);
+      throw err;
+    }
+    const id = String(schema.$id ?? schemaId);
+    const descriptorRows = await this.db.all<{ body: string }>(
+      "SELECT body FROM xdm_descriptors WHERE tenant_id = ? AND schema_id = ? AND type = 'xdm:descriptorIdentity' ORDER BY id",
+      [tenantId, id],
+    );
+    return {
+      schemaId: id,
+      classId: composed.classId,
+      behavior: composed.behavior,
+      profileEnabled: composed.profileEnabled,
+      validate: compileValidator(composed.jsonSchema),
+      descriptors: descriptorRows.map((r) => JSON.parse(r.body) as IdentityDescriptor),
+    };
+  }
+}

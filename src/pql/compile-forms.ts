@@ -1,0 +1,311 @@
+/** Compiles the special forms: occurs and its time references, chain, quantifiers, select, `agg … over` and let. */
+import type { AggOverNode, ChainNode, LetNode, Node, OccursNode, OccursTail, QuantNode, SelectNode, TimeWord, VarDecl } from './ast.js';
+import type { Compiler, Scope } from './compile.js';
+import { tick, type Env, type Fn } from './env.js';
+import { aggregateValues } from './functions/arrays.js';
+import { eachItem } from './functions/registry.js';
+import { DAY_MS, addUnits, isDateOnly, period, startOf } from './time.js';
+import { PqlInstant, lookup, toList, toMs, truthy } from './values.js';
+
+type Period = readonly [number, number] | null;
+type Test = (env: Env, t: number) => boolean;
+
+/** Caches a value that depends only on the evaluation (on now), once per evaluation. */
+function perEvaluation<T>(c: Compiler, compute: (env: Env) => T): (env: Env) => T {
+  const slot = c.memos++;
+  return (env) => {
+    const hit = env.memo[slot];
+    if (hit !== undefined) return hit as T;
+    const v = compute(env);
+    env.memo[slot] = v;
+    return v;
+  };
+}
+
+function startOfDay(env: Env): number {
+  return Math.floor(env.nowMs / DAY_MS) * DAY_MS;
+}
+
+function wordPeriod(word: TimeWord, env: Env): [number, number] {
+  if (word === 'now') return [env.nowMs, env.nowMs + 1];
+  const offset = word === 'today' ? 0 : word === 'yesterday' ? -1 : 1;
+  const start = startOfDay(env) + offset * DAY_MS;
+  return [start, start + DAY_MS];
+}
+
+/** `now` as an instant, `today`/`yesterday`/`tomorrow` as the date at the start of that day. */
+export function timeWordValue(c: Compiler, word: TimeWord): Fn {
+  return perEvaluation(c, (env) => new PqlInstant(wordPeriod(word, env)[0], word !== 'now'));
+}
+
+/** A value as a period: a date is its whole day, an instant (or date-time string or epoch ms) a 1 ms period. */
+function toPeriod(v: unknown): Period {
+  if (v instanceof PqlInstant) return [v.ms, v.ms + (v.dateOnly ? DAY_MS : 1)];
+  const ms = toMs(Array.isArray(v) ? v[0] : v);
+  if (ms === undefined) return null;
+  return [ms, ms + (typeof v === 'string' && isDateOnly(v) ? DAY_MS : 1)];
+}
+
+function compileRef(c: Compiler, ref: Node, scope: Scope): (env: Env) => Period {
+  if (ref.kind === 'timeWord') return perEvaluation(c, (env) => wordPeriod(ref.word, env));
+  if (ref.kind === 'period') return perEvaluation(c, (env) => period(ref.which, ref.unit, env.nowMs));
+  const f = c.compile(ref, scope);
+  return (env) => toPeriod(f(env));
+}
+
+const nowOnly = (ref: Node): boolean => ref.kind === 'timeWord' || ref.kind === 'period';
+
+/** The test an occurs tail applies to one timestamp (ref §5.9, PROPOSED semantics). */
+export function compileTail(c: Compiler, tail: OccursTail, scope: Scope): Test {
+  switch (tail.form) {
+    case 'on': {
+      const ref = compileRef(c, tail.ref, scope);
+      return (env, t) => {
+        const p = ref(env);
+        return p !== null && p[0] <= t && t < p[1];
+      };
+    }
+    case 'direction': {
+      const ref = compileRef(c, tail.ref, scope);
+      if (tail.direction === 'before') return (env, t) => {
+        const p = ref(env);
+        return p !== null && t < p[0];
+      };
+      return (env, t) => {
+        const p = ref(env);
+        return p !== null && t >= p[1];
+      };
+    }
+    case 'between': {
+      const from = compileRef(c, tail.from, scope);
+      const to = compileRef(c, tail.to, scope);
+      return (env, t) => {
+        const a = from(env);
+        const b = to(env);
+        return a !== null && b !== null && a[0] <= t && t < b[1];
+      };
+    }
+    case 'relative': {
+      const ref = compileRef(c, tail.ref, scope);
+      const { unit, amount, op } = tail;
+      const before = tail.direction === 'before';
+      const compute = (env: Env): readonly [number, number, number] | null => {
+        const p = ref(env);
+        if (!p) return null;
+        const bound = addUnits(p[0], unit, before ? -amount : amount);
+        return [p[0], bound, startOf(bound, unit)];
+      };
+      const bounds = nowOnly(tail.ref) ? perEvaluation(c, compute) : compute;
+      return (env, t) => {
+        const b = bounds(env);
+        if (!b) return false;
+        const [r, bound, bucket] = b;
+        switch (op) {
+          case '=': return startOf(t, unit) === bucket;
+          case '!=': return startOf(t, unit) !== bucket;
+          case '<': return before ? bound < t && t <= r : r <= t && t < bound;
+          case '<=': return before ? bound <= t && t <= r : r <= t && t <= bound;
+          case '>': return before ? t < bound : t > bound;
+          case '>=': return before ? t <= bound : t >= bound;
+        }
+      };
+    }
+  }
+}
+
+/** `t occurs ...`: a null or unreadable t is false; a list of times is true when any of them occurs so. */
+export function compileOccurs(c: Compiler, node: OccursNode, scope: Scope): Fn {
+  const subject = c.compile(node.subject, scope);
+  const test = compileTail(c, node.tail, scope);
+  return (env) => {
+    const v = subject(env);
+    if (Array.isArray(v)) {
+      tick(env, v.length);
+      return v.some((x) => {
+        const ms = toMs(x);
+        return ms !== undefined && test(env, ms);
+      });
+    }
+    const ms = toMs(v);
+    return ms !== undefined && test(env, ms);
+  };
+}
+
+export function compileLet(c: Compiler, node: LetNode, scope: Scope): Fn {
+  const value = c.compile(node.value, scope);
+  const { scope: inner, slots } = c.bind(scope, [node.name], false);
+  const body = c.compile(node.body, inner);
+  const slot = slots[0]!;
+  return (env) => {
+    env.slots[slot] = value(env);
+    return body(env);
+  };
+}
+
+interface Clause {
+  readonly slot: number;
+  readonly from: Fn;
+  readonly where: Fn | null;
+}
+
+/** Compiles declarations in order, each in the scope of those before it and one element frame deeper. */
+function clauses(c: Compiler, vars: readonly VarDecl[], scope: Scope): { cl: Clause[]; scope: Scope } {
+  const cl: Clause[] = [];
+  let s = scope;
+  for (const d of vars) {
+    const from = c.compile(d.from, s);
+    const bound = c.bind(s, [d.name], true);
+    s = bound.scope;
+    cl.push({ slot: bound.slots[0]!, from, where: d.where ? c.compile(d.where, s) : null });
+  }
+  return { cl, scope: s };
+}
+
+/** ∃ over clauses i..: each element must satisfy its where and the rest (ref §5.11: nested, a conjunction). */
+function existsFrom(cl: readonly Clause[], i: number, env: Env): boolean {
+  const { slot, from, where } = cl[i]!;
+  let found = false;
+  eachItem(env, toList(from(env)), (item) => {
+    env.slots[slot] = item;
+    if ((!where || truthy(where(env))) && (i + 1 === cl.length || existsFrom(cl, i + 1, env))) {
+      found = true;
+      return false;
+    }
+  });
+  return found;
+}
+
+function forallFrom(cl: readonly Clause[], i: number, env: Env): boolean {
+  const { slot, from, where } = cl[i]!;
+  let all = true;
+  eachItem(env, toList(from(env)), (item) => {
+    env.slots[slot] = item;
+    if (!((!where || truthy(where(env))) && (i + 1 === cl.length || forallFrom(cl, i + 1, env)))) {
+      all = false;
+      return false;
+    }
+  });
+  return all;
+}
+
+/** The elements of the first clause for which every clause holds (select, and `one` counts them). */
+function qualifying(cl: readonly Clause[], env: Env, limit = Infinity): unknown[] {
+  const { slot, from, where } = cl[0]!;
+  const out: unknown[] = [];
+  eachItem(env, toList(from(env)), (item) => {
+    env.slots[slot] = item;
+    if ((!where || truthy(where(env))) && (cl.length === 1 || existsFrom(cl, 1, env))) out.push(item);
+    return out.length < limit;
+  });
+  return out;
+}
+
+export function compileQuant(c: Compiler, node: QuantNode, scope: Scope): Fn {
+  const { cl } = clauses(c, node.vars, scope);
+  switch (node.quantifier) {
+    case 'exists': return (env) => existsFrom(cl, 0, env);
+    case 'none': return (env) => !existsFrom(cl, 0, env);
+    case 'forall': return (env) => forallFrom(cl, 0, env);
+    case 'one': return (env) => qualifying(cl, env, 2).length === 1;
+  }
+}
+
+export function compileSelect(c: Compiler, node: SelectNode, scope: Scope): Fn {
+  const { cl } = clauses(c, node.vars, scope);
+  return (env) => qualifying(cl, env);
+}
+
+/** `sum X.a over X from A where c`: here `where` filters the domain, as in SQL. */
+export function compileAggOver(c: Compiler, node: AggOverNode, scope: Scope): Fn {
+  const { cl: [cl], scope: inner } = clauses(c, [node.decl], scope) as { cl: [Clause]; scope: Scope };
+  const projection = c.compile(node.projection, inner);
+  return (env) => {
+    const values: unknown[] = [];
+    eachItem(env, toList(cl.from(env)), (item) => {
+      env.slots[cl.slot] = item;
+      if (cl.where && !truthy(cl.where(env))) return;
+      const v = projection(env);
+      if (Array.isArray(v)) values.push(...v.filter((x) => x !== null));
+      else if (v !== null) values.push(v);
+    });
+    return aggregateValues(node.agg, values);
+  };
+}
+
+interface Step {
+  readonly what: Fn;
+  readonly where: Fn | null;
+  readonly when: Test | null;
+  readonly count: { readonly op: string; readonly n: number } | null;
+}
+
+/** `chain(...)`: events sorted by time, steps matched greedily in strict time order (ref §5.14, PROPOSED). */
+export function compileChain(c: Compiler, node: ChainNode, scope: Scope): Fn {
+  const events = c.compile(node.events, scope);
+  const inner = c.inner(scope);
+  const steps: Step[] = node.steps.map((s, i) => {
+    if (s.count && !['>=', '>'].includes(s.count.op) && i !== node.steps.length - 1) {
+      c.fail('PQL_BAD_ARGUMENT', `COUNT(${s.count.op} ${s.count.n}) is only allowed on the last step of a chain`, s);
+    }
+    return {
+      what: c.compile(s.what, inner),
+      where: s.where ? c.compile(s.where, inner) : null,
+      when: s.when ? compileTail(c, s.when, inner) : null,
+      count: s.count,
+    };
+  });
+  const field = node.timestampField;
+  return (env) => {
+    const timed: { ms: number; ev: unknown }[] = [];
+    for (const ev of toList(events(env))) {
+      let ts: unknown = ev;
+      for (const f of field) ts = lookup(ts, f);
+      const ms = toMs(ts);
+      if (ms !== undefined) timed.push({ ms, ev });
+    }
+    tick(env, Math.ceil(timed.length * Math.log2(timed.length + 1)));
+    timed.sort((a, b) => a.ms - b.ms);
+    let pos = 0;
+    for (const step of steps) {
+      const matches = (i: number): boolean => {
+        const { ms, ev } = timed[i]!;
+        env.cur = ev;
+        return truthy(step.what(env)) && (!step.where || truthy(step.where(env))) && (!step.when || step.when(env, ms));
+      };
+      const op = step.count?.op ?? '>=';
+      const n = step.count?.n ?? 1;
+      const saved = env.cur;
+      env.up.push(saved);
+      let ok: boolean;
+      if (op === '>=' || op === '>') {
+        const need = op === '>' ? n + 1 : n;
+        let found = 0;
+        let last = -1;
+        for (let i = pos; i < timed.length && found < need; i++) {
+          tick(env);
+          if (matches(i)) {
+            found++;
+            last = i;
+          }
+        }
+        ok = found >= need;
+        if (ok && last >= 0) {
+          const anchorMs = timed[last]!.ms;
+          pos = last + 1;
+          while (pos < timed.length && timed[pos]!.ms <= anchorMs) pos++;
+        }
+      } else {
+        let found = 0;
+        for (let i = pos; i < timed.length; i++) {
+          tick(env);
+          if (matches(i)) found++;
+        }
+        ok = op === '<' ? found < n : op === '<=' ? found <= n : op === '=' ? found === n : found !== n;
+      }
+      env.up.pop();
+      env.cur = saved;
+      if (!ok) return false;
+    }
+    return true;
+  };
+}

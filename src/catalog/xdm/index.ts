@@ -8,7 +8,7 @@ export { XDM_VERSION, altIdOf } from './standard/builders.js';
 
 export { composeSchema, composeUnion, isProfileEnabled, unionIdOf } from './compose.js';
 export type { ClassBehavior, ComposeOptions, ComposedSchema, ResolvedSchema, UnionSchema } from './compose.js';
-export { resourceKindOf, tenantNamespaceOf } from './resolve.js';
+export { isFieldGroup, resourceKindOf, tenantNamespaceOf } from './resolve.js';
 export type { ResourceKind } from './resolve.js';
 export { fieldAt, listFields } from './fields.js';
 export type { XdmField } from './fields.js';
@@ -31,11 +31,3 @@ export type { AuthenticatedState, Identity, IdentityDescriptor, IdentityExtracti
 
 export { jsonLdToXed } from './jsonld.js';
 export type { JsonLdOptions } from './jsonld.js';
-
-import { resourceKindOf } from './resolve.js';
-import type { XdmResource } from './types.js';
-
-/** True for field groups, whichever of the registry's two spellings (`mixins`, `fieldgroups`) the resource uses. */
-export function isFieldGroup(resource: XdmResource): boolean {
-  return resourceKindOf(resource) === 'fieldgroup';
-}

@@ -31,6 +31,11 @@ export function resourceKindOf(resource: XdmResource): ResourceKind {
   }
 }
 
+/** True for field groups, whichever of the registry's two spellings (`mixins`, `fieldgroups`) the resource uses. */
+export function isFieldGroup(resource: XdmResource): boolean {
+  return resourceKindOf(resource) === 'fieldgroup';
+}
+
 /** Accepts `acme` or `_acme` and returns the namespace field name `_acme`. */
 export function tenantNamespaceOf(tenantId: string): string {
   return tenantId.startsWith('_') ? tenantId : `_${tenantId}`;

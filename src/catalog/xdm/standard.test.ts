@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { findStandard, standardResources, type XdmResource, type XdmSchemaNode } from './index.js';
+import { findStandard, isFieldGroup, standardResources, type XdmResource, type XdmSchemaNode } from './index.js';
 
 const XDM_COMPONENTS = resolve(process.cwd(), '../shared/specs/adobe--xdm/components');
 
@@ -136,6 +136,29 @@ describe('standard XDM resources', () => {
       assert.ok(Array.isArray(resource.allOf) && resource.allOf.length > 0, `${resource.$id} has allOf`);
       if (resource['meta:resourceType'] === 'mixins') assert.ok(Array.isArray(resource['meta:intendedToExtend']));
       assert.ok(Object.isFrozen(resource) && Object.isFrozen(resource.allOf));
+    }
+  });
+
+  it('spell field groups "mixins" as the registry does, and isFieldGroup accepts both spellings', () => {
+    assert.equal(findStandard('https://ns.adobe.com/xdm/context/identitymap')?.['meta:resourceType'], 'mixins');
+    assert.equal(isFieldGroup(findStandard('https://ns.adobe.com/xdm/context/identitymap') as XdmResource), true);
+    assert.equal(isFieldGroup({ $id: 'https://ns.adobe.com/acme/x', title: 'x', type: 'object', 'meta:resourceType': 'fieldgroups' }), true);
+    assert.equal(isFieldGroup({ $id: 'https://ns.adobe.com/acme/fieldgroups/x', title: 'x', type: 'object' }), true);
+    assert.equal(isFieldGroup(findStandard('https://ns.adobe.com/xdm/context/profile') as XdmResource), false);
+  });
+
+  it('ship as a pure library: no Node built-ins and no imports from outside src/catalog/xdm', () => {
+    const dir = resolve(process.cwd(), 'src/catalog/xdm');
+    const sources = ['', 'standard'].flatMap((sub) =>
+      readdirSync(join(dir, sub)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => join(dir, sub, f)),
+    );
+    assert.ok(sources.length >= 10);
+    for (const file of sources) {
+      const imports = [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1] ?? '');
+      for (const spec of imports) {
+        const allowed = spec === 'ajv' || spec === 'ajv-formats' || (spec.startsWith('.') && resolve(join(file, '..'), spec).startsWith(dir));
+        assert.ok(allowed, `${file} imports ${spec}`);
+      }
     }
   });
 

@@ -148,7 +148,12 @@ export function composeUnion(
   if (classResource === undefined || resourceKindOf(classResource) !== 'class') {
     throw new XdmError('XDM_UNKNOWN_REF', `No class "${classId}" to build a union for`, classId);
   }
-  const classOnly: XdmResource = { $id: unionIdOf(classResource.$id), title: classResource.title, type: 'object', allOf: [{ $ref: classResource.$id }] };
+  const classOnly: XdmResource = {
+    $id: unionIdOf(classResource.$id),
+    title: classResource.title,
+    type: 'object',
+    allOf: [{ $ref: classResource.$id }],
+  };
   const base = composeSchema(classOnly, lookup, options);
   let root: XdmSchemaNode = base.jsonSchema;
   const members: ComposedSchema[] = [];
@@ -160,7 +165,8 @@ export function composeUnion(
       root = mergeNodes(root, composed.jsonSchema, '', schema.$id);
     } catch (error) {
       if (!(error instanceof XdmError) || error.code !== 'XDM_FIELD_CONFLICT') throw error;
-      throw new XdmError('XDM_UNION_CONFLICT', `Cannot add schema ${schema.$id} to the ${classResource.title} union: ${error.message}`, error.target);
+      const message = `Cannot add schema ${schema.$id} to the ${classResource.title} union: ${error.message}`;
+      throw new XdmError('XDM_UNION_CONFLICT', message, error.target);
     }
     members.push(composed);
   }

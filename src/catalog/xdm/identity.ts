@@ -126,21 +126,34 @@ export function validateIdentityDescriptor(input: unknown, schema?: ComposedSche
     throw bad(`Expected @type "xdm:descriptorIdentity", got ${JSON.stringify(input['@type'])}`);
   }
   const source = input['xdm:sourceProperty'];
-  if (typeof source !== 'string' || !source.startsWith('/') || source.endsWith('/') || source.split('/').includes('properties')) {
-    throw bad('xdm:sourceProperty must be a path such as "/personalEmail/address": it starts with "/", does not end with one and has no "properties" segments', String(source));
+  const wellFormed = typeof source === 'string' && source.startsWith('/') && !source.endsWith('/');
+  if (!wellFormed || source.split('/').includes('properties')) {
+    throw bad(
+      'xdm:sourceProperty must be a path such as "/personalEmail/address": it starts with "/", ' +
+        'does not end with one and has no "properties" segments',
+      String(source),
+    );
   }
   const namespace = input['xdm:namespace'];
   const property = input['xdm:property'] ?? 'xdm:code';
-  if (typeof namespace !== 'string' || namespace.trim() === '') throw bad('xdm:namespace must name an identity namespace code or id');
+  if (typeof namespace !== 'string' || namespace.trim() === '') {
+    throw bad('xdm:namespace must name an identity namespace code or id');
+  }
   if (property !== 'xdm:code' && property !== 'xdm:id') throw bad('xdm:property must be "xdm:code" or "xdm:id"');
-  if (property === 'xdm:id' && !/^\d+$/.test(namespace)) throw bad(`xdm:namespace "${namespace}" is not a numeric namespace id, as xdm:property "xdm:id" says`);
-  if (input['xdm:isPrimary'] !== undefined && typeof input['xdm:isPrimary'] !== 'boolean') throw bad('xdm:isPrimary must be a boolean');
+  if (property === 'xdm:id' && !/^\d+$/.test(namespace)) {
+    throw bad(`xdm:namespace "${namespace}" is not a numeric namespace id, as xdm:property "xdm:id" says`);
+  }
+  if (input['xdm:isPrimary'] !== undefined && typeof input['xdm:isPrimary'] !== 'boolean') {
+    throw bad('xdm:isPrimary must be a boolean');
+  }
   if (schema !== undefined) {
     const path = source.slice(1).split('/').map(unescapePointer).join('.');
     const field = schema.fields.find((f) => f.path === path);
     if (field === undefined || field.type !== 'string' || field.repeated) {
-      const why = field === undefined ? 'does not exist' : field.repeated ? 'is inside an array or map' : `is ${field.xdmType}, not string`;
-      throw new XdmError('XDM_DESCRIPTOR_PATH_NOT_FOUND', `Identity field ${source} ${why} in schema ${schema.schemaId ?? ''}`.trim(), source);
+      const why =
+        field === undefined ? 'does not exist' : field.repeated ? 'is inside an array or map' : `is ${field.xdmType}, not string`;
+      const message = `Identity field ${source} ${why} in schema ${schema.schemaId ?? ''}`.trim();
+      throw new XdmError('XDM_DESCRIPTOR_PATH_NOT_FOUND', message, source);
     }
   }
   return { ...input, 'xdm:sourceProperty': source, 'xdm:namespace': namespace, 'xdm:property': property } as IdentityDescriptor;
@@ -206,7 +219,8 @@ function fromDescriptor(record: Record<string, unknown>, descriptor: IdentityDes
   }
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') {
-    errors.push({ path, code: 'IDENTITY_NOT_A_STRING', message: `${path} is an identity field (${descriptor['xdm:namespace']}) and must be a string` });
+    const message = `${path} is an identity field (${descriptor['xdm:namespace']}) and must be a string`;
+    errors.push({ path, code: 'IDENTITY_NOT_A_STRING', message });
     return undefined;
   }
   return {
@@ -225,7 +239,9 @@ function checkValue(identity: Identity, errors: RecordError[]): void {
       errors.push({
         path: identity.path,
         code: 'IDENTITY_INVALID_ECID',
-        message: `${identity.path} is not a valid ECID: an ECID is exactly ${IDENTITY_LIMITS.ecidDigits} digits, got ${JSON.stringify(identity.id.slice(0, 64))}`,
+        message:
+          `${identity.path} is not a valid ECID: an ECID is exactly ${IDENTITY_LIMITS.ecidDigits} digits, ` +
+          `got ${JSON.stringify(identity.id.slice(0, 64))}`,
       });
     }
     return;
@@ -262,8 +278,18 @@ function choosePrimary(found: Identity[], descriptorPrimaries: Identity[], error
   if (found.length === 1 && found[0] !== undefined) return { identity: found[0], source: 'sole-identity' };
   errors.push(
     found.length === 0
-      ? { path: '', code: 'IDENTITY_NONE', message: 'The record carries no identity: add an identityMap entry or a value for an identity descriptor field' }
-      : { path: '', code: 'IDENTITY_NO_PRIMARY', message: `The record carries ${found.length} identities but none is primary: mark one with "primary": true or add a primary identity descriptor` },
+      ? {
+          path: '',
+          code: 'IDENTITY_NONE',
+          message: 'The record carries no identity: add an identityMap entry or a value for an identity descriptor field',
+        }
+      : {
+          path: '',
+          code: 'IDENTITY_NO_PRIMARY',
+          message:
+            `The record carries ${found.length} identities but none is primary: ` +
+            'mark one with "primary": true or add a primary identity descriptor',
+        },
   );
   return undefined;
 }

@@ -87,7 +87,11 @@ function annotate(node: XdmSchemaNode, prefix: string | undefined): XdmSchemaNod
         const field = container !== undefined ? undefined : name === '_id' ? '@id' : `${prefix ?? 'xdm'}:${name}`;
         const annotated = annotate(child, container);
         const xdmType = xdmTypeOf(annotated);
-        return [name, { ...annotated, ...(xdmType === undefined ? {} : { 'meta:xdmType': xdmType }), ...(field === undefined ? {} : { 'meta:xdmField': field }) }];
+        const meta = {
+          ...(xdmType === undefined ? {} : { 'meta:xdmType': xdmType }),
+          ...(field === undefined ? {} : { 'meta:xdmField': field }),
+        };
+        return [name, { ...annotated, ...meta }];
       }),
     );
   }

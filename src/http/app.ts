@@ -14,6 +14,12 @@ import { registerHealthRoutes } from './routes/health.routes.js';
 import { registerSandboxRoutes } from './routes/sandboxes.routes.js';
 import { registerSchemaRegistryRoutes } from './routes/schema-registry.routes.js';
 import { SchemaResolver } from '../catalog/schema-resolver.js';
+import { DatasetService } from '../catalog/datasets/dataset.service.js';
+import { ConnectionService } from '../ingest/connection.service.js';
+import { IngestService } from '../ingest/ingest.service.js';
+import { registerDatasetRoutes } from './routes/datasets.routes.js';
+import { registerConnectionRoutes } from './routes/connections.routes.js';
+import { registerCollectionRoutes } from './routes/collection.routes.js';
 
 /** The domain services routes call; built once per app. */
 export interface Services {
@@ -23,6 +29,10 @@ export interface Services {
   readonly sandboxes: SandboxService;
   /** Compiled schemas for the write path; the registry invalidates a sandbox's entries on every change. */
   readonly schemas: SchemaResolver;
+  readonly datasets: DatasetService;
+  readonly connections: ConnectionService;
+  readonly ingest: IngestService;
+  readonly verify: TokenVerifier;
 }
 
 /** Everything the app is built from; `secret` signs and checks HS256 tokens. */
@@ -45,6 +55,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route the app serves. */
     routeTable: readonly RouteEntry[];
+    /** Drops the compiled schemas of a sandbox, after its XDM resources changed outside the registry routes. */
+    schemasChanged(tenantId: number): void;
   }
 }
 
@@ -62,14 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
-  const services: Services = {
-    config: deps.config,
-    db: deps.db,
-    clock,
-    sandboxes: new SandboxService(deps.db, clock),
-    schemas: new SchemaResolver(deps.db),
-  };
-  const verify = deps.verify ?? createTokenVerifier({ secret: deps.secret, jwks: deps.config.jwks, clock });
+  const services = buildServices(deps, clock);
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {
@@ -83,9 +88,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       done(err as Error, undefined);
     }
   });
-  registerRequestHooks(app, { verify, sandboxes: services.sandboxes });
+  registerRequestHooks(app, services);
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
+  app.decorate('schemasChanged', (tenantId: number) => services.schemas.invalidate(tenantId));
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
   });
@@ -93,5 +99,32 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerHealthRoutes(app, services);
   registerSandboxRoutes(app, services);
   registerSchemaRegistryRoutes(app, services);
+  registerDatasetRoutes(app, services);
+  registerConnectionRoutes(app, services);
+  registerCollectionRoutes(app, services);
   return app;
+}
+
+/** Wires the domain services once; caches of a sandbox are dropped when its data is purged. */
+export function buildServices(deps: AppDeps, clock: Clock): Services {
+  const sandboxes = new SandboxService(deps.db, clock);
+  const schemas = new SchemaResolver(deps.db);
+  const datasets = new DatasetService(deps.db, schemas, clock);
+  const connections = new ConnectionService(deps.db, clock);
+  sandboxes.onPurge((tenantId) => {
+    schemas.invalidate(tenantId);
+    datasets.forget(tenantId);
+    connections.forgetAll();
+  });
+  return {
+    config: deps.config,
+    db: deps.db,
+    clock,
+    sandboxes,
+    schemas,
+    datasets,
+    connections,
+    ingest: new IngestService(deps.db, datasets, schemas, clock),
+    verify: deps.verify ?? createTokenVerifier({ secret: deps.secret, jwks: deps.config.jwks, clock }),
+  };
 }

@@ -6,6 +6,8 @@ import { REGISTRY_ERRORS } from './error-catalog.registry.js';
 export interface CatalogEntry {
   readonly status: number;
   readonly title: string;
+  /** A problem `type` other than `/errors/CODE`, where AEP documents its own. */
+  readonly type?: string;
   /** AEP's gateway error code, for authentication refusals that use the `{error_code, message}` shape. */
   readonly gateway?: string;
 }
@@ -42,5 +44,14 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   // Schemas as the write path resolves them
   SCHEMA_NOT_FOUND: { status: 404, title: 'Schema not found' },
   SCHEMA_INVALID: { status: 400, title: 'Schema cannot be composed' },
+  // Datasets and streaming
+  DATASET_NOT_FOUND: { status: 404, title: 'Dataset not found' },
+  DATASET_INVALID: { status: 400, title: 'Invalid dataset' },
+  DATASET_SCHEMA_NOT_PROFILE_ENABLED: { status: 400, title: 'Schema not enabled for Profile' },
+  CONNECTION_NOT_FOUND: { status: 404, title: 'Connection not found' },
+  CONNECTION_INVALID: { status: 400, title: 'Invalid connection' },
+  CONNECTION_SPEC_UNSUPPORTED: { status: 400, title: 'Unsupported connection spec' },
+  INLET_NOT_FOUND: { status: 404, title: 'Inlet not found' },
+  STREAMING_MESSAGE_INVALID: { status: 400, title: 'Invalid XDM Message Format', type: 'http://ns.adobe.com/adobecloud/problem/data-collection-service/inlet' },
   ...REGISTRY_ERRORS,
 };

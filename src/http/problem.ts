@@ -27,7 +27,7 @@ export function domainAnswer(err: DomainError): ErrorAnswer {
   if (entry.gateway) return { status: entry.status, body: { error_code: entry.gateway, message: err.message } };
   const body: Problem = {
     // AEP's own sample for this error carries a placeholder type; clients compare it, so keep it.
-    type: err.code === 'CONTENT_TYPE_MISSING' ? '/placeholder/type/uri' : `/errors/${err.code}`,
+    type: err.code === 'CONTENT_TYPE_MISSING' ? '/placeholder/type/uri' : (entry.type ?? `/errors/${err.code}`),
     status: entry.status,
     title: entry.title,
     detail: err.message,

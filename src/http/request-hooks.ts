@@ -41,8 +41,31 @@ function authLevel(request: FastifyRequest): AuthLevel {
   return request.url.startsWith('/data/') ? 'sandbox' : 'none';
 }
 
+/** What the tenancy checks need. */
+export interface TenancyDeps {
+  readonly verify: TokenVerifier;
+  readonly sandboxes: SandboxService;
+}
+
+/**
+ * Authenticates the request and resolves its sandbox for `level`, setting `request.actor` and `request.ctx`.
+ * Exported for routes that decide per resource whether auth applies (streaming inlets).
+ */
+export async function resolveTenancy(request: FastifyRequest, deps: TenancyDeps, level: AuthLevel): Promise<RequestContext | undefined> {
+  if (level === 'none') return undefined;
+  const principal = await authenticate(
+    { authorization: header(request, 'authorization'), apiKey: header(request, 'x-api-key'), orgId: header(request, 'x-gw-ims-org-id') },
+    deps.verify,
+  );
+  request.actor = { orgId: principal.orgId, clientId: principal.clientId };
+  if (level === 'org') return undefined;
+  const sandbox = await deps.sandboxes.resolve(request.actor, header(request, 'x-sandbox-name'));
+  request.ctx = { orgId: principal.orgId, clientId: principal.clientId, sandbox, tenantId: sandbox.tenantId };
+  return request.ctx;
+}
+
 /** Registers the hooks on the root instance, so they apply to every route. */
-export function registerRequestHooks(app: FastifyInstance, deps: { verify: TokenVerifier; sandboxes: SandboxService }): void {
+export function registerRequestHooks(app: FastifyInstance, deps: TenancyDeps): void {
   app.decorateRequest('ctx', null as unknown as RequestContext);
   app.decorateRequest('actor', null as unknown as { orgId: string; clientId: string });
 
@@ -52,17 +75,7 @@ export function registerRequestHooks(app: FastifyInstance, deps: { verify: Token
 
   app.addHook('onRequest', async (request) => {
     if (request.is404) return;
-    const level = authLevel(request);
-    if (level === 'none') return;
-    const principal = await authenticate(
-      { authorization: header(request, 'authorization'), apiKey: header(request, 'x-api-key'), orgId: header(request, 'x-gw-ims-org-id') },
-      deps.verify,
-    );
-    request.actor = { orgId: principal.orgId, clientId: principal.clientId };
-    if (level === 'sandbox') {
-      const sandbox = await deps.sandboxes.resolve(request.actor, header(request, 'x-sandbox-name'));
-      request.ctx = { orgId: principal.orgId, clientId: principal.clientId, sandbox, tenantId: sandbox.tenantId };
-    }
+    await resolveTenancy(request, deps, authLevel(request));
   });
 
   app.addHook('onRequest', async (request) => {

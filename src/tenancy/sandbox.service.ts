@@ -20,6 +20,7 @@ interface CacheEntry {
 /** Sandboxes of every org, with a small cache because every request resolves one. */
 export class SandboxService {
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly purgeListeners: Array<(tenantId: number) => void> = [];
   // Another process may delete a sandbox on a shared PostgreSQL; a short TTL bounds how long we would miss it.
   private readonly ttlMs: number;
 
@@ -28,6 +29,16 @@ export class SandboxService {
     private readonly clock: Clock,
   ) {
     this.ttlMs = db.capabilities.concurrentWriters ? 2_000 : Number.POSITIVE_INFINITY;
+  }
+
+  /** Registers a callback run after a sandbox's data was purged (reset or delete), so caches drop its entries. */
+  onPurge(listener: (tenantId: number) => void): void {
+    this.purgeListeners.push(listener);
+  }
+
+  /** The sandbox with this tenant key, if it still exists. */
+  byTenant(tenantId: number): Promise<Sandbox | undefined> {
+    return rows.findSandboxByTenant(this.db, tenantId);
   }
 
   /** The sandbox a request acts in: the named one, or the org's default production sandbox when none is named. */
@@ -115,6 +126,7 @@ export class SandboxService {
       await rows.purgeSandboxData(tx, sandbox.tenantId);
       await rows.touchSandbox(tx, sandbox.tenantId, this.clock());
     });
+    for (const listener of this.purgeListeners) listener(sandbox.tenantId);
     return this.fresh(actor, name);
   }
 
@@ -128,6 +140,7 @@ export class SandboxService {
       await rows.purgeSandboxData(tx, sandbox.tenantId);
       await rows.deleteSandboxRow(tx, sandbox.tenantId);
     });
+    for (const listener of this.purgeListeners) listener(sandbox.tenantId);
     this.forget(actor.orgId);
     return sandbox;
   }

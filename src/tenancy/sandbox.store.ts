@@ -96,3 +96,9 @@ export async function purgeSandboxData(db: SqlExecutor, tenantId: number): Promi
 export async function deleteSandboxRow(db: SqlExecutor, tenantId: number): Promise<void> {
   await db.run('DELETE FROM sandboxes WHERE tenant_id = ?', [tenantId]);
 }
+
+/** The sandbox with a given tenant key (for inlets, which name no sandbox themselves). */
+export async function findSandboxByTenant(db: SqlExecutor, tenantId: number): Promise<Sandbox | undefined> {
+  const row = await db.get<Row>(`SELECT ${COLUMNS} FROM sandboxes WHERE tenant_id = ?`, [tenantId]);
+  return row && toSandbox(row);
+}

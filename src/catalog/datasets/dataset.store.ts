@@ -1,0 +1,87 @@
+/** Dataset rows, and removing a dataset's data from the profile store. */
+import type { SqlExecutor } from '../../store/db.js';
+import type { Dataset } from './dataset.js';
+
+interface Row {
+  tenant_id: number;
+  id: string;
+  name: string;
+  schema_id: string;
+  profile_enabled: number;
+  identity_enabled: number;
+  body: string;
+  created_at: number;
+  modified_at: number;
+}
+
+function toDataset(r: Row): Dataset {
+  return {
+    tenantId: Number(r.tenant_id),
+    id: r.id,
+    name: r.name,
+    schemaId: r.schema_id,
+    profileEnabled: Number(r.profile_enabled) === 1,
+    identityEnabled: Number(r.identity_enabled) === 1,
+    body: JSON.parse(r.body) as Record<string, unknown>,
+    createdAt: Number(r.created_at),
+    modifiedAt: Number(r.modified_at),
+  };
+}
+
+const COLUMNS = 'tenant_id, id, name, schema_id, profile_enabled, identity_enabled, body, created_at, modified_at';
+
+/** One dataset of a sandbox. */
+export async function findDataset(db: SqlExecutor, tenantId: number, id: string): Promise<Dataset | undefined> {
+  const row = await db.get<Row>(`SELECT ${COLUMNS} FROM datasets WHERE tenant_id = ? AND id = ?`, [tenantId, id]);
+  return row && toDataset(row);
+}
+
+/** A page of a sandbox's datasets, newest first, optionally filtered by exact name. */
+export async function listDatasets(
+  db: SqlExecutor,
+  tenantId: number,
+  page: { limit: number; start: number; name?: string },
+): Promise<Dataset[]> {
+  const filter = page.name === undefined ? '' : ' AND name = ?';
+  const params = page.name === undefined ? [tenantId, page.limit, page.start] : [tenantId, page.name, page.limit, page.start];
+  const rows = await db.all<Row>(`SELECT ${COLUMNS} FROM datasets WHERE tenant_id = ?${filter} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`, params);
+  return rows.map(toDataset);
+}
+
+/** Inserts a new dataset. */
+export async function insertDataset(db: SqlExecutor, d: Dataset): Promise<void> {
+  await db.run(`INSERT INTO datasets (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+    d.tenantId,
+    d.id,
+    d.name,
+    d.schemaId,
+    d.profileEnabled,
+    d.identityEnabled,
+    JSON.stringify(d.body),
+    d.createdAt,
+    d.modifiedAt,
+  ]);
+}
+
+/** Rewrites a dataset's mutable fields. */
+export async function updateDataset(db: SqlExecutor, d: Dataset): Promise<void> {
+  await db.run('UPDATE datasets SET name = ?, profile_enabled = ?, identity_enabled = ?, body = ?, modified_at = ? WHERE tenant_id = ? AND id = ?', [
+    d.name,
+    d.profileEnabled,
+    d.identityEnabled,
+    JSON.stringify(d.body),
+    d.modifiedAt,
+    d.tenantId,
+    d.id,
+  ]);
+}
+
+/** Deletes the dataset row and every fragment, event, identity row, batch and job of it. */
+export async function deleteDatasetAndData(db: SqlExecutor, tenantId: number, id: string): Promise<void> {
+  for (const table of ['fragments', 'record_identities', 'events', 'batch_files']) {
+    await db.run(`DELETE FROM ${table} WHERE tenant_id = ? AND dataset_id = ?`, [tenantId, id]);
+  }
+  await db.run('DELETE FROM batch_errors WHERE tenant_id = ? AND batch_id IN (SELECT id FROM batches WHERE tenant_id = ? AND dataset_id = ?)', [tenantId, tenantId, id]);
+  await db.run('DELETE FROM batches WHERE tenant_id = ? AND dataset_id = ?', [tenantId, id]);
+  await db.run('DELETE FROM datasets WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+}

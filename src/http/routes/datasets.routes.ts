@@ -1,0 +1,89 @@
+/** Catalog datasets: create from a schemaRef, list, get, PATCH name/tags, delete (with its profile data). */
+import { Type } from 'typebox';
+import type { App, Services } from '../app.js';
+import type { Dataset } from '../../catalog/datasets/dataset.js';
+
+const BASE = '/data/foundation/catalog/dataSets';
+
+/** Catalog's dataset object. */
+export function presentDataset(d: Dataset, orgId: string) {
+  return {
+    ...d.body,
+    name: d.name,
+    imsOrg: orgId,
+    version: '1.0.0',
+    created: d.createdAt,
+    updated: d.modifiedAt,
+    schemaRef: d.body.schemaRef,
+    tags: d.body.tags,
+    files: `@/dataSetFiles?dataSetId=${d.id}`,
+  };
+}
+
+const Tags = Type.Record(Type.String(), Type.Array(Type.String()));
+const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+
+/** Registers the dataset routes. */
+export function registerDatasetRoutes(app: App, { datasets }: Services): void {
+  app.post(
+    BASE,
+    {
+      schema: {
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 512 }),
+            description: Type.Optional(Type.String()),
+            schemaRef: Type.Object({ id: Type.String({ minLength: 1 }), contentType: Type.Optional(Type.String()) }),
+            tags: Type.Optional(Tags),
+          },
+          { additionalProperties: true },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const created = await datasets.create(request.ctx.tenantId, request.body);
+      return reply.status(201).send([`@/dataSets/${created.id}`]);
+    },
+  );
+
+  app.get(
+    BASE,
+    {
+      schema: {
+        querystring: Type.Object({
+          limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+          start: Type.Integer({ minimum: 0, default: 0 }),
+          name: Type.Optional(Type.String()),
+        }),
+      },
+    },
+    async (request) => {
+      const page = await datasets.list(request.ctx.tenantId, request.query);
+      return Object.fromEntries(page.map((d) => [d.id, presentDataset(d, request.ctx.orgId)]));
+    },
+  );
+
+  app.get(`${BASE}/:id`, { schema: { params: Id } }, async (request) => {
+    const d = await datasets.get(request.ctx.tenantId, request.params.id);
+    return { [d.id]: presentDataset(d, request.ctx.orgId) };
+  });
+
+  app.patch(
+    `${BASE}/:id`,
+    {
+      schema: {
+        params: Id,
+        body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1 })), description: Type.Optional(Type.String()), tags: Type.Optional(Tags) }),
+      },
+    },
+    async (request) => {
+      const d = await datasets.patch(request.ctx.tenantId, request.params.id, request.body);
+      return [`@/dataSets/${d.id}`];
+    },
+  );
+
+  app.delete(`${BASE}/:id`, { schema: { params: Id } }, async (request) => {
+    await datasets.delete(request.ctx.tenantId, request.params.id);
+    return [`@/dataSets/${request.params.id}`];
+  });
+}

@@ -1,0 +1,115 @@
+/** Streaming connection use cases: create (with an inlet), get, list, delete, and find by inlet. */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Db } from '../store/db.js';
+import type { Clock } from '../shared/clock.js';
+import { DomainError } from '../shared/errors.js';
+import { type Connection, type ConnectionInput, assertConnectionInput } from './connection.js';
+
+interface Row {
+  tenant_id: number;
+  id: string;
+  inlet_id: string;
+  name: string;
+  auth_required: number;
+  body: string;
+  etag: number;
+  created_at: number;
+  modified_at: number;
+}
+
+const COLUMNS = 'tenant_id, id, inlet_id, name, auth_required, body, etag, created_at, modified_at';
+
+function toConnection(r: Row): Connection {
+  return {
+    tenantId: Number(r.tenant_id),
+    id: r.id,
+    inletId: r.inlet_id,
+    name: r.name,
+    authRequired: Number(r.auth_required) === 1,
+    body: JSON.parse(r.body) as Record<string, unknown>,
+    etag: Number(r.etag),
+    createdAt: Number(r.created_at),
+    modifiedAt: Number(r.modified_at),
+  };
+}
+
+/** Connections of every sandbox; inlets are looked up on every streaming request, so they are cached. */
+export class ConnectionService {
+  private readonly byInlet = new Map<string, Promise<Connection | undefined>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates a connection and its inlet. */
+  async create(tenantId: number, input: ConnectionInput): Promise<Connection> {
+    assertConnectionInput(input);
+    const now = this.clock();
+    const connection: Connection = {
+      tenantId,
+      id: randomUUID(),
+      inletId: randomBytes(32).toString('hex'),
+      name: input.name,
+      authRequired: input.auth.params.authenticationRequired ?? true,
+      body: { description: input.description ?? '', connectionSpec: input.connectionSpec, auth: input.auth },
+      etag: 1,
+      createdAt: now,
+      modifiedAt: now,
+    };
+    await this.db.run(`INSERT INTO connections (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+      connection.tenantId,
+      connection.id,
+      connection.inletId,
+      connection.name,
+      connection.authRequired,
+      JSON.stringify(connection.body),
+      connection.etag,
+      connection.createdAt,
+      connection.modifiedAt,
+    ]);
+    return connection;
+  }
+
+  /** One connection of a sandbox, or CONNECTION_NOT_FOUND. */
+  async get(tenantId: number, id: string): Promise<Connection> {
+    const row = await this.db.get<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = ? AND id = ?`, [tenantId, id]);
+    if (!row) throw new DomainError('CONNECTION_NOT_FOUND', `Connection '${id}' does not exist in this sandbox`);
+    return toConnection(row);
+  }
+
+  /** Every connection of a sandbox. */
+  async list(tenantId: number): Promise<Connection[]> {
+    const rows = await this.db.all<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = ? ORDER BY created_at`, [tenantId]);
+    return rows.map(toConnection);
+  }
+
+  /** Deletes a connection; its inlet stops accepting messages at once. */
+  async delete(tenantId: number, id: string): Promise<void> {
+    const connection = await this.get(tenantId, id);
+    await this.db.run('DELETE FROM connections WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+    this.byInlet.delete(connection.inletId);
+  }
+
+  /** The connection that owns an inlet, or INLET_NOT_FOUND. */
+  async byInletId(inletId: string): Promise<Connection> {
+    let hit = this.byInlet.get(inletId);
+    if (!hit) {
+      hit = this.db
+        .get<Row>(`SELECT ${COLUMNS} FROM connections WHERE inlet_id = ?`, [inletId])
+        .then((row) => row && toConnection(row));
+      this.byInlet.set(inletId, hit);
+    }
+    const connection = await hit;
+    if (!connection) {
+      this.byInlet.delete(inletId);
+      throw new DomainError('INLET_NOT_FOUND', `Inlet '${inletId}' does not exist`);
+    }
+    return connection;
+  }
+
+  /** Drops every cached inlet (after a sandbox purge; inlets are cheap to look up again). */
+  forgetAll(): void {
+    this.byInlet.clear();
+  }
+}

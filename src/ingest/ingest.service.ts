@@ -1,0 +1,104 @@
+/** The write path: validate and prepare records, then write them and run write hooks in one transaction. */
+import type { Db, SqlExecutor } from '../store/db.js';
+import type { Clock } from '../shared/clock.js';
+import { isDomainError } from '../shared/errors.js';
+import type { DatasetService } from '../catalog/datasets/dataset.service.js';
+import type { Dataset } from '../catalog/datasets/dataset.js';
+import type { SchemaResolver } from '../catalog/schema-resolver.js';
+import { type PreparedRecord, type RecordFailure, isFailure, prepareRecord } from './prepare.js';
+import { type WriteCounts, writeRecords } from './write.js';
+
+/** One record to ingest, naming its dataset; `schemaRefId`, when given, must be the dataset's schema. */
+export interface IngestItem {
+  readonly datasetId: string;
+  readonly record: unknown;
+  readonly schemaRefId?: string;
+  /** The record's JSON text when the caller has it, to skip re-serialising. */
+  readonly text?: string;
+}
+
+/** Runs inside the write transaction after the rows are written; the identity graph links identities here. */
+export type WriteHook = (
+  tx: SqlExecutor,
+  tenantId: number,
+  records: readonly PreparedRecord[],
+  context: { batchId: string | null; datasets: ReadonlyMap<string, Dataset> },
+) => Promise<void>;
+
+/** The outcome of a prepare step: records to write and records refused, by input index. */
+export interface Prepared {
+  readonly records: PreparedRecord[];
+  readonly failures: RecordFailure[];
+  readonly datasets: ReadonlyMap<string, Dataset>;
+}
+
+/** The outcome of an ingest call. */
+export interface IngestOutcome extends Prepared {
+  readonly counts: WriteCounts;
+}
+
+/** Ingestion for streaming requests and batch chunks alike. */
+export class IngestService {
+  private readonly hooks: WriteHook[] = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly datasets: DatasetService,
+    private readonly schemas: SchemaResolver,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Adds a hook that runs in every write transaction. */
+  addWriteHook(hook: WriteHook): void {
+    this.hooks.push(hook);
+  }
+
+  /** Validates every item; one bad record never fails its neighbours. */
+  async prepare(tenantId: number, items: readonly IngestItem[], firstIndex = 0): Promise<Prepared> {
+    const records: PreparedRecord[] = [];
+    const failures: RecordFailure[] = [];
+    const datasets = new Map<string, Dataset>();
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      const index = firstIndex + i;
+      let dataset: Dataset;
+      let schema;
+      try {
+        dataset = datasets.get(item.datasetId) ?? (await this.datasets.get(tenantId, item.datasetId));
+        datasets.set(dataset.id, dataset);
+        schema = await this.schemas.resolve(tenantId, dataset.schemaId);
+      } catch (err) {
+        if (!isDomainError(err)) throw err;
+        failures.push({ index, datasetId: item.datasetId, code: err.code, message: err.message, errors: [{ path: '', code: err.code, message: err.message }] });
+        continue;
+      }
+      if (item.schemaRefId !== undefined && item.schemaRefId !== dataset.schemaId) {
+        const message = `schemaRef '${item.schemaRefId}' is not the schema of dataset '${dataset.id}' (${dataset.schemaId})`;
+        failures.push({ index, datasetId: dataset.id, code: 'SCHEMA_REF_MISMATCH', message, errors: [{ path: '/header/schemaRef/id', code: 'SCHEMA_REF_MISMATCH', message }] });
+        continue;
+      }
+      const result = prepareRecord(index, dataset.id, item.record, schema, item.text);
+      if (isFailure(result)) failures.push(result);
+      else records.push(result);
+    }
+    return { records, failures, datasets };
+  }
+
+  /** Writes prepared records (only those of Profile-enabled datasets reach the profile store) and runs the hooks. */
+  async write(tx: SqlExecutor, tenantId: number, prepared: Prepared, batchId: string | null): Promise<WriteCounts> {
+    const toStore = prepared.records.filter((r) => prepared.datasets.get(r.datasetId)?.profileEnabled);
+    const counts = await writeRecords(tx, tenantId, toStore, batchId, this.clock());
+    for (const hook of this.hooks) await hook(tx, tenantId, prepared.records, { batchId, datasets: prepared.datasets });
+    return counts;
+  }
+
+  /** Prepares and writes in one transaction; resolves only after the transaction committed. */
+  async ingest(tenantId: number, items: readonly IngestItem[], batchId: string | null = null): Promise<IngestOutcome> {
+    const prepared = await this.prepare(tenantId, items);
+    const counts =
+      prepared.records.length === 0
+        ? { fragments: 0, eventsInserted: 0, eventsDuplicate: 0 }
+        : await this.db.transaction((tx) => this.write(tx, tenantId, prepared, batchId));
+    return { ...prepared, counts };
+  }
+}

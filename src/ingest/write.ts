@@ -1,0 +1,47 @@
+/** The profile-store writes of one transaction: fragment upserts with their identity rows, idempotent event inserts. */
+import type { SqlExecutor } from '../store/db.js';
+import type { PreparedRecord } from './prepare.js';
+
+/** What a write did: fragments written and events newly stored (replayed `_id`s are not counted twice). */
+export interface WriteCounts {
+  fragments: number;
+  eventsInserted: number;
+  eventsDuplicate: number;
+}
+
+const UPSERT_FRAGMENT = `INSERT INTO fragments (tenant_id, dataset_id, primary_ns, primary_id, batch_id, data, ingested_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (tenant_id, dataset_id, primary_ns, primary_id)
+  DO UPDATE SET batch_id = excluded.batch_id, data = excluded.data, ingested_at = excluded.ingested_at`;
+const CLEAR_IDENTITIES = 'DELETE FROM record_identities WHERE tenant_id = ? AND dataset_id = ? AND primary_ns = ? AND primary_id = ?';
+const INSERT_IDENTITY = `INSERT INTO record_identities (tenant_id, ns, id, dataset_id, primary_ns, primary_id)
+  VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+const INSERT_EVENT = `INSERT INTO events (tenant_id, dataset_id, event_id, primary_ns, primary_id, ts, batch_id, data, ingested_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, dataset_id, event_id) DO NOTHING`;
+
+/** Writes prepared records inside the caller's transaction. */
+export async function writeRecords(
+  tx: SqlExecutor,
+  tenantId: number,
+  records: readonly PreparedRecord[],
+  batchId: string | null,
+  now: number,
+): Promise<WriteCounts> {
+  const counts: WriteCounts = { fragments: 0, eventsInserted: 0, eventsDuplicate: 0 };
+  for (const r of records) {
+    if (r.kind === 'fragment') {
+      await tx.run(UPSERT_FRAGMENT, [tenantId, r.datasetId, r.primary.ns, r.primary.id, batchId, r.text, now]);
+      // The record replaces the fragment whole, so its identity rows are replaced too.
+      await tx.run(CLEAR_IDENTITIES, [tenantId, r.datasetId, r.primary.ns, r.primary.id]);
+      for (const identity of r.identities) {
+        await tx.run(INSERT_IDENTITY, [tenantId, identity.namespace, identity.id, r.datasetId, r.primary.ns, r.primary.id]);
+      }
+      counts.fragments++;
+    } else {
+      const result = await tx.run(INSERT_EVENT, [tenantId, r.datasetId, r.eventId!, r.primary.ns, r.primary.id, r.ts!, batchId, r.text, now]);
+      if (result.changes === 1) counts.eventsInserted++;
+      else counts.eventsDuplicate++;
+    }
+  }
+  return counts;
+}

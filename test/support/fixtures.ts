@@ -1,0 +1,139 @@
+/** Shared fixtures: a Profile-enabled person schema, an event schema, datasets and an inlet, made the way clients do. */
+import type { TestApp } from './app.js';
+
+export const PROFILE_SCHEMA_ID = 'https://ns.adobe.com/acme/schemas/person';
+export const EVENT_SCHEMA_ID = 'https://ns.adobe.com/acme/schemas/events';
+
+/** A tenant profile schema: the profile class with person, contact and identityMap field groups and `_acme` fields. */
+export function profileSchema(): Record<string, unknown> {
+  return {
+    $id: PROFILE_SCHEMA_ID,
+    'meta:altId': '_acme.schemas.person',
+    'meta:resourceType': 'schemas',
+    title: 'ACME person',
+    type: 'object',
+    'meta:class': 'https://ns.adobe.com/xdm/context/profile',
+    'meta:immutableTags': ['union'],
+    'meta:tenantNamespace': '_acme',
+    version: '1.0',
+    allOf: [
+      { $ref: 'https://ns.adobe.com/xdm/context/profile' },
+      { $ref: 'https://ns.adobe.com/xdm/context/profile-person-details' },
+      { $ref: 'https://ns.adobe.com/xdm/context/profile-personal-details' },
+      { $ref: 'https://ns.adobe.com/xdm/context/identitymap' },
+      { $ref: 'https://ns.adobe.com/xdm/common/external-source-system-audit-details' },
+      {
+        properties: {
+          _acme: { type: 'object', properties: { loyaltyId: { type: 'string' }, tier: { type: 'string' }, points: { type: 'integer' } } },
+        },
+      },
+    ],
+  };
+}
+
+/** A tenant ExperienceEvent schema with identityMap, commerce and web details. */
+export function eventSchema(): Record<string, unknown> {
+  return {
+    $id: EVENT_SCHEMA_ID,
+    'meta:altId': '_acme.schemas.events',
+    'meta:resourceType': 'schemas',
+    title: 'ACME events',
+    type: 'object',
+    'meta:class': 'https://ns.adobe.com/xdm/context/experienceevent',
+    'meta:immutableTags': ['union'],
+    'meta:tenantNamespace': '_acme',
+    version: '1.0',
+    allOf: [
+      { $ref: 'https://ns.adobe.com/xdm/context/experienceevent' },
+      { $ref: 'https://ns.adobe.com/xdm/context/identitymap' },
+      { $ref: 'https://ns.adobe.com/xdm/context/experienceevent-commerce' },
+      { $ref: 'https://ns.adobe.com/xdm/context/experienceevent-web' },
+    ],
+  };
+}
+
+/** Stores a tenant schema as the Schema Registry does (row per resource). */
+export async function seedSchema(t: TestApp, tenantId: number, schema: Record<string, unknown>): Promise<void> {
+  const now = Date.now();
+  await t.store.db.run(
+    `INSERT INTO xdm_resources (tenant_id, id, alt_id, kind, title, version, body, created_at, modified_at)
+     VALUES (?, ?, ?, 'schemas', ?, '1.0', ?, ?, ?)`,
+    [tenantId, String(schema.$id), String(schema['meta:altId']), String(schema.title), JSON.stringify(schema), now, now],
+  );
+  t.app.schemasChanged(tenantId);
+}
+
+/** What a sandbox ready for ingestion holds. */
+export interface IngestFixture {
+  readonly headers: Record<string, string>;
+  readonly tenantId: number;
+  readonly profileDataset: string;
+  readonly eventDataset: string;
+  readonly inletId: string;
+}
+
+/** Creates the schemas, a Profile-enabled record dataset and event dataset, and an authenticated inlet. */
+export async function ingestFixture(t: TestApp, org: string, sandbox = 'prod'): Promise<IngestFixture> {
+  const headers = { ...(await t.headers(org, sandbox)), 'content-type': 'application/json' };
+  const list = await t.app.inject({ url: '/data/foundation/sandbox-management/sandboxes/' + sandbox, headers });
+  if (list.statusCode !== 200) throw new Error(`sandbox ${sandbox}: ${list.body}`);
+  const tenantId = (await t.store.db.get<{ tenant_id: number }>('SELECT tenant_id FROM sandboxes WHERE org_id = ? AND name = ?', [org, sandbox]))!.tenant_id;
+  await seedSchema(t, Number(tenantId), profileSchema());
+  await seedSchema(t, Number(tenantId), eventSchema());
+  const dataset = async (name: string, schemaId: string) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/data/foundation/catalog/dataSets',
+      headers,
+      payload: { name, schemaRef: { id: schemaId, contentType: 'application/vnd.adobe.xed-full+json;version=1' }, tags: { unifiedProfile: ['enabled:true'], unifiedIdentity: ['enabled:true'] } },
+    });
+    if (res.statusCode !== 201) throw new Error(`dataset: ${res.body}`);
+    return (res.json() as string[])[0]!.replace('@/dataSets/', '');
+  };
+  const profileDataset = await dataset('CRM', PROFILE_SCHEMA_ID);
+  const eventDataset = await dataset('Web events', EVENT_SCHEMA_ID);
+  const conn = await t.app.inject({
+    method: 'POST',
+    url: '/data/foundation/flowservice/connections',
+    headers,
+    payload: {
+      name: 'ACME stream',
+      connectionSpec: { id: 'bc7b00d6-623a-4dfc-9fdb-f1240aeadfd3', version: '1.0' },
+      auth: { specName: 'Streaming Connection', params: { name: 'ACME stream', sourceId: 'acme', dataType: 'xdm', authenticationRequired: true } },
+    },
+  });
+  if (conn.statusCode !== 201) throw new Error(`connection: ${conn.body}`);
+  const got = await t.app.inject({ url: `/data/foundation/flowservice/connections/${conn.json().id}`, headers });
+  return { headers, tenantId: Number(tenantId), profileDataset, eventDataset, inletId: got.json().items[0].auth.params.inletId };
+}
+
+/** A person record with an email, a CRM id as primary, and loyalty fields. */
+export function personRecord(n: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    identityMap: {
+      CRMID: [{ id: `crm-${n}`, primary: true }],
+      Email: [{ id: `person${n}@example.com` }],
+    },
+    person: { name: { firstName: `First${n}`, lastName: `Last${n}` } },
+    personalEmail: { address: `person${n}@example.com` },
+    _acme: { loyaltyId: `L${n}`, tier: 'gold', points: n },
+    ...overrides,
+  };
+}
+
+/** An ExperienceEvent for a person, keyed by ECID-less CRM id. */
+export function eventRecord(n: number, id: string, timestamp: string): Record<string, unknown> {
+  return {
+    _id: id,
+    timestamp,
+    eventType: 'commerce.purchases',
+    identityMap: { CRMID: [{ id: `crm-${n}`, primary: true }] },
+    commerce: { order: { priceTotal: 10 + n, currencyCode: 'USD' }, purchases: { value: 1 } },
+  };
+}
+
+/** Wraps a record in AEP's streaming envelope. */
+export function envelope(datasetId: string, schemaId: string, entity: Record<string, unknown>, org: string): Record<string, unknown> {
+  const schemaRef = { id: schemaId, contentType: 'application/vnd.adobe.xed-full+json;version=1' };
+  return { header: { schemaRef, imsOrgId: org, datasetId, flowId: 'flow-1', source: { name: 'test' } }, body: { xdmMeta: { schemaRef }, xdmEntity: entity } };
+}

@@ -1,0 +1,101 @@
+/** AST → pql/json: Adobe's node types where they exist (ref §6), documented `fnApply` extensions elsewhere. */
+import type { ChainStep, Node, OccursTail, PqlQuery, VarDecl } from './ast.js';
+
+/** A pql/json node: `{nodeType, ...}` as in the adobe/xdm filter-expression schema. */
+export type PqlJson = { readonly nodeType: string; readonly [key: string]: unknown };
+
+const lit = (literalType: string, value: unknown): PqlJson => ({ nodeType: 'literal', literalType, value });
+const str = (value: string): PqlJson => lit('String', value);
+const int = (value: number): PqlJson => lit('Integer', value);
+const apply = (fnName: string, params: readonly unknown[]): PqlJson => ({ nodeType: 'fnApply', fnName, params });
+
+/** Converts a query (or a bare node) to pql/json; a lambda head becomes a root `fnCreate`. */
+export function toPqlJson(ast: PqlQuery | Node): PqlJson {
+  if (ast.kind !== 'query') return node(ast);
+  const body = node(ast.body);
+  return ast.params.length ? { nodeType: 'fnCreate', params: ast.params.map((varName) => ({ varName })), body } : body;
+}
+
+// A list literal stays a `literal List` only when every item reads back as the same literal kind.
+function listAsLiteral(items: readonly Node[]): unknown[] | null {
+  if (!items.length) return null;
+  const values: unknown[] = [];
+  for (const i of items) {
+    if (i.kind !== 'literal') return null;
+    const ok = i.type === 'string' || i.type === 'boolean' || i.type === 'integer' || (i.type === 'double' && !Number.isInteger(i.value));
+    if (!ok) return null;
+    values.push(i.value);
+  }
+  return values;
+}
+
+function node(n: Node): PqlJson {
+  switch (n.kind) {
+    case 'literal':
+      switch (n.type) {
+        case 'string': return str(n.value as string);
+        case 'integer': return int(n.value as number);
+        case 'double': return lit('Number', n.value);
+        case 'boolean': return lit('Boolean', n.value);
+        default: return lit('Null', null);
+      }
+    case 'list': {
+      const values = listAsLiteral(n.items);
+      return values ? lit('List', values) : apply('list', n.items.map(node));
+    }
+    case 'object': return apply('object', n.entries.flatMap((e) => [str(e.key), node(e.value)]));
+    case 'field': return n.object ? { nodeType: 'fieldLookup', fieldName: n.name, object: node(n.object) } : { nodeType: 'fieldLookup', fieldName: n.name };
+    case 'param': return { nodeType: 'parameterReference', position: n.position };
+    case 'var': return { nodeType: 'varRef', varName: n.name };
+    case 'xEvent': return { nodeType: 'varRef', varName: 'xEvent' };
+    case 'this': return { nodeType: 'varRef', varName: 'this' };
+    case 'up': return apply('^', [int(n.levels)]);
+    case 'timeWord': return apply(n.word, []);
+    case 'period': return apply('period', [str(n.which), str(n.unit)]);
+    case 'not': return apply('not', [node(n.operand)]);
+    case 'neg': return apply('neg', [node(n.operand)]);
+    case 'binary': return apply(n.op, [node(n.left), node(n.right)]);
+    case 'logical': return apply(n.op, n.operands.map(node));
+    case 'occurs': return apply('occurs', [node(n.subject), tail(n.tail)]);
+    case 'call':
+      if (n.name === 'xdmObject' && n.args.length === 1 && n.args[0]!.kind === 'literal' && n.args[0]!.type === 'string') {
+        return lit('XDMObject', n.args[0]!.value);
+      }
+      return apply(n.name, n.args.map(node));
+    case 'method': return apply(n.name, [node(n.receiver), ...n.args.map(node)]);
+    case 'filter': return apply('[]', [node(n.array), node(n.predicate)]);
+    case 'lambda': return { nodeType: 'fnCreate', params: n.params.map((varName) => ({ varName })), body: node(n.body) };
+    case 'let': return apply('let', [decl({ name: n.name, from: n.value, where: null }), node(n.body)]);
+    case 'quant': {
+      const quantifier = n.quantifier === 'exists' ? 'some' : n.quantifier === 'forall' ? 'all' : n.quantifier;
+      return { nodeType: 'quantification', quantifier, variables: n.vars.map(decl) };
+    }
+    case 'select': return { nodeType: 'select', variables: n.vars.map(decl) };
+    case 'aggOver': return apply('over', [str(n.agg), node(n.projection), decl(n.decl)]);
+    case 'chain': return apply('chain', [node(n.events), str(n.timestampField.join('.')), ...n.steps.map(step)]);
+  }
+}
+
+function decl(d: VarDecl): PqlJson {
+  const out: Record<string, unknown> = { nodeType: 'varDecl', varName: d.name, from: node(d.from) };
+  if (d.where) out.where = node(d.where);
+  return out as PqlJson;
+}
+
+function step(s: ChainStep): PqlJson {
+  const clauses: PqlJson[] = [str(s.label), apply('WHAT', [node(s.what)])];
+  if (s.when) clauses.push(apply('WHEN', [tail(s.when)]));
+  if (s.count) clauses.push(apply('COUNT', [str(s.count.op), int(s.count.n)]));
+  if (s.where) clauses.push(apply('WHERE', [node(s.where)]));
+  return apply('step', clauses);
+}
+
+/** An occurs tail as its own node: `window`, `before`/`after`/`from`, `on` or `between`. */
+function tail(t: OccursTail): PqlJson {
+  switch (t.form) {
+    case 'relative': return apply('window', [str(t.op), int(t.amount), str(t.unit), str(t.direction), node(t.ref)]);
+    case 'direction': return apply(t.direction, [node(t.ref)]);
+    case 'on': return apply('on', [node(t.ref)]);
+    case 'between': return apply('between', [node(t.from), node(t.to)]);
+  }
+}

@@ -20,6 +20,12 @@ import { IngestService } from '../ingest/ingest.service.js';
 import { registerDatasetRoutes } from './routes/datasets.routes.js';
 import { registerConnectionRoutes } from './routes/connections.routes.js';
 import { registerCollectionRoutes } from './routes/collection.routes.js';
+import { registerBatchRoutes } from './routes/batches.routes.js';
+import { BatchService } from '../ingest/batches/batch.service.js';
+import { batchJobHandler } from '../ingest/batches/batch.processor.js';
+import { BATCH_JOB } from '../ingest/batches/batch.js';
+import { JobRunner } from '../jobs/job-runner.js';
+import { join } from 'node:path';
 
 /** The domain services routes call; built once per app. */
 export interface Services {
@@ -33,6 +39,9 @@ export interface Services {
   readonly connections: ConnectionService;
   readonly ingest: IngestService;
   readonly verify: TokenVerifier;
+  readonly batches: BatchService;
+  /** Durable jobs; started by `serve` when the process has the worker role, and by tests that need it. */
+  readonly jobs: JobRunner;
 }
 
 /** Everything the app is built from; `secret` signs and checks HS256 tokens. */
@@ -55,6 +64,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route the app serves. */
     routeTable: readonly RouteEntry[];
+    /** The domain services behind the routes (the CLI starts the job runner through it). */
+    services: Services;
     /** Drops the compiled schemas of a sandbox, after its XDM resources changed outside the registry routes. */
     schemasChanged(tenantId: number): void;
   }
@@ -74,14 +85,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
-  const services = buildServices(deps, clock);
+  const services = buildServices(deps, clock, app.log);
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {
     throw new DomainError('ROUTE_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`);
   });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'string' }, (req, body, done) => {
+    // Clients often send Content-Type: application/json on body-less actions such as ?action=COMPLETE.
+    const mayBeEmpty = req.routeOptions.config?.bodyless || !['POST', 'PUT', 'PATCH'].includes(req.method);
+    if (mayBeEmpty && (body as string).trim() === '') return done(null, undefined);
     try {
       done(null, parseJsonBody(body as string));
     } catch (err) {
@@ -91,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerRequestHooks(app, services);
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
+  app.decorate('services', services);
   app.decorate('schemasChanged', (tenantId: number) => services.schemas.invalidate(tenantId));
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
@@ -102,11 +117,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerDatasetRoutes(app, services);
   registerConnectionRoutes(app, services);
   registerCollectionRoutes(app, services);
+  registerBatchRoutes(app, services);
+  app.addHook('onClose', () => services.jobs.stop());
   return app;
 }
 
 /** Wires the domain services once; caches of a sandbox are dropped when its data is purged. */
-export function buildServices(deps: AppDeps, clock: Clock): Services {
+export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 'info' | 'warn' | 'error'>): Services {
   const sandboxes = new SandboxService(deps.db, clock);
   const schemas = new SchemaResolver(deps.db);
   const datasets = new DatasetService(deps.db, schemas, clock);
@@ -116,6 +133,9 @@ export function buildServices(deps: AppDeps, clock: Clock): Services {
     datasets.forget(tenantId);
     connections.forgetAll();
   });
+  const ingest = new IngestService(deps.db, datasets, schemas, clock);
+  const jobs = new JobRunner(deps.db, clock, logger);
+  jobs.register(BATCH_JOB, batchJobHandler(deps.db, ingest, clock));
   return {
     config: deps.config,
     db: deps.db,
@@ -124,7 +144,9 @@ export function buildServices(deps: AppDeps, clock: Clock): Services {
     schemas,
     datasets,
     connections,
-    ingest: new IngestService(deps.db, datasets, schemas, clock),
+    ingest,
     verify: deps.verify ?? createTokenVerifier({ secret: deps.secret, jwks: deps.config.jwks, clock }),
+    batches: new BatchService(deps.db, datasets, join(deps.config.dataDir, 'uploads'), deps.config.uploadLimit, clock, () => jobs.kick()),
+    jobs,
   };
 }

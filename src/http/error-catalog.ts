@@ -53,5 +53,13 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   CONNECTION_SPEC_UNSUPPORTED: { status: 400, title: 'Unsupported connection spec' },
   INLET_NOT_FOUND: { status: 404, title: 'Inlet not found' },
   STREAMING_MESSAGE_INVALID: { status: 400, title: 'Invalid XDM Message Format', type: 'http://ns.adobe.com/adobecloud/problem/data-collection-service/inlet' },
+  BATCH_NOT_FOUND: { status: 404, title: 'Batch not found' },
+  BATCH_FORMAT_UNSUPPORTED: { status: 400, title: 'Unsupported batch format' },
+  BATCH_DATASET_MISMATCH: { status: 400, title: 'Batch belongs to another dataset' },
+  BATCH_NOT_LOADING: { status: 409, title: 'Batch is not loading' },
+  BATCH_FINISHED: { status: 409, title: 'Batch has finished' },
+  BATCH_EMPTY: { status: 400, title: 'Batch has no files' },
+  BATCH_FILE_NAME_INVALID: { status: 400, title: 'Invalid file name' },
+  BATCH_ACTION_INVALID: { status: 400, title: 'Invalid batch action' },
   ...REGISTRY_ERRORS,
 };

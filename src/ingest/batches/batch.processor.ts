@@ -1,0 +1,96 @@
+/** The batch job: reads each file in chunks and ingests them, committing each chunk with its checkpoint. */
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Db } from '../../store/db.js';
+import type { Clock } from '../../shared/clock.js';
+import type { JobContext } from '../../jobs/job-runner.js';
+import type { IngestItem, IngestService } from '../ingest.service.js';
+import type { BatchError } from './batch.js';
+import * as rows from './batch.store.js';
+import { type FileRecord, readRecords } from './readers.js';
+
+/** Where a batch job is: which file, how many of its records are done, and the totals so far. */
+interface Checkpoint {
+  file: number;
+  offset: number;
+  errorSeq: number;
+}
+
+/** Records per transaction: large enough to amortise the commit, small enough to bound memory and redo after a crash. */
+export const CHUNK = 1000;
+
+/** Builds the handler of the batch job kind; `onProgress` hears every committed chunk (the CLI's progress bar). */
+export function batchJobHandler(
+  db: Db,
+  ingest: IngestService,
+  clock: Clock,
+  onProgress: (p: { batchId: string; records: number; failed: number }) => void = () => undefined,
+) {
+  return async (ctx: JobContext): Promise<void> => {
+    const { tenantId } = ctx.job;
+    const batchId = String(ctx.job.payload.batchId);
+    const cp: Checkpoint = { file: 0, offset: 0, errorSeq: 0, ...(ctx.job.checkpoint as Partial<Checkpoint> | undefined) };
+    const batch = await rows.findBatch(db, tenantId, batchId);
+    if (!batch || batch.status !== 'processing') return;
+    const files = await rows.listFiles(db, tenantId, batchId);
+    let done = batch.recordsTotal;
+    let failed = batch.recordsFailed;
+
+    const flush = async (file: { name: string }, chunk: FileRecord[], next: Checkpoint) => {
+      const items: IngestItem[] = [];
+      const positions: number[] = [];
+      const errors: BatchError[] = [];
+      for (const r of chunk) {
+        if ('error' in r) errors.push({ file: file.name, row: r.index, code: 'RECORD_UNREADABLE', path: '', message: r.error });
+        else {
+          items.push({ datasetId: batch.datasetId, record: r.record, ...(r.text === undefined ? {} : { text: r.text }) });
+          positions.push(r.index);
+        }
+      }
+      const prepared = await ingest.prepare(tenantId, items);
+      for (const f of prepared.failures) {
+        for (const e of f.errors) errors.push({ file: file.name, row: positions[f.index]!, code: e.code, path: e.path, message: e.message });
+      }
+      errors.sort((a, b) => a.row - b.row);
+      const failedRecords = chunk.length - prepared.records.length;
+      next.errorSeq = cp.errorSeq + errors.length;
+      const stillProcessing = await ctx.commit(next, async (tx) => {
+        const current = await rows.findBatch(tx, tenantId, batchId);
+        if (current?.status !== 'processing') return false;
+        await ingest.write(tx, tenantId, prepared, batchId);
+        await rows.insertErrors(tx, tenantId, batchId, cp.errorSeq, errors);
+        await rows.addCounts(tx, tenantId, batchId, chunk.length, failedRecords, clock());
+        return true;
+      });
+      Object.assign(cp, next);
+      done += chunk.length;
+      failed += failedRecords;
+      onProgress({ batchId, records: done, failed });
+      return stillProcessing;
+    };
+
+    for (let f = cp.file; f < files.length; f++) {
+      const file = files[f]!;
+      let chunk: FileRecord[] = [];
+      let offset = f === cp.file ? cp.offset : 0;
+      for await (const record of readRecords(file.path, offset)) {
+        chunk.push(record);
+        if (chunk.length === CHUNK) {
+          offset += chunk.length;
+          if (!(await flush(file, chunk, { file: f, offset, errorSeq: 0 }))) return;
+          chunk = [];
+        }
+      }
+      offset += chunk.length;
+      // The last chunk of a file moves the checkpoint to the next file, even when the chunk is empty.
+      if (!(await flush(file, chunk, { file: f + 1, offset: 0, errorSeq: 0 }))) return;
+    }
+
+    await db.transaction(async (tx) => {
+      const final = await rows.findBatch(tx, tenantId, batchId);
+      const status = final && final.recordsTotal > 0 && final.recordsFailed === final.recordsTotal ? 'failed' : 'success';
+      await rows.transition(tx, tenantId, batchId, ['processing'], status, clock());
+    });
+    if (files[0]) await rm(dirname(files[0].path), { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,130 @@
+/** Batch use cases: create for a dataset, upload files, complete (queues the durable job), abort, read status and errors. */
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Db } from '../../store/db.js';
+import type { Clock } from '../../shared/clock.js';
+import { DomainError } from '../../shared/errors.js';
+import { sortableId } from '../../shared/ids.js';
+import type { DatasetService } from '../../catalog/datasets/dataset.service.js';
+import { enqueueJob } from '../../jobs/job.store.js';
+import { BATCH_JOB, type Batch, type BatchError } from './batch.js';
+import * as rows from './batch.store.js';
+
+const FORMATS = new Set(['json', 'parquet']);
+const FILE_NAME = /^[\w.-][\w. -]{0,254}$/;
+
+/** Batches of every sandbox; files live under `<data>/uploads/<tenant>/<batch>/`. */
+export class BatchService {
+  constructor(
+    private readonly db: Db,
+    private readonly datasets: DatasetService,
+    private readonly uploadsDir: string,
+    private readonly uploadLimit: number,
+    private readonly clock: Clock,
+    private readonly onQueued: () => void = () => undefined,
+  ) {}
+
+  /** Creates a batch in `loading` for an existing dataset. */
+  async create(tenantId: number, input: { datasetId: string; inputFormat?: { format?: string } }, createdBy: string): Promise<Batch> {
+    await this.datasets.get(tenantId, input.datasetId);
+    const format = (input.inputFormat?.format ?? 'json').toLowerCase();
+    if (!FORMATS.has(format)) {
+      throw new DomainError('BATCH_FORMAT_UNSUPPORTED', `inputFormat.format '${format}' is not supported: use json (a JSON array or NDJSON) or parquet`);
+    }
+    const now = this.clock();
+    const batch: Batch = {
+      tenantId,
+      id: sortableId(now),
+      datasetId: input.datasetId,
+      status: 'loading',
+      format,
+      recordsTotal: 0,
+      recordsFailed: 0,
+      body: { inputFormat: { format }, createdUser: createdBy },
+      createdAt: now,
+      modifiedAt: now,
+      startedAt: null,
+      completedAt: null,
+    };
+    await rows.insertBatch(this.db, batch);
+    return batch;
+  }
+
+  /** One batch, or BATCH_NOT_FOUND. */
+  async get(tenantId: number, id: string): Promise<Batch> {
+    const batch = await rows.findBatch(this.db, tenantId, id);
+    if (!batch) throw new DomainError('BATCH_NOT_FOUND', `Batch '${id}' does not exist in this sandbox`);
+    return batch;
+  }
+
+  /** A page of batches. */
+  list(tenantId: number, page: { limit: number; start: number; datasetId?: string }): Promise<Batch[]> {
+    return rows.listBatches(this.db, tenantId, page);
+  }
+
+  /** Streams an uploaded file to disk (never into memory) and records it; only while the batch is loading. */
+  async addFile(tenantId: number, batchId: string, datasetId: string, name: string, body: Readable): Promise<{ size: number }> {
+    const batch = await this.get(tenantId, batchId);
+    if (batch.datasetId !== datasetId) {
+      throw new DomainError('BATCH_DATASET_MISMATCH', `Batch '${batchId}' belongs to dataset '${batch.datasetId}', not '${datasetId}'`);
+    }
+    if (batch.status !== 'loading') throw new DomainError('BATCH_NOT_LOADING', `Batch '${batchId}' is ${batch.status}; files can only be added while it is loading`);
+    if (!FILE_NAME.test(name) || name.includes('..')) {
+      throw new DomainError('BATCH_FILE_NAME_INVALID', `File name '${name}' is not valid: letters, digits, spaces, '.', '-' and '_' only`);
+    }
+    const dir = join(this.uploadsDir, String(tenantId), batchId);
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, name);
+    let size = 0;
+    const limit = this.uploadLimit;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (size > limit) done(new DomainError('BODY_TOO_LARGE', `File '${name}' is larger than the upload limit of ${limit} bytes`));
+        else done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, counter, createWriteStream(path));
+    } catch (err) {
+      await rm(path, { force: true });
+      throw err;
+    }
+    await rows.upsertFile(this.db, { tenantId, batchId, name, datasetId, path, size, now: this.clock() });
+    return { size };
+  }
+
+  /** Completes a loading batch: it moves to processing and its job is queued in the same transaction. */
+  async complete(tenantId: number, batchId: string): Promise<Batch> {
+    const batch = await this.get(tenantId, batchId);
+    if ((await rows.listFiles(this.db, tenantId, batchId)).length === 0) {
+      throw new DomainError('BATCH_EMPTY', `Batch '${batchId}' has no files; upload at least one before completing it`);
+    }
+    const moved = await this.db.transaction(async (tx) => {
+      const ok = await rows.transition(tx, tenantId, batchId, ['loading'], 'processing', this.clock());
+      if (ok) await enqueueJob(tx, { tenantId, kind: BATCH_JOB, ref: batchId, payload: { batchId } }, this.clock());
+      return ok;
+    });
+    if (!moved) throw new DomainError('BATCH_NOT_LOADING', `Batch '${batchId}' is ${batch.status}; only a loading batch can be completed`);
+    this.onQueued();
+    return this.get(tenantId, batchId);
+  }
+
+  /** Aborts a batch that has not finished; a processing batch stops at its next chunk. */
+  async abort(tenantId: number, batchId: string): Promise<Batch> {
+    const batch = await this.get(tenantId, batchId);
+    if (!(await rows.transition(this.db, tenantId, batchId, ['loading', 'processing'], 'aborted', this.clock()))) {
+      throw new DomainError('BATCH_FINISHED', `Batch '${batchId}' is ${batch.status} and can no longer be aborted`);
+    }
+    return this.get(tenantId, batchId);
+  }
+
+  /** A page of the batch's refused records. */
+  async errors(tenantId: number, batchId: string, page: { limit: number; start: number }): Promise<BatchError[]> {
+    await this.get(tenantId, batchId);
+    return rows.listErrors(this.db, tenantId, batchId, page);
+  }
+}

@@ -1,0 +1,108 @@
+/** Batch, batch-file and batch-error rows. */
+import type { SqlExecutor } from '../../store/db.js';
+import type { Batch, BatchError, BatchStatus } from './batch.js';
+
+interface Row {
+  tenant_id: number;
+  id: string;
+  dataset_id: string;
+  status: string;
+  format: string;
+  records_total: number;
+  records_failed: number;
+  body: string;
+  created_at: number;
+  modified_at: number;
+  started_at: number | null;
+  completed_at: number | null;
+}
+
+const COLUMNS = 'tenant_id, id, dataset_id, status, format, records_total, records_failed, body, created_at, modified_at, started_at, completed_at';
+const num = (v: number | null) => (v === null ? null : Number(v));
+
+function toBatch(r: Row): Batch {
+  return {
+    tenantId: Number(r.tenant_id),
+    id: r.id,
+    datasetId: r.dataset_id,
+    status: r.status as BatchStatus,
+    format: r.format,
+    recordsTotal: Number(r.records_total),
+    recordsFailed: Number(r.records_failed),
+    body: JSON.parse(r.body) as Record<string, unknown>,
+    createdAt: Number(r.created_at),
+    modifiedAt: Number(r.modified_at),
+    startedAt: num(r.started_at),
+    completedAt: num(r.completed_at),
+  };
+}
+
+/** One batch of a sandbox. */
+export async function findBatch(db: SqlExecutor, tenantId: number, id: string): Promise<Batch | undefined> {
+  const row = await db.get<Row>(`SELECT ${COLUMNS} FROM batches WHERE tenant_id = ? AND id = ?`, [tenantId, id]);
+  return row && toBatch(row);
+}
+
+/** A page of batches, newest first, optionally of one dataset. */
+export async function listBatches(db: SqlExecutor, tenantId: number, page: { limit: number; start: number; datasetId?: string }): Promise<Batch[]> {
+  const filter = page.datasetId === undefined ? '' : ' AND dataset_id = ?';
+  const params = page.datasetId === undefined ? [tenantId, page.limit, page.start] : [tenantId, page.datasetId, page.limit, page.start];
+  return (await db.all<Row>(`SELECT ${COLUMNS} FROM batches WHERE tenant_id = ?${filter} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, params)).map(toBatch);
+}
+
+/** Inserts a new batch in `loading`. */
+export async function insertBatch(db: SqlExecutor, b: Batch): Promise<void> {
+  await db.run(`INSERT INTO batches (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+    b.tenantId, b.id, b.datasetId, b.status, b.format, b.recordsTotal, b.recordsFailed, JSON.stringify(b.body), b.createdAt, b.modifiedAt, b.startedAt, b.completedAt,
+  ]);
+}
+
+/** Moves a batch to a status, only from one of `from`; returns whether it moved. */
+export async function transition(db: SqlExecutor, tenantId: number, id: string, from: readonly BatchStatus[], to: BatchStatus, now: number): Promise<boolean> {
+  const marks = from.map(() => '?').join(', ');
+  const stamp = to === 'processing' ? ', started_at = ?' : to === 'success' || to === 'failed' || to === 'aborted' ? ', completed_at = ?' : '';
+  const params = [to, now, ...(stamp ? [now] : []), tenantId, id, ...from];
+  const result = await db.run(`UPDATE batches SET status = ?, modified_at = ?${stamp} WHERE tenant_id = ? AND id = ? AND status IN (${marks})`, params);
+  return result.changes === 1;
+}
+
+/** Adds to a batch's record counts. */
+export async function addCounts(db: SqlExecutor, tenantId: number, id: string, total: number, failed: number, now: number): Promise<void> {
+  await db.run('UPDATE batches SET records_total = records_total + ?, records_failed = records_failed + ?, modified_at = ? WHERE tenant_id = ? AND id = ?', [
+    total, failed, now, tenantId, id,
+  ]);
+}
+
+/** Records an uploaded file (a re-upload of the same name replaces it). */
+export async function upsertFile(db: SqlExecutor, f: { tenantId: number; batchId: string; name: string; datasetId: string; path: string; size: number; now: number }): Promise<void> {
+  await db.run(
+    `INSERT INTO batch_files (tenant_id, batch_id, name, dataset_id, path, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (tenant_id, batch_id, name) DO UPDATE SET path = excluded.path, size = excluded.size, created_at = excluded.created_at`,
+    [f.tenantId, f.batchId, f.name, f.datasetId, f.path, f.size, f.now],
+  );
+}
+
+/** A batch's files in upload-name order (the order they are processed in). */
+export async function listFiles(db: SqlExecutor, tenantId: number, batchId: string): Promise<Array<{ name: string; path: string; size: number }>> {
+  const rows = await db.all<{ name: string; path: string; size: number }>('SELECT name, path, size FROM batch_files WHERE tenant_id = ? AND batch_id = ? ORDER BY name', [tenantId, batchId]);
+  return rows.map((r) => ({ ...r, size: Number(r.size) }));
+}
+
+/** Stores refused records, numbered after the batch's existing errors. */
+export async function insertErrors(db: SqlExecutor, tenantId: number, batchId: string, firstSeq: number, errors: readonly BatchError[]): Promise<void> {
+  let seq = firstSeq;
+  for (const e of errors) {
+    await db.run('INSERT INTO batch_errors (tenant_id, batch_id, seq, file, row_index, code, message, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      tenantId, batchId, seq++, e.file, e.row, e.code, e.message, e.path,
+    ]);
+  }
+}
+
+/** A page of a batch's refused records, in the order they were found. */
+export async function listErrors(db: SqlExecutor, tenantId: number, batchId: string, page: { limit: number; start: number }): Promise<BatchError[]> {
+  const rows = await db.all<{ file: string; row_index: number; code: string; path: string; message: string }>(
+    'SELECT file, row_index, code, path, message FROM batch_errors WHERE tenant_id = ? AND batch_id = ? ORDER BY seq LIMIT ? OFFSET ?',
+    [tenantId, batchId, page.limit, page.start],
+  );
+  return rows.map((r) => ({ file: r.file, row: Number(r.row_index), code: r.code, path: r.path, message: r.message }));
+}

@@ -1,0 +1,85 @@
+/** Job rows: enqueue, claim with a lease (SKIP LOCKED where the store has it), checkpoint, finish. */
+import type { Db, SqlExecutor } from '../store/db.js';
+
+/** A job as the runner sees it. */
+export interface Job {
+  readonly jobId: number;
+  readonly tenantId: number;
+  readonly kind: string;
+  readonly ref: string;
+  readonly status: 'queued' | 'running' | 'done' | 'failed';
+  readonly payload: Record<string, unknown>;
+  readonly checkpoint: Record<string, unknown> | undefined;
+  readonly attempts: number;
+}
+
+interface Row {
+  job_id: number;
+  tenant_id: number;
+  kind: string;
+  ref: string;
+  status: string;
+  payload: string;
+  checkpoint: string | null;
+  attempts: number;
+}
+
+function toJob(r: Row): Job {
+  return {
+    jobId: Number(r.job_id),
+    tenantId: Number(r.tenant_id),
+    kind: r.kind,
+    ref: r.ref,
+    status: r.status as Job['status'],
+    payload: JSON.parse(r.payload) as Record<string, unknown>,
+    checkpoint: r.checkpoint === null ? undefined : (JSON.parse(r.checkpoint) as Record<string, unknown>),
+    attempts: Number(r.attempts),
+  };
+}
+
+/** Queues a job inside the caller's transaction (so it exists exactly when the change that needs it commits). */
+export async function enqueueJob(tx: SqlExecutor, job: { tenantId: number; kind: string; ref: string; payload: unknown }, now: number): Promise<void> {
+  await tx.run(
+    `INSERT INTO jobs (tenant_id, kind, ref, status, payload, attempts, created_at, updated_at)
+     VALUES (?, ?, ?, 'queued', ?, 0, ?, ?) ON CONFLICT (tenant_id, kind, ref) DO NOTHING`,
+    [job.tenantId, job.kind, job.ref, JSON.stringify(job.payload), now, now],
+  );
+}
+
+/** Claims the oldest runnable job (queued, or running with an expired lease) for `owner` until `leaseUntil`. */
+export async function claimJob(db: Db, kinds: readonly string[], owner: string, now: number, leaseUntil: number): Promise<Job | undefined> {
+  if (kinds.length === 0) return undefined;
+  const marks = kinds.map(() => '?').join(', ');
+  const lock = db.capabilities.skipLocked ? ' FOR UPDATE SKIP LOCKED' : '';
+  return db.transaction(async (tx) => {
+    const row = await tx.get<Row>(
+      `SELECT job_id, tenant_id, kind, ref, status, payload, checkpoint, attempts FROM jobs
+       WHERE kind IN (${marks}) AND (status = 'queued' OR (status = 'running' AND lease_until < ?))
+       ORDER BY job_id LIMIT 1${lock}`,
+      [...kinds, now],
+    );
+    if (!row) return undefined;
+    await tx.run("UPDATE jobs SET status = 'running', lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE job_id = ?", [
+      owner,
+      leaseUntil,
+      now,
+      row.job_id,
+    ]);
+    return toJob({ ...row, status: 'running', attempts: Number(row.attempts) + 1 });
+  });
+}
+
+/** Saves progress inside the caller's transaction, and extends the lease: the work and its checkpoint commit together. */
+export async function saveCheckpoint(tx: SqlExecutor, jobId: number, checkpoint: unknown, now: number, leaseUntil: number): Promise<void> {
+  await tx.run('UPDATE jobs SET checkpoint = ?, lease_until = ?, updated_at = ? WHERE job_id = ?', [JSON.stringify(checkpoint), leaseUntil, now, jobId]);
+}
+
+/** Marks a job done or failed. */
+export async function finishJob(tx: SqlExecutor, jobId: number, status: 'done' | 'failed', error: string | null, now: number): Promise<void> {
+  await tx.run('UPDATE jobs SET status = ?, error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE job_id = ?', [status, error, now, jobId]);
+}
+
+/** Frees every lease (a single-process store after a restart: whoever held them is gone). */
+export async function releaseAllLeases(db: Db, now: number): Promise<void> {
+  await db.run("UPDATE jobs SET lease_until = ? WHERE status = 'running'", [now - 1]);
+}

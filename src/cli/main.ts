@@ -1,6 +1,8 @@
 /** The `rtprofile` command line: serve, token, migrate, version (and the commands each domain adds). */
 import { Command, CommanderError } from 'commander';
 import { isDomainError } from '../shared/errors.js';
+import { registerImportCommand } from './import.command.js';
+import { registerInletCommand } from './inlet.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
 import { registerServeCommand } from './serve.command.js';
 import { registerTokenCommand } from './token.command.js';
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerTokenCommand(program);
   registerMigrateCommand(program);
+  registerImportCommand(program);
+  registerInletCommand(program);
   registerVersionCommand(program);
   return program;
 }

@@ -33,6 +33,7 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   // Configuration and CLI input
   CONFIG_INVALID: { status: 400, title: 'Invalid configuration' },
   DURATION_INVALID: { status: 400, title: 'BadRequestError' },
+  IMPORT_FILE_NOT_FOUND: { status: 400, title: 'File not found' },
   // Sandboxes
   SANDBOX_NOT_FOUND: { status: 404, title: 'Sandbox not found' },
   SANDBOX_EXISTS: { status: 409, title: 'Sandbox already exists' },

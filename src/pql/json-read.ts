@@ -1,7 +1,7 @@
 /** pql/json → AST, tolerant as ref §6 asks: envelopes, text where JSON was promised, and a missing literalType. */
 import { freeze, unitOf, type CmpOp, type Direction, type Node, type OccursTail, type PqlQuery, type VarDecl } from './ast.js';
 import { PqlError } from './errors.js';
-import { functionSpec } from './functions/globals.js';
+import { functionSpec, methodSpec } from './functions/globals.js';
 import { checkDepth, DEFAULT_LIMITS, type PqlLimits } from './limits.js';
 import { parsePql } from './parser.js';
 
@@ -67,6 +67,17 @@ function asArray(v: unknown, path: string): unknown[] {
 
 class Reader {
   private depth = 0;
+  /** How many per-element contexts enclose the node being read; 0 is the root, where `$1.x` reads back as `x`. */
+  private elements = 0;
+
+  private inner<T>(read: () => T): T {
+    this.elements++;
+    try {
+      return read();
+    } finally {
+      this.elements--;
+    }
+  }
 
   constructor(private readonly maxDepth: number) {}
 
@@ -88,7 +99,9 @@ class Reader {
       case 'literal': return this.literal(o, path);
       case 'fieldLookup': {
         const name = asString(o.fieldName, `${path}.fieldName`);
-        return { kind: 'field', name, object: o.object === undefined || o.object === null ? null : this.node(o.object, `${path}.object`) };
+        const obj = o.object as Json | undefined | null;
+        const implicit = obj === undefined || obj === null || (this.elements === 0 && obj.nodeType === 'parameterReference' && obj.position === 1);
+        return { kind: 'field', name, object: implicit ? null : this.node(obj, `${path}.object`) };
       }
       case 'parameterReference': {
         const position = o.position;
@@ -105,7 +118,7 @@ class Reader {
         return { kind: 'quant', quantifier: q, vars: this.decls(o.variables, `${path}.variables`) };
       }
       case 'select': return { kind: 'select', vars: this.decls(o.variables, `${path}.variables`) };
-      case 'fnCreate': return { kind: 'lambda', params: this.params(o, path), body: this.node(o.body, `${path}.body`) };
+      case 'fnCreate': return { kind: 'lambda', params: this.params(o, path), body: this.inner(() => this.node(o.body, `${path}.body`)) };
       case 'fnApply': return this.apply(asString(o.fnName, `${path}.fnName`), asArray(o.params ?? [], `${path}.params`), path);
       default:
         throw new PqlError('PQL_JSON', `${path}.nodeType: unknown node type ${JSON.stringify(o.nodeType)}`);
@@ -136,15 +149,17 @@ class Reader {
   private decls(v: unknown, path: string): VarDecl[] {
     const list = asArray(v, path);
     if (!list.length) throw new PqlError('PQL_JSON', `${path}: expected at least one varDecl`);
-    return list.map((d, i) => this.decl(d, `${path}[${i}]`));
+    return list.map((d, i) => (i === 0 ? this.decl(d, `${path}[${i}]`) : this.inner(() => this.decl(d, `${path}[${i}]`))));
   }
 
+  /** A declaration: the domain in the enclosing context, the condition per element. */
   private decl(v: unknown, path: string): VarDecl {
     const o = asObject(v, path);
     if (o.nodeType !== 'varDecl') throw new PqlError('PQL_JSON', `${path}.nodeType: expected varDecl`);
     const name = asString(o.varName, `${path}.varName`);
     if (!/^[_A-Za-z0-9]+$/.test(name)) throw new PqlError('PQL_JSON', `${path}.varName: must match ^[_A-Za-z0-9]+$`);
-    return { name, from: this.node(o.from, `${path}.from`), where: o.where === undefined ? null : this.node(o.where, `${path}.where`) };
+    const from = this.node(o.from, `${path}.from`);
+    return { name, from, where: o.where === undefined ? null : this.inner(() => this.node(o.where, `${path}.where`)) };
   }
 
   private apply(fnName: string, raw: unknown[], path: string): Node {
@@ -203,7 +218,7 @@ class Reader {
       }
       case '[]':
         exactly(2);
-        return { kind: 'filter', array: p(0), predicate: p(1) };
+        return { kind: 'filter', array: p(0), predicate: this.inner(() => p(1)) };
       case 'occurs':
         exactly(2);
         return { kind: 'occurs', subject: p(0), tail: this.tail(raw[1], `${path}.params[1]`) };
@@ -216,12 +231,17 @@ class Reader {
         exactly(3);
         const agg = this.string(p(0), path);
         if (!['sum', 'count', 'average', 'min', 'max'].includes(agg)) throw new PqlError('PQL_JSON', `${path}: unknown aggregate ${JSON.stringify(agg)}`);
-        return { kind: 'aggOver', agg: agg as 'sum', projection: p(1), decl: this.decl(raw[2], `${path}.params[2]`) };
+        return { kind: 'aggOver', agg: agg as 'sum', projection: this.inner(() => p(1)), decl: this.decl(raw[2], `${path}.params[2]`) };
       }
       case 'chain': return this.chain(raw, path, p);
     }
     if (functionSpec(fnName) || raw.length === 0) return { kind: 'call', name: fnName, args: all() };
-    return { kind: 'method', name: fnName, receiver: p(0), args: all(1) };
+    const items = methodSpec(fnName)?.itemArgs ?? [];
+    const args = raw.slice(1).map((a, i) => {
+      const lambda = (a as Json | null)?.nodeType === 'fnCreate';
+      return items.includes(i) && !lambda ? this.inner(() => p(i + 1)) : p(i + 1);
+    });
+    return { kind: 'method', name: fnName, receiver: p(0), args };
   }
 
   private string(n: Node, path: string): string {
@@ -271,13 +291,13 @@ class Reader {
       const countOp = count ? String((arg(count, 0) as Json)?.value) : '';
       const countN = count ? (arg(count, 1) as Json)?.value : 0;
       if (count && (!CMP.has(countOp) || !Number.isSafeInteger(countN) || (countN as number) < 0)) throw new PqlError('PQL_JSON', `${sp}: COUNT needs a comparison and a whole number`);
-      return {
+      return this.inner(() => ({
         label: this.string(this.node(parts[0], `${sp}.params[0]`), sp),
         what: this.node(arg(what, 0), `${sp}.WHAT`),
         when: when ? this.tail(arg(when, 0), `${sp}.WHEN`) : null,
         count: count ? { op: countOp as CmpOp, n: countN as number } : null,
         where: where ? this.node(arg(where, 0), `${sp}.WHERE`) : null,
-      };
+      }));
     });
     return { kind: 'chain', events: p(0), timestampField: this.string(p(1), path).split('.'), steps };
   }

@@ -45,12 +45,13 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Field lookup: own properties only, so `__proto__` and `constructor` never reach host objects; arrays map and flatten. */
-export function lookup(obj: unknown, name: string): unknown {
+export function lookup(obj: unknown, name: string, depth = 0): unknown {
   if (obj === null || typeof obj !== 'object') return null;
   if (Array.isArray(obj)) {
     const out: unknown[] = [];
     for (const item of obj) {
-      const v = lookup1(item, name);
+      // Arrays of arrays (identityMap.values()) are walked through; absurdly deep nesting just yields nothing.
+      const v = Array.isArray(item) ? (depth < MAX_EQUAL_DEPTH ? lookup(item, name, depth + 1) : null) : lookup1(item, name);
       if (v === null) continue;
       if (Array.isArray(v)) for (const x of v) out.push(x);
       else out.push(v);

@@ -164,7 +164,8 @@ function run(prog: readonly Inst[], input: string, slots: number, wantCaps: bool
 
   for (let pos = 0; ; ) {
     if (matched === null) add(clist, 0, none, pos);
-    if (clist.length === 0) break;
+    // No live thread: done once matched or at the end; otherwise a later start position may still match.
+    if (clist.length === 0 && (matched !== null || pos >= input.length)) break;
     const cp = pos < input.length ? input.codePointAt(pos)! : -1;
     const next = pos + (cp > 0xffff ? 2 : 1);
     gen++;

@@ -20,14 +20,18 @@ export function c(expr: string, expect: unknown, extra: Omit<EvalCase, 'expr' | 
   return { expr, expect, ...extra };
 }
 
-/** Runs a case and returns the evaluator's result. */
-export function run(k: EvalCase): unknown {
-  const ctx: PqlContext = {
+/** The evaluation context of a case: the fixtures unless the case says otherwise. */
+export function contextOf(k: EvalCase): PqlContext {
+  return {
     profile: k.profile ?? PROFILE,
     events: k.events ?? EVENTS,
     now: k.now ?? NOW,
     ...(k.segments ? { segments: k.segments } : {}),
     ...(k.models ? { models: k.models } : {}),
   };
-  return compilePql(k.expr, k.options).evaluate(ctx);
+}
+
+/** Runs a case and returns the evaluator's result. */
+export function run(k: EvalCase): unknown {
+  return compilePql(k.expr, k.options).evaluate(contextOf(k));
 }

@@ -267,11 +267,12 @@ class Checker {
 
   private expect(what: 'string' | 'temporal' | 'list' | 'map' | undefined, t: PqlType, node: Node & { kind: 'method' }): void {
     const e = elementOf(t).kind;
+    const unknown = (k: string): boolean => k === 'any' || k === 'null';
     const ok =
-      what === undefined || what === 'list' || e === 'any' || e === 'null' ? true
-      : what === 'string' ? e === 'string'
+      what === undefined || what === 'list' ? true
+      : what === 'string' ? unknown(e) || e === 'string'
       : what === 'temporal' ? isTemporalLike(t)
-      : e === 'map' || e === 'object' || t.kind === 'array';
+      : unknown(t.kind) || t.kind === 'map' || t.kind === 'object' || t.kind === 'array';
     if (!ok) this.fail('PQL_TYPE', `${node.name}() needs ${what === 'temporal' ? 'a date or date-time' : `a ${what}`}, but its receiver is ${article(t)}`, node.receiver);
   }
 }

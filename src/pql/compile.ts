@@ -1,13 +1,15 @@
 /** Compiles the AST once into closures over an Env; evaluation then allocates little and never re-reads the tree. */
 import type { BinaryNode, FieldNode, LiteralNode, MethodNode, Node, PqlQuery } from './ast.js';
-import { compileAggOver, compileChain, compileLet, compileOccurs, compileQuant, compileSelect, timeWordValue } from './compile-forms.js';
+import { compileAggOver, compileChain, compileLet, compileQuant, compileSelect } from './compile-forms.js';
+import { compileOccurs, timeWordValue } from './compile-time.js';
 import { tick, type Env, type Fn } from './env.js';
 import { PqlError, type PqlErrorCode } from './errors.js';
 import { FUNCTION_NAMES, METHOD_NAMES, functionSpec, methodSpec } from './functions/globals.js';
 import { eachItem, type Arg, type BuildInfo } from './functions/registry.js';
 import { anyString, likeMatch, likePattern } from './functions/strings.js';
 import { closest } from './suggest.js';
-import { compare, equals, lookup, makeObject, toList, truthy, type PqlMap } from './values.js';
+import { arith, inList } from './functions/operators.js';
+import { compare, lookup, makeObject, toList, truthy } from './values.js';
 
 /** Variables in scope (name → slot) and how many element frames enclose this point (for `^`). */
 export interface Scope {
@@ -267,40 +269,4 @@ export class Compiler {
 function suggestion(name: string, known: readonly string[]): string {
   const near = closest(name, known);
   return near ? ` (did you mean '${near}'?)` : '';
-}
-
-/** `+ - * / %`: numbers only; null in, division or modulo by zero, or overflow give null; map ⊕ map is per key. */
-export function arith(op: '+' | '-' | '*' | '/' | '%', a: unknown, b: unknown): unknown {
-  if (typeof a === 'number' && typeof b === 'number') {
-    let v: number;
-    switch (op) {
-      case '+': v = a + b; break;
-      case '-': v = a - b; break;
-      case '*': v = a * b; break;
-      case '/': if (b === 0) return null; v = a / b; break;
-      case '%': if (b === 0) return null; v = a % b; break;
-    }
-    return Number.isFinite(v) ? v : null;
-  }
-  if (a instanceof Map && b instanceof Map) {
-    const out: PqlMap = new Map();
-    for (const [k, x] of a) if (b.has(k)) {
-      const v = arith(op, x, b.get(k));
-      if (v !== null) out.set(k, v);
-    }
-    return out;
-  }
-  return null;
-}
-
-/** `v in list`: either side null is false; a list on the left is in when any of its elements is (ref §5.5). */
-function inList(env: Env, v: unknown, list: unknown): boolean {
-  if (v === null || v === undefined || list === null || list === undefined) return false;
-  const items = toList(list);
-  if (Array.isArray(v)) {
-    tick(env, v.length * items.length);
-    return v.some((x) => x !== null && items.some((y) => equals(x, y)));
-  }
-  tick(env, items.length);
-  return items.some((y) => equals(v, y));
 }

@@ -1,11 +1,11 @@
 /** pql/json → AST, tolerant as ref §6 asks: envelopes, text where JSON was promised, and a missing literalType. */
 import { freeze, unitOf, type CmpOp, type Direction, type Node, type OccursTail, type PqlQuery, type VarDecl } from './ast.js';
 import { PqlError } from './errors.js';
+import { asArray, asObject, asString, readLiteral, type Json } from './json-literal.js';
 import { functionSpec, methodSpec } from './functions/globals.js';
 import { checkDepth, DEFAULT_LIMITS, type PqlLimits } from './limits.js';
 import { parsePql } from './parser.js';
 
-type Json = Record<string, unknown>;
 
 const BINARY = new Set(['=', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%']);
 const NAMED_BINARY: Readonly<Record<string, 'like' | 'in' | 'notIn'>> = { like: 'like', in: 'in', notin: 'notIn' };
@@ -50,21 +50,6 @@ export function fromPqlJson(input: unknown, limits: Partial<PqlLimits> = {}): Pq
   return freeze(query);
 }
 
-function asObject(v: unknown, path: string): Json {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new PqlError('PQL_JSON', `${path}: expected a JSON object, found ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
-  return v as Json;
-}
-
-function asString(v: unknown, path: string): string {
-  if (typeof v !== 'string') throw new PqlError('PQL_JSON', `${path}: expected a string`);
-  return v;
-}
-
-function asArray(v: unknown, path: string): unknown[] {
-  if (!Array.isArray(v)) throw new PqlError('PQL_JSON', `${path}: expected an array`);
-  return v;
-}
-
 class Reader {
   private depth = 0;
   /** How many per-element contexts enclose the node being read; 0 is the root, where `$1.x` reads back as `x`. */
@@ -96,7 +81,7 @@ class Reader {
 
   private read(o: Json, path: string): Node {
     switch (o.nodeType) {
-      case 'literal': return this.literal(o, path);
+      case 'literal': return readLiteral(o, path);
       case 'fieldLookup': {
         const name = asString(o.fieldName, `${path}.fieldName`);
         const obj = o.object as Json | undefined | null;
@@ -122,27 +107,6 @@ class Reader {
       case 'fnApply': return this.apply(asString(o.fnName, `${path}.fnName`), asArray(o.params ?? [], `${path}.params`), path);
       default:
         throw new PqlError('PQL_JSON', `${path}.nodeType: unknown node type ${JSON.stringify(o.nodeType)}`);
-    }
-  }
-
-  private literal(o: Json, path: string): Node {
-    const v = o.value;
-    const type = o.literalType ?? (Array.isArray(v) ? 'List' : typeof v === 'string' ? 'String' : typeof v === 'boolean' ? 'Boolean' : typeof v === 'number' ? (Number.isInteger(v) ? 'Integer' : 'Number') : v === null ? 'Null' : undefined);
-    const bad = (what: string): never => {
-      throw new PqlError('PQL_JSON', `${path}.value: a ${String(type)} literal needs ${what}`);
-    };
-    switch (type) {
-      case 'String': return typeof v === 'string' ? { kind: 'literal', type: 'string', value: v } : bad('a string');
-      case 'Integer': return Number.isSafeInteger(v) ? { kind: 'literal', type: 'integer', value: v as number } : bad('a safe integer');
-      case 'Number': return typeof v === 'number' && Number.isFinite(v) ? { kind: 'literal', type: 'double', value: v } : bad('a number');
-      case 'Boolean': return typeof v === 'boolean' ? { kind: 'literal', type: 'boolean', value: v } : bad('true or false');
-      case 'Null': return { kind: 'literal', type: 'null', value: null };
-      case 'XDMObject':
-        return typeof v === 'string' ? { kind: 'call', name: 'xdmObject', args: [{ kind: 'literal', type: 'string', value: v }] } : bad('a string');
-      case 'List':
-        return { kind: 'list', items: asArray(v, `${path}.value`).map((x, i) => this.literal({ value: x }, `${path}.value[${i}]`)) };
-      default:
-        throw new PqlError('PQL_JSON', `${path}.literalType: unknown literal type ${JSON.stringify(o.literalType)}`);
     }
   }
 

@@ -12,6 +12,42 @@ export interface ExprParser extends Cursor {
 
 const MAX_CHAIN_STEPS = 6;
 
+/** `[a, b, ...]` */
+export function parseList(p: ExprParser): Node {
+  const open = p.next();
+  const items = p.bracketed(() => {
+    const out: Node[] = [];
+    if (!p.atPunct(']')) {
+      do out.push(p.expr(0));
+      while (p.eatPunct(','));
+    }
+    return out;
+  });
+  p.expectPunct(']', `to close the list opened at ${open.line}:${open.column}`);
+  return { kind: 'list', items, span: p.spanFrom(open) };
+}
+
+/** `{"key": value, ...}`: keys are quoted and unique (ref §2.1 object literals). */
+export function parseObject(p: ExprParser): Node {
+  const open = p.next();
+  const entries = p.bracketed(() => {
+    const out: { key: string; value: Node }[] = [];
+    if (!p.atPunct('}')) {
+      do {
+        const key = p.peek();
+        if (key.type !== 'string') p.expected('a quoted key in the object');
+        p.next();
+        if (out.some((e) => e.key === key.text)) p.fail('PQL_DUPLICATE', `key ${JSON.stringify(key.text)} appears twice in the object`, key);
+        p.expectPunct(':', `after the key ${JSON.stringify(key.text)}`);
+        out.push({ key: key.text, value: p.expr(0) });
+      } while (p.eatPunct(','));
+    }
+    return out;
+  });
+  p.expectPunct('}', `to close the object opened at ${open.line}:${open.column}`);
+  return { kind: 'object', entries, span: p.spanFrom(open) };
+}
+
 /** `let X = value in body`; the value ends at its first top-level `in`. */
 export function parseLet(p: ExprParser): Node {
   const start = p.next();

@@ -5,7 +5,7 @@ import { PqlError } from './errors.js';
 import { lex, type Token } from './lexer.js';
 import { checkDepth, DEFAULT_LIMITS, type PqlLimits } from './limits.js';
 import { BP_ADD, BP_AND, BP_CMP, BP_MUL, BP_NEG, BP_NOT, BP_OR } from './precedence.js';
-import { parseAggOver, parseChain, parseLet, parseOccursTail, parseQuant, parseSelect } from './parse-forms.js';
+import { parseAggOver, parseChain, parseLet, parseList, parseObject, parseOccursTail, parseQuant, parseSelect } from './parse-forms.js';
 
 /** Global functions, matched case-insensitively so `IF(...)`, `CHAIN(...)` and `Date(...)` read as written in the docs. */
 const FUNCTIONS = [
@@ -221,21 +221,10 @@ export class Parser extends Cursor {
         this.expectPunct(')', `to close the parenthesis opened at ${t.line}:${t.column}`);
         return inner;
       }
-      case '[': {
-        this.next();
-        const items = this.bracketed(() => {
-          const out: Node[] = [];
-          if (!this.atPunct(']')) {
-            do out.push(this.expr(0));
-            while (this.eatPunct(','));
-          }
-          return out;
-        });
-        this.expectPunct(']', `to close the list opened at ${t.line}:${t.column}`);
-        return { kind: 'list', items, span: this.spanFrom(t) };
-      }
+      case '[':
+        return parseList(this);
       case '{':
-        return this.objectLiteral(t);
+        return parseObject(this);
       case '^': {
         let levels = 0;
         while (this.eatPunct('^')) levels++;
@@ -251,26 +240,6 @@ export class Parser extends Cursor {
       default:
         return this.expected('an expression');
     }
-  }
-
-  private objectLiteral(open: Token): Node {
-    this.next();
-    const entries = this.bracketed(() => {
-      const out: { key: string; value: Node }[] = [];
-      if (!this.atPunct('}')) {
-        do {
-          const key = this.peek();
-          if (key.type !== 'string') this.expected('a quoted key in the object');
-          this.next();
-          if (out.some((e) => e.key === key.text)) this.fail('PQL_DUPLICATE', `key ${JSON.stringify(key.text)} appears twice in the object`, key);
-          this.expectPunct(':', `after the key ${JSON.stringify(key.text)}`);
-          out.push({ key: key.text, value: this.expr(0) });
-        } while (this.eatPunct(','));
-      }
-      return out;
-    });
-    this.expectPunct('}', `to close the object opened at ${open.line}:${open.column}`);
-    return { kind: 'object', entries, span: this.spanFrom(open) };
   }
 
   private identPrimary(t: Token): Node {

@@ -28,6 +28,12 @@ export interface Config {
   readonly sqliteSync: 'full' | 'normal';
   readonly pgPoolSize: number;
   readonly roles: ReadonlySet<Role>;
+  /** Identity values never linked, added to the built-in blocklist of placeholders (null, undefined, test@test.com, …). */
+  readonly identityBlocklist: readonly string[];
+  /** Namespaces of which one graph holds at most one identity. */
+  readonly uniqueNamespaces: readonly string[];
+  /** Identities per graph before FIFO eviction. */
+  readonly maxGraphIdentities: number;
 }
 
 /** Settings a caller (CLI flags, tests) may force over the environment. */
@@ -72,6 +78,10 @@ function roles(env: NodeJS.ProcessEnv): ReadonlySet<Role> {
   return new Set(parts as Role[]);
 }
 
+function list(raw: string | undefined): string[] {
+  return raw === undefined ? [] : raw.split(',').map((v) => v.trim()).filter((v) => v !== '');
+}
+
 function validateOverrides(o: ConfigOverrides): void {
   if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)) {
     invalid('--port', String(o.port), 'an integer from 0 to 65535');
@@ -102,6 +112,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     sqliteSync: oneOf(env, 'RTPROFILE_SQLITE_SYNC', ['full', 'normal'] as const, 'full'),
     pgPoolSize: integer(env, 'RTPROFILE_PG_POOL', 10, 1, 1000),
     roles: roles(env),
+    identityBlocklist: list(env.RTPROFILE_IDENTITY_BLOCKLIST),
+    uniqueNamespaces: env.RTPROFILE_UNIQUE_NAMESPACES === undefined ? ['CRMID'] : list(env.RTPROFILE_UNIQUE_NAMESPACES),
+    maxGraphIdentities: integer(env, 'RTPROFILE_GRAPH_LIMIT', 50, 2, 10_000),
   };
   const merged = { ...base, ...stripUndefined(overrides) };
   if (overrides.dataDir !== undefined) merged.dataDir = resolve(overrides.dataDir);
@@ -130,4 +143,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'RTPROFILE_SQLITE_SYNC', default: 'full', meaning: 'SQLite synchronous pragma: full (power-loss safe) or normal' },
   { name: 'RTPROFILE_PG_POOL', default: '10', meaning: 'PostgreSQL connections per process' },
   { name: 'ROLES', default: 'api,worker', meaning: 'what this process runs: the HTTP API, the job worker, or both' },
+  { name: 'RTPROFILE_IDENTITY_BLOCKLIST', default: '(built-in list)', meaning: 'comma-separated identity values never linked, added to the built-in placeholders' },
+  { name: 'RTPROFILE_UNIQUE_NAMESPACES', default: 'CRMID', meaning: 'comma-separated namespaces of which a graph holds at most one identity' },
+  { name: 'RTPROFILE_GRAPH_LIMIT', default: '50', meaning: 'identities per graph before FIFO eviction' },
 ];

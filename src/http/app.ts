@@ -26,6 +26,10 @@ import { batchJobHandler } from '../ingest/batches/batch.processor.js';
 import { BATCH_JOB } from '../ingest/batches/batch.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { join } from 'node:path';
+import { NamespaceService } from '../identity/namespace.service.js';
+import { IdentityGraph } from '../identity/identity-graph.js';
+import { createBlocklist } from '../identity/blocklist.js';
+import { registerIdentityRoutes } from './routes/identity.routes.js';
 
 /** The domain services routes call; built once per app. */
 export interface Services {
@@ -40,6 +44,8 @@ export interface Services {
   readonly ingest: IngestService;
   readonly verify: TokenVerifier;
   readonly batches: BatchService;
+  readonly namespaces: NamespaceService;
+  readonly graph: IdentityGraph;
   /** Durable jobs; started by `serve` when the process has the worker role, and by tests that need it. */
   readonly jobs: JobRunner;
 }
@@ -82,6 +88,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     bodyLimit: deps.config.bodyLimit,
     genReqId: requestId,
     return503OnClosing: true,
+    // Schema Registry lookups take URL-encoded $ids, which pass Fastify's default of 100 characters.
+    maxParamLength: 2048,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
@@ -118,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerConnectionRoutes(app, services);
   registerCollectionRoutes(app, services);
   registerBatchRoutes(app, services);
+  registerIdentityRoutes(app, services);
   app.addHook('onClose', () => services.jobs.stop());
   return app;
 }
@@ -128,12 +137,19 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   const schemas = new SchemaResolver(deps.db);
   const datasets = new DatasetService(deps.db, schemas, clock);
   const connections = new ConnectionService(deps.db, clock);
+  const namespaces = new NamespaceService(deps.db, clock);
+  const { config } = deps;
+  const graph = new IdentityGraph(deps.db, namespaces, createBlocklist(config.identityBlocklist), { maxIdentities: config.maxGraphIdentities, uniqueNamespaces: config.uniqueNamespaces }, clock);
+  datasets.addDeleteHook((tx, tenantId, datasetId) => graph.removeLinks(tx, tenantId, { datasetId }));
   sandboxes.onPurge((tenantId) => {
     schemas.invalidate(tenantId);
     datasets.forget(tenantId);
     connections.forgetAll();
+    namespaces.forget(tenantId);
   });
   const ingest = new IngestService(deps.db, datasets, schemas, clock);
+  ingest.addRecordCheck((tenantId) => graph.recordCheck(tenantId));
+  ingest.addWriteHook((tx, tenantId, records, context) => graph.link(tx, tenantId, records, context.datasets, context.batchId));
   const jobs = new JobRunner(deps.db, clock, logger);
   jobs.register(BATCH_JOB, batchJobHandler(deps.db, ingest, clock));
   return {
@@ -148,5 +164,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     verify: deps.verify ?? createTokenVerifier({ secret: deps.secret, jwks: deps.config.jwks, clock }),
     batches: new BatchService(deps.db, datasets, join(deps.config.dataDir, 'uploads'), deps.config.uploadLimit, clock, () => jobs.kick()),
     jobs,
+    namespaces,
+    graph,
   };
 }

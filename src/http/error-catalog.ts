@@ -8,6 +8,8 @@ export interface CatalogEntry {
   readonly title: string;
   /** A problem `type` other than `/errors/CODE`, where AEP documents its own. */
   readonly type?: string;
+  /** Identity namespace endpoints answer in their own shape (timestamp, title = code, description, report). */
+  readonly shape?: 'namespace';
   /** AEP's gateway error code, for authentication refusals that use the `{error_code, message}` shape. */
   readonly gateway?: string;
 }
@@ -62,5 +64,12 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   BATCH_EMPTY: { status: 400, title: 'Batch has no files' },
   BATCH_FILE_NAME_INVALID: { status: 400, title: 'Invalid file name' },
   BATCH_ACTION_INVALID: { status: 400, title: 'Invalid batch action' },
+  // Identity namespaces and graph
+  NAMESPACE_NOT_FOUND: { status: 404, title: 'Namespace not found' },
+  NAMESPACE_INVALID: { status: 400, title: 'NAMESPACE_INVALID', shape: 'namespace', type: 'http://ns.adobe.com/adobecloud/problem/namespacevalidation' },
+  NAMESPACE_CODE_CONFLICT: { status: 409, title: 'NAMESPACE_CODE_CONFLICT', shape: 'namespace', type: 'http://ns.adobe.com/adobecloud/problem/namespacevalidation' },
+  NAMESPACE_READ_ONLY: { status: 400, title: 'NAMESPACE_READ_ONLY', shape: 'namespace', type: 'http://ns.adobe.com/adobecloud/problem/namespacevalidation' },
+  IDENTITY_XID_INVALID: { status: 400, title: 'Invalid XID' },
+  IDENTITY_QUERY_INVALID: { status: 400, title: 'Invalid identity query' },
   ...REGISTRY_ERRORS,
 };

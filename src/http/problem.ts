@@ -25,6 +25,12 @@ export function domainAnswer(err: DomainError): ErrorAnswer {
   const entry = ERROR_CATALOG[err.code];
   if (!entry) return internalAnswer();
   if (entry.gateway) return { status: entry.status, body: { error_code: entry.gateway, message: err.message } };
+  if (entry.shape === 'namespace') {
+    return {
+      status: entry.status,
+      body: { timestamp: new Date().toISOString(), type: entry.type, status: entry.status, title: err.code, description: err.message, detail: err.message, code: err.code, report: err.details.report ?? { code: err.code } },
+    };
+  }
   const body: Problem = {
     // AEP's own sample for this error carries a placeholder type; clients compare it, so keep it.
     type: err.code === 'CONTENT_TYPE_MISSING' ? '/placeholder/type/uri' : (entry.type ?? `/errors/${err.code}`),

@@ -25,6 +25,9 @@ export type WriteHook = (
   context: { batchId: string | null; datasets: ReadonlyMap<string, Dataset> },
 ) => Promise<void>;
 
+/** A check run on every prepared record of a sandbox; it may refine the record or refuse it. Built once per call. */
+export type RecordCheck = (tenantId: number) => Promise<(r: PreparedRecord) => PreparedRecord | RecordFailure>;
+
 /** The outcome of a prepare step: records to write and records refused, by input index. */
 export interface Prepared {
   readonly records: PreparedRecord[];
@@ -40,6 +43,7 @@ export interface IngestOutcome extends Prepared {
 /** Ingestion for streaming requests and batch chunks alike. */
 export class IngestService {
   private readonly hooks: WriteHook[] = [];
+  private readonly checks: RecordCheck[] = [];
 
   constructor(
     private readonly db: Db,
@@ -53,8 +57,14 @@ export class IngestService {
     this.hooks.push(hook);
   }
 
+  /** Adds a per-record check (the identity graph's namespace and blocklist rules). */
+  addRecordCheck(check: RecordCheck): void {
+    this.checks.push(check);
+  }
+
   /** Validates every item; one bad record never fails its neighbours. */
   async prepare(tenantId: number, items: readonly IngestItem[], firstIndex = 0): Promise<Prepared> {
+    const checks = await Promise.all(this.checks.map((c) => c(tenantId)));
     const records: PreparedRecord[] = [];
     const failures: RecordFailure[] = [];
     const datasets = new Map<string, Dataset>();
@@ -77,7 +87,8 @@ export class IngestService {
         failures.push({ index, datasetId: dataset.id, code: 'SCHEMA_REF_MISMATCH', message, errors: [{ path: '/header/schemaRef/id', code: 'SCHEMA_REF_MISMATCH', message }] });
         continue;
       }
-      const result = prepareRecord(index, dataset.id, item.record, schema, item.text);
+      let result = prepareRecord(index, dataset.id, item.record, schema, item.text);
+      for (const check of checks) if (!isFailure(result)) result = check(result);
       if (isFailure(result)) failures.push(result);
       else records.push(result);
     }

@@ -11,6 +11,8 @@ export interface PreparedRecord {
   readonly identities: readonly Identity[];
   readonly data: Record<string, unknown>;
   readonly text: string;
+  /** Identities left out of the record by a check (junk values on the blocklist), for the guardrail counters. */
+  readonly dropped?: ReadonlyArray<{ readonly ns: string; readonly id: string; readonly reason: string }>;
   /** Events only: `_id` and `timestamp` in epoch ms. */
   readonly eventId?: string;
   readonly ts?: number;

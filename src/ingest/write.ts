@@ -28,7 +28,7 @@ export async function writeRecords(
   now: number,
 ): Promise<WriteCounts> {
   const counts: WriteCounts = { fragments: 0, eventsInserted: 0, eventsDuplicate: 0 };
-  for (const r of records) {
+  for (const r of inLockOrder(records)) {
     if (r.kind === 'fragment') {
       await tx.run(UPSERT_FRAGMENT, [tenantId, r.datasetId, r.primary.ns, r.primary.id, batchId, r.text, now]);
       // The record replaces the fragment whole, so its identity rows are replaced too.
@@ -44,4 +44,22 @@ export async function writeRecords(
     }
   }
   return counts;
+}
+
+const keyOf = (r: PreparedRecord) =>
+  r.kind === 'fragment' ? `f\u0000${r.datasetId}\u0000${r.primary.ns}\u0000${r.primary.id}` : `e\u0000${r.datasetId}\u0000${r.eventId}`;
+
+/**
+ * One write per row key (the last record for a fragment wins, as it would written in order), in key order: concurrent
+ * transactions then take row locks in the same order and cannot deadlock each other.
+ */
+function inLockOrder(records: readonly PreparedRecord[]): PreparedRecord[] {
+  const last = new Map<string, PreparedRecord>();
+  for (const r of records) {
+    const key = keyOf(r);
+    // Events keep their first occurrence: a replayed _id is a duplicate, never an update.
+    if (r.kind === 'event' && last.has(key)) continue;
+    last.set(key, r);
+  }
+  return [...last.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
 }

@@ -11,6 +11,11 @@ export interface SqlExecutor {
   get<T = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined>;
   /** A statement for its effect; `changes` counts the rows it touched. */
   run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }>;
+  /**
+   * Inside a transaction: holds an exclusive lock on (space, key) until the transaction ends, so writers of the same
+   * key (e.g. one sandbox's identity graph) take turns. Free on SQLite, whose transactions already take turns.
+   */
+  lock(space: number, key: number): Promise<void>;
 }
 
 /** What a backend can do, so callers branch on capability and never on the dialect's name. */
@@ -31,7 +36,10 @@ export interface TableInfo {
 export interface Db extends SqlExecutor {
   readonly dialect: 'sqlite' | 'postgres';
   readonly capabilities: DbCapabilities;
-  /** Runs `fn` in one transaction: it commits when `fn` resolves and rolls back when it throws. */
+  /**
+   * Runs `fn` in one transaction: it commits when `fn` resolves and rolls back when it throws. A backend may run `fn`
+   * again after a deadlock or serialization failure, so `fn` must have no effects outside the database.
+   */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Applies pending migrations; returns the ids it applied. */
   migrate(): Promise<string[]>;

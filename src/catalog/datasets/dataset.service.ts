@@ -1,5 +1,5 @@
 /** Dataset use cases: create from a schemaRef, list, get, update tags and name, delete with its data. */
-import type { Db } from '../../store/db.js';
+import type { Db, SqlExecutor } from '../../store/db.js';
 import type { Clock } from '../../shared/clock.js';
 import { DomainError } from '../../shared/errors.js';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +23,7 @@ function datasetId(now: number): string {
 /** Datasets of every sandbox, with a cache the write path reads on every message. */
 export class DatasetService {
   private readonly cache = new Map<string, Promise<Dataset | undefined>>();
+  private readonly deleteHooks: Array<(tx: SqlExecutor, tenantId: number, datasetId: string) => Promise<void>> = [];
 
   constructor(
     private readonly db: Db,
@@ -102,10 +103,18 @@ export class DatasetService {
     return next;
   }
 
+  /** Adds work done in the delete transaction (the identity graph removes the dataset's links and splits graphs). */
+  addDeleteHook(hook: (tx: SqlExecutor, tenantId: number, datasetId: string) => Promise<void>): void {
+    this.deleteHooks.push(hook);
+  }
+
   /** Deletes the dataset and removes all of its data from the profile store, in one transaction. */
   async delete(tenantId: number, id: string): Promise<void> {
     await this.get(tenantId, id);
-    await this.db.transaction((tx) => rows.deleteDatasetAndData(tx, tenantId, id));
+    await this.db.transaction(async (tx) => {
+      await rows.deleteDatasetAndData(tx, tenantId, id);
+      for (const hook of this.deleteHooks) await hook(tx, tenantId, id);
+    });
     this.forget(tenantId, id);
   }
 

@@ -89,6 +89,22 @@ for (const kind of STORE_KINDS) {
       assert.equal(Number((await store.db.get<{ v: number }>("SELECT v FROM contract_kv WHERE k = 'counter'"))!.v), 40);
     });
 
+    it('serialises transactions that lock the same key', async () => {
+      await store.db.run('INSERT INTO contract_kv (k, v) VALUES (?, ?)', ['locked', 0]);
+      await Promise.all(
+        Array.from({ length: 20 }, () =>
+          store.db.transaction(async (tx) => {
+            await tx.lock(99, 1);
+            // Without the lock two transactions could read the same value and one increment would be lost.
+            const row = await tx.get<{ v: number }>("SELECT v FROM contract_kv WHERE k = 'locked'");
+            await new Promise((r) => setTimeout(r, 1));
+            await tx.run("UPDATE contract_kv SET v = ? WHERE k = 'locked'", [Number(row!.v) + 1]);
+          }),
+        ),
+      );
+      assert.equal(Number((await store.db.get<{ v: number }>("SELECT v FROM contract_kv WHERE k = 'locked'"))!.v), 20);
+    });
+
     it('lists tables with their columns, and every tenant_id table is sandbox-scoped', async () => {
       const tables = await store.db.tables();
       const kv = tables.find((t) => t.name === 'contract_kv');

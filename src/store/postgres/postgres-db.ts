@@ -31,6 +31,9 @@ class ClientExecutor implements SqlExecutor {
     const result = await this.client.query({ text: toPositional(sql), values: normalizeParams(params), types: typeParsers });
     return { changes: result.rowCount ?? 0 };
   }
+  async lock(space: number, key: number): Promise<void> {
+    await this.client.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [space | 0, key | 0]);
+  }
 }
 
 /** Connects a pool to `url` and returns the Db port over it. */
@@ -60,8 +63,25 @@ export class PostgresDb implements Db {
   run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
     return this.direct.run(sql, params);
   }
+  async lock(): Promise<void> {
+    // A session-less advisory lock outside a transaction would be released at once; only tx.lock() means anything.
+  }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    // A deadlock or serialization failure aborts one side; running it again is the documented remedy, so `fn` must
+    // only touch the database (the contract says so).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(fn);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if ((code !== '40P01' && code !== '40001') || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, attempt * 5 + Math.random() * 10));
+      }
+    }
+  }
+
+  private async attempt<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');

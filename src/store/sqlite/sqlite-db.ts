@@ -52,6 +52,9 @@ class Connection implements SqlExecutor {
   async run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
     return this.runSync(sql, params);
   }
+  async lock(): Promise<void> {
+    // Every SQLite transaction holds the single write lock already.
+  }
 }
 
 /** Opens (creating if needed) the SQLite file at `file` and returns the Db port over it. */
@@ -92,6 +95,10 @@ export class SqliteDb implements Db {
 
   async run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
     return this.writeLock.run(async () => this.writer.runSync(sql, params));
+  }
+
+  async lock(): Promise<void> {
+    // Outside a transaction there is nothing to hold.
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {

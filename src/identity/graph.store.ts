@@ -1,0 +1,139 @@
+/** Identity graph rows: identities with their cluster, links with their dataset and batch, guardrail events. */
+import type { SqlExecutor } from '../store/db.js';
+
+/** An identity (namespace code + value). */
+export interface IdentityKey {
+  readonly ns: string;
+  readonly id: string;
+}
+
+/** A member of a cluster with when it joined (its sequence number orders FIFO eviction). */
+export interface Member extends IdentityKey {
+  readonly seq: number;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+}
+
+/** A stored link between two identities from one dataset and batch. */
+export interface Link {
+  readonly a: IdentityKey;
+  readonly b: IdentityKey;
+  readonly datasetId: string;
+  readonly batchId: string;
+  readonly firstAt: number;
+  readonly lastAt: number;
+}
+
+/** Links are stored with their ends in a fixed order, so A–B and B–A are one row. */
+export function ordered(x: IdentityKey, y: IdentityKey): [IdentityKey, IdentityKey] {
+  return x.ns < y.ns || (x.ns === y.ns && x.id <= y.id) ? [x, y] : [y, x];
+}
+
+/** The next number of the sandbox's identity sequence. */
+export async function nextSeq(tx: SqlExecutor, tenantId: number): Promise<number> {
+  const row = await tx.get<{ next: number }>(
+    'INSERT INTO identity_sequence (tenant_id, next) VALUES (?, 1) ON CONFLICT (tenant_id) DO UPDATE SET next = identity_sequence.next + 1 RETURNING next',
+    [tenantId],
+  );
+  return Number(row!.next);
+}
+
+/** The cluster of an identity, or undefined when the graph has never seen it. */
+export async function clusterOf(tx: SqlExecutor, tenantId: number, key: IdentityKey): Promise<string | undefined> {
+  const row = await tx.get<{ cluster_id: string }>('SELECT cluster_id FROM identities WHERE tenant_id = ? AND ns = ? AND id = ?', [tenantId, key.ns, key.id]);
+  return row?.cluster_id;
+}
+
+/** Adds an identity as its own cluster, or refreshes `last_seen`; returns its cluster. */
+export async function ensureIdentity(tx: SqlExecutor, tenantId: number, key: IdentityKey, now: number): Promise<string> {
+  const existing = await clusterOf(tx, tenantId, key);
+  if (existing !== undefined) {
+    await tx.run('UPDATE identities SET last_seen = ? WHERE tenant_id = ? AND ns = ? AND id = ?', [now, tenantId, key.ns, key.id]);
+    return existing;
+  }
+  const seq = await nextSeq(tx, tenantId);
+  const cluster = `c${seq}`;
+  await tx.run('INSERT INTO identities (tenant_id, ns, id, cluster_id, first_seen, last_seen, seq) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+    tenantId, key.ns, key.id, cluster, now, now, seq,
+  ]);
+  return cluster;
+}
+
+/** Every member of a cluster, oldest first. */
+export async function members(tx: SqlExecutor, tenantId: number, cluster: string): Promise<Member[]> {
+  const rows = await tx.all<{ ns: string; id: string; seq: number; first_seen: number; last_seen: number }>(
+    'SELECT ns, id, seq, first_seen, last_seen FROM identities WHERE tenant_id = ? AND cluster_id = ? ORDER BY seq',
+    [tenantId, cluster],
+  );
+  return rows.map((r) => ({ ns: r.ns, id: r.id, seq: Number(r.seq), firstSeen: Number(r.first_seen), lastSeen: Number(r.last_seen) }));
+}
+
+/** Moves every member of cluster `from` into cluster `to`. */
+export async function relabel(tx: SqlExecutor, tenantId: number, from: string, to: string): Promise<void> {
+  await tx.run('UPDATE identities SET cluster_id = ? WHERE tenant_id = ? AND cluster_id = ?', [to, tenantId, from]);
+}
+
+/** Moves the given identities into cluster `to`. */
+export async function assign(tx: SqlExecutor, tenantId: number, keys: readonly IdentityKey[], to: string): Promise<void> {
+  for (const k of keys) await tx.run('UPDATE identities SET cluster_id = ? WHERE tenant_id = ? AND ns = ? AND id = ?', [to, tenantId, k.ns, k.id]);
+}
+
+/** Records a link from a dataset and batch (streaming uses batch ''), or refreshes its `last_at`. */
+export async function upsertLink(tx: SqlExecutor, tenantId: number, x: IdentityKey, y: IdentityKey, datasetId: string, batchId: string, now: number): Promise<void> {
+  const [a, b] = ordered(x, y);
+  await tx.run(
+    `INSERT INTO identity_links (tenant_id, a_ns, a_id, b_ns, b_id, dataset_id, batch_id, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (tenant_id, a_ns, a_id, b_ns, b_id, dataset_id, batch_id) DO UPDATE SET last_at = excluded.last_at`,
+    [tenantId, a.ns, a.id, b.ns, b.id, datasetId, batchId, now, now],
+  );
+}
+
+type LinkRow = { a_ns: string; a_id: string; b_ns: string; b_id: string; dataset_id: string; batch_id: string; first_at: number; last_at: number };
+const toLink = (r: LinkRow): Link => ({
+  a: { ns: r.a_ns, id: r.a_id },
+  b: { ns: r.b_ns, id: r.b_id },
+  datasetId: r.dataset_id,
+  batchId: r.batch_id,
+  firstAt: Number(r.first_at),
+  lastAt: Number(r.last_at),
+});
+
+/** Every link whose first end is in the cluster (both ends always share a cluster). */
+export async function clusterLinks(tx: SqlExecutor, tenantId: number, cluster: string): Promise<Link[]> {
+  const rows = await tx.all<LinkRow>(
+    `SELECT l.a_ns, l.a_id, l.b_ns, l.b_id, l.dataset_id, l.batch_id, l.first_at, l.last_at FROM identity_links l
+     JOIN identities i ON i.tenant_id = l.tenant_id AND i.ns = l.a_ns AND i.id = l.a_id
+     WHERE l.tenant_id = ? AND i.cluster_id = ? ORDER BY l.first_at, l.a_ns, l.a_id, l.b_ns, l.b_id`,
+    [tenantId, cluster],
+  );
+  return rows.map(toLink);
+}
+
+/** Every link touching an identity. */
+export async function linksOf(tx: SqlExecutor, tenantId: number, key: IdentityKey): Promise<Link[]> {
+  const rows = await tx.all<LinkRow>(
+    `SELECT a_ns, a_id, b_ns, b_id, dataset_id, batch_id, first_at, last_at FROM identity_links
+     WHERE tenant_id = ? AND ((a_ns = ? AND a_id = ?) OR (b_ns = ? AND b_id = ?)) ORDER BY first_at`,
+    [tenantId, key.ns, key.id, key.ns, key.id],
+  );
+  return rows.map(toLink);
+}
+
+/** Removes an identity and all its links from the graph. */
+export async function removeIdentity(tx: SqlExecutor, tenantId: number, key: IdentityKey): Promise<void> {
+  await tx.run('DELETE FROM identity_links WHERE tenant_id = ? AND ((a_ns = ? AND a_id = ?) OR (b_ns = ? AND b_id = ?))', [tenantId, key.ns, key.id, key.ns, key.id]);
+  await tx.run('DELETE FROM identities WHERE tenant_id = ? AND ns = ? AND id = ?', [tenantId, key.ns, key.id]);
+}
+
+/** Records a guardrail refusal or eviction, so it is counted and visible through the API. */
+export async function recordGuardrail(
+  tx: SqlExecutor,
+  tenantId: number,
+  e: { kind: string; subject: IdentityKey; other?: IdentityKey; datasetId?: string; batchId?: string; detail: string },
+  now: number,
+): Promise<void> {
+  await tx.run(
+    'INSERT INTO identity_guardrail_events (tenant_id, kind, ns, id, other_ns, other_id, dataset_id, batch_id, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [tenantId, e.kind, e.subject.ns, e.subject.id, e.other?.ns ?? null, e.other?.id ?? null, e.datasetId ?? null, e.batchId ?? null, e.detail, now],
+  );
+}

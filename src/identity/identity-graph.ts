@@ -1,0 +1,222 @@
+/** The identity graph: links identities seen together, with guardrails against over-merging, and splits on deletion. */
+import type { Db, SqlExecutor } from '../store/db.js';
+import type { Clock } from '../shared/clock.js';
+import type { PreparedRecord, RecordFailure } from '../ingest/prepare.js';
+import type { Blocklist } from './blocklist.js';
+import { components } from './components.js';
+import * as g from './graph.store.js';
+import { type IdentityKey, type Member } from './graph.store.js';
+import { evictionPriority } from './namespace.js';
+import type { NamespaceIndex, NamespaceService } from './namespace.service.js';
+
+/** Guardrail settings; AEP's defaults are 50 identities per graph and CRMID unique. */
+export interface GraphLimits {
+  readonly maxIdentities: number;
+  /** Namespace codes of which a graph may hold at most one identity (two known customers are never merged). */
+  readonly uniqueNamespaces: readonly string[];
+}
+
+/** Advisory-lock space for per-sandbox graph writes. */
+const LOCK_SPACE = 7_261_202;
+
+/** The graph of every sandbox; writes happen inside the ingest transaction. */
+export class IdentityGraph {
+  private readonly unique: ReadonlySet<string>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly namespaces: NamespaceService,
+    private readonly blocklist: Blocklist,
+    private readonly limits: GraphLimits,
+    private readonly clock: Clock,
+  ) {
+    this.unique = new Set(limits.uniqueNamespaces.map((n) => n.toLowerCase()));
+  }
+
+  /**
+   * The per-record check the write path runs before writing: namespace codes are made canonical, unknown namespaces
+   * and junk primary identities refuse the record, junk secondary identities are dropped from it.
+   */
+  async recordCheck(tenantId: number): Promise<(r: PreparedRecord) => PreparedRecord | RecordFailure> {
+    const index = await this.namespaces.index(tenantId);
+    return (r) => this.check(index, r);
+  }
+
+  private check(index: NamespaceIndex, r: PreparedRecord): PreparedRecord | RecordFailure {
+    const errors: Array<{ path: string; code: string; message: string }> = [];
+    const identities = [];
+    const dropped: Array<{ ns: string; id: string; reason: string }> = [];
+    for (const identity of r.identities) {
+      const ns = index.byCode.get(identity.namespace.toLowerCase());
+      if (!ns) {
+        errors.push({ path: identity.path, code: 'IDENTITY_NAMESPACE_UNKNOWN', message: `Identity namespace '${identity.namespace}' does not exist in this sandbox; create it first` });
+        continue;
+      }
+      if (this.blocklist.blocks(identity.id)) {
+        if (identity.primary) {
+          errors.push({ path: identity.path, code: 'IDENTITY_BLOCKED', message: `Primary identity ${ns.code} '${identity.id}' is a placeholder value on the identity blocklist` });
+        }
+        dropped.push({ ns: ns.code, id: identity.id, reason: 'blocklist' });
+        continue;
+      }
+      identities.push({ ...identity, namespace: ns.code });
+    }
+    if (errors.length > 0) return { index: r.index, datasetId: r.datasetId, code: errors[0]!.code, message: errors[0]!.message, errors };
+    const primary = identities.find((i) => i.primary)!;
+    return { ...r, identities, primary: { ns: primary.namespace, id: primary.id }, dropped };
+  }
+
+  /** Links the identities of each record of an identity-enabled dataset (a star from its primary identity). */
+  async link(tx: SqlExecutor, tenantId: number, records: readonly PreparedRecord[], datasets: ReadonlyMap<string, { identityEnabled: boolean }>, batchId: string | null): Promise<void> {
+    const linked = records.filter((r) => datasets.get(r.datasetId)?.identityEnabled);
+    if (linked.length === 0) return;
+    await tx.lock(LOCK_SPACE, tenantId);
+    const index = await this.namespaces.index(tenantId);
+    const now = this.clock();
+    for (const r of linked) {
+      const primary: IdentityKey = r.primary;
+      await g.ensureIdentity(tx, tenantId, primary, now);
+      for (const junk of r.dropped ?? []) {
+        await g.recordGuardrail(tx, tenantId, { kind: 'blocklisted', subject: junk, other: primary, datasetId: r.datasetId, batchId: batchId ?? '', detail: `Not linked: '${junk.id}' is on the identity blocklist` }, now);
+      }
+      for (const identity of r.identities) {
+        const other = { ns: identity.namespace, id: identity.id };
+        if (other.ns === primary.ns && other.id === primary.id) continue;
+        await this.linkPair(tx, tenantId, index, primary, other, r.datasetId, batchId ?? '', now);
+      }
+    }
+  }
+
+  private async linkPair(tx: SqlExecutor, tenantId: number, index: NamespaceIndex, a: IdentityKey, b: IdentityKey, datasetId: string, batchId: string, now: number): Promise<void> {
+    const ca = await g.ensureIdentity(tx, tenantId, a, now);
+    const cb = await g.ensureIdentity(tx, tenantId, b, now);
+    if (ca === cb) {
+      await g.upsertLink(tx, tenantId, a, b, datasetId, batchId, now);
+      return;
+    }
+    const ma = await g.members(tx, tenantId, ca);
+    const mb = await g.members(tx, tenantId, cb);
+    const conflict = this.uniqueConflict(ma, mb);
+    if (conflict) {
+      await g.recordGuardrail(tx, tenantId, {
+        kind: 'unique_namespace_conflict',
+        subject: b,
+        other: a,
+        datasetId,
+        batchId,
+        detail: `Link refused: the graphs would hold two ${conflict} identities`,
+      }, now);
+      return;
+    }
+    await g.upsertLink(tx, tenantId, a, b, datasetId, batchId, now);
+    // The larger cluster keeps its id, so fewer rows are rewritten.
+    const [keep, drop] = ma.length >= mb.length ? [ca, cb] : [cb, ca];
+    await g.relabel(tx, tenantId, drop, keep);
+    const size = ma.length + mb.length;
+    if (size > this.limits.maxIdentities) await this.evict(tx, tenantId, index, keep, [...ma, ...mb], datasetId, batchId, now);
+  }
+
+  private uniqueConflict(a: readonly Member[], b: readonly Member[]): string | undefined {
+    for (const ns of this.unique) {
+      const ids = new Set([...a, ...b].filter((m) => m.ns.toLowerCase() === ns).map((m) => m.id));
+      if (ids.size > 1) return [...a, ...b].find((m) => m.ns.toLowerCase() === ns)!.ns;
+    }
+    return undefined;
+  }
+
+  /** FIFO eviction past the graph limit: oldest first within the lowest priority (cookies, then devices, then people ids). */
+  private async evict(tx: SqlExecutor, tenantId: number, index: NamespaceIndex, cluster: string, all: readonly Member[], datasetId: string, batchId: string, now: number): Promise<void> {
+    const priority = (m: Member) => evictionPriority(index.byCode.get(m.ns.toLowerCase())?.idType ?? 'CROSS_DEVICE');
+    const order = [...all].sort((x, y) => priority(x) - priority(y) || x.seq - y.seq);
+    const evicted = order.slice(0, all.length - this.limits.maxIdentities);
+    for (const m of evicted) {
+      await g.removeIdentity(tx, tenantId, m);
+      await g.recordGuardrail(tx, tenantId, { kind: 'graph_limit_evicted', subject: m, datasetId, batchId, detail: `Evicted: the graph passed ${this.limits.maxIdentities} identities` }, now);
+    }
+    // Removing a node can disconnect what it bridged.
+    await this.split(tx, tenantId, cluster);
+  }
+
+  /** Re-derives a cluster's components from its remaining links; the largest keeps the id, the rest get new ones. */
+  async split(tx: SqlExecutor, tenantId: number, cluster: string): Promise<void> {
+    const nodes = await g.members(tx, tenantId, cluster);
+    if (nodes.length <= 1) return;
+    const links = await g.clusterLinks(tx, tenantId, cluster);
+    const parts = components(nodes, links.map((l) => [l.a, l.b] as const));
+    for (const part of parts.slice(1)) await g.assign(tx, tenantId, part, `c${await g.nextSeq(tx, tenantId)}`);
+  }
+
+  /** Removes the links a dataset (or one batch of it) made, splitting every cluster they alone held together. */
+  async removeLinks(tx: SqlExecutor, tenantId: number, source: { datasetId: string; batchId?: string }): Promise<void> {
+    await tx.lock(LOCK_SPACE, tenantId);
+    const filter = source.batchId === undefined ? '' : ' AND l.batch_id = ?';
+    const params = source.batchId === undefined ? [tenantId, source.datasetId] : [tenantId, source.datasetId, source.batchId];
+    const clusters = await tx.all<{ cluster_id: string }>(
+      `SELECT DISTINCT i.cluster_id FROM identity_links l JOIN identities i ON i.tenant_id = l.tenant_id AND i.ns = l.a_ns AND i.id = l.a_id
+       WHERE l.tenant_id = ? AND l.dataset_id = ?${filter.replace('l.batch_id', 'l.batch_id')}`,
+      params,
+    );
+    await tx.run(`DELETE FROM identity_links WHERE tenant_id = ? AND dataset_id = ?${source.batchId === undefined ? '' : ' AND batch_id = ?'}`, params);
+    for (const c of clusters) await this.split(tx, tenantId, c.cluster_id);
+  }
+
+  /** The members of the identity's cluster, or just the identity when the graph has not seen it. */
+  async clusterMembers(tenantId: number, key: IdentityKey): Promise<Member[]> {
+    const cluster = await g.clusterOf(this.db, tenantId, key);
+    if (cluster === undefined) return [];
+    return g.members(this.db, tenantId, cluster);
+  }
+
+  /** The links of the identity's cluster (for the graph projection and explain). */
+  async clusterLinks(tenantId: number, key: IdentityKey): Promise<g.Link[]> {
+    const cluster = await g.clusterOf(this.db, tenantId, key);
+    return cluster === undefined ? [] : g.clusterLinks(this.db, tenantId, cluster);
+  }
+
+  /** The identity's own links, oldest first. */
+  history(tenantId: number, key: IdentityKey): Promise<g.Link[]> {
+    return g.linksOf(this.db, tenantId, key);
+  }
+
+  /** Why two identities are one person: the shortest chain of links between them, or undefined when they are not. */
+  async explain(tenantId: number, from: IdentityKey, to: IdentityKey): Promise<g.Link[] | undefined> {
+    const links = await this.clusterLinks(tenantId, from);
+    const key = (k: IdentityKey) => `${k.ns}\u0000${k.id}`;
+    const adjacent = new Map<string, g.Link[]>();
+    for (const l of links) {
+      for (const end of [l.a, l.b]) adjacent.set(key(end), [...(adjacent.get(key(end)) ?? []), l]);
+    }
+    const via = new Map<string, g.Link | null>([[key(from), null]]);
+    const queue: IdentityKey[] = [from];
+    while (queue.length > 0) {
+      const node = queue.shift()!;
+      if (key(node) === key(to)) break;
+      for (const l of adjacent.get(key(node)) ?? []) {
+        const next = key(l.a) === key(node) ? l.b : l.a;
+        if (!via.has(key(next))) {
+          via.set(key(next), l);
+          queue.push(next);
+        }
+      }
+    }
+    if (!via.has(key(to))) return undefined;
+    const chain: g.Link[] = [];
+    let cur = to;
+    while (key(cur) !== key(from)) {
+      const l = via.get(key(cur))!;
+      chain.unshift(l);
+      cur = key(l.a) === key(cur) ? l.b : l.a;
+    }
+    return chain;
+  }
+
+  /** Counts of each guardrail refusal or eviction, and the most recent ones. */
+  async guardrails(tenantId: number, limit: number): Promise<{ counts: Record<string, number>; recent: Array<Record<string, unknown>> }> {
+    const counts = await this.db.all<{ kind: string; n: number }>('SELECT kind, COUNT(*) AS n FROM identity_guardrail_events WHERE tenant_id = ? GROUP BY kind', [tenantId]);
+    const recent = await this.db.all<Record<string, unknown>>(
+      'SELECT kind, ns, id, other_ns, other_id, dataset_id, batch_id, detail, at FROM identity_guardrail_events WHERE tenant_id = ? ORDER BY event_id DESC LIMIT ?',
+      [tenantId, limit],
+    );
+    return { counts: Object.fromEntries(counts.map((c) => [c.kind, Number(c.n)])), recent };
+  }
+}

@@ -1,5 +1,6 @@
 /** The public surface of PQL: parse, check, compile and evaluate, convert to and from pql/json, format, classify. */
 export type * from './ast.js';
+export { children } from './ast.js';
 export { PQL_ERROR_CODES, PqlError, type PqlErrorCode, type Span } from './errors.js';
 export { parsePql } from './parser.js';
 export { formatPql } from './format.js';

@@ -1,94 +1,19 @@
 /** Reads example payloads out of schema-registry.yaml (no YAML package is installed: a parser for the subset its definitions use). */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseYaml } from './support/yaml.js';
 
 const SPEC = resolve(process.cwd(), '../shared/specs/AdobeDocs--experience-platform-apis/static/swagger-specs/schema-registry.yaml');
 
-type Line = { indent: number; text: string };
+let definitions: Record<string, unknown> | undefined;
 
 /** The parsed `definitions.<name>` of the spec, with `{TENANT_ID}` replaced by the tenant a client would use. */
 export function specDefinition(name: string, tenant: string): any {
-  const lines = readFileSync(SPEC, 'utf8').split(/\r?\n/);
-  const start = lines.indexOf('definitions:');
-  const at = lines.findIndex((l, i) => i > start && new RegExp(`^  ${name}:\\s*$`).test(l));
-  if (at === -1) throw new Error(`schema-registry.yaml has no definition ${name}`);
-  const body: Line[] = [];
-  for (const raw of lines.slice(at + 1)) {
-    const indent = raw.length - raw.trimStart().length;
-    if (raw.trim() !== '' && indent <= 2) break;
-    if (raw.trim() !== '' && !raw.trim().startsWith('#')) body.push({ indent, text: raw.trim() });
-  }
-  const parsed = new Reader(body).node(body[0]?.indent ?? 0);
-  return JSON.parse(JSON.stringify(parsed).replace(/\{TENANT_ID\}/g, tenant));
+  definitions ??= (parseYaml(readFileSync(SPEC, 'utf8')) as { definitions: Record<string, unknown> }).definitions;
+  const found = definitions[name];
+  if (found === undefined) throw new Error(`schema-registry.yaml has no definition ${name}`);
+  return JSON.parse(JSON.stringify(found).replace(/\{TENANT_ID\}/g, tenant));
 }
-
-class Reader {
-  private i = 0;
-  constructor(private readonly lines: Line[]) {}
-
-  node(indent: number): unknown {
-    const line = this.lines[this.i];
-    if (line === undefined || line.indent < indent) return null;
-    return line.text === '-' || line.text.startsWith('- ') ? this.seq(line.indent) : this.map(line.indent);
-  }
-
-  private seq(indent: number): unknown[] {
-    const out: unknown[] = [];
-    for (let line = this.lines[this.i]; line && line.indent === indent && line.text.startsWith('-'); line = this.lines[this.i]) {
-      const rest = line.text.slice(1).trim();
-      if (rest === '') {
-        this.i++;
-        out.push(this.node(indent + 1));
-      } else if (splitKey(rest) !== undefined) {
-        this.lines[this.i] = { indent: indent + 2, text: rest };
-        out.push(this.map(indent + 2));
-      } else {
-        this.i++;
-        out.push(this.scalar(rest, indent));
-      }
-    }
-    return out;
-  }
-
-  private map(indent: number): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (let line = this.lines[this.i]; line && line.indent === indent && !line.text.startsWith('- '); line = this.lines[this.i]) {
-      const kv = splitKey(line.text);
-      if (kv === undefined) throw new Error(`unsupported YAML line: ${line.text}`);
-      this.i++;
-      const [key, rest] = kv;
-      if (rest !== '') out[key] = this.scalar(rest, indent);
-      else {
-        const next = this.lines[this.i];
-        out[key] = next && (next.indent > indent || (next.indent === indent && next.text.startsWith('- '))) ? this.node(next.indent) : null;
-      }
-    }
-    return out;
-  }
-
-  /** A scalar, folding the deeper-indented lines that continue it (plain or `>`/`|` block scalars). */
-  private scalar(first: string, indent: number): unknown {
-    const more: string[] = [];
-    while (this.lines[this.i] && this.lines[this.i]!.indent > indent) more.push(this.lines[this.i++]!.text);
-    if (/^[>|]-?$/.test(first)) return more.join(first.startsWith('|') ? '\n' : ' ');
-    const text = [first, ...more].join(' ');
-    if (text.startsWith('"')) return JSON.parse(text);
-    if (text.startsWith("'")) return text.slice(1, -1).replace(/''/g, "'");
-    if (text === '[]' || text === '{}') return JSON.parse(text);
-    if (text === 'true' || text === 'false') return text === 'true';
-    if (text === 'null' || text === '~') return null;
-    return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
-  }
-}
-
-/** Splits `key: value` (keys may be quoted or contain colons, as `meta:altId` does); undefined for a plain scalar. */
-function splitKey(text: string): [string, string] | undefined {
-  const m = /^("[^"]*"|'[^']*'|[^\s"'][^]*?)\s*:(?:\s+([^]*))?$/.exec(text);
-  if (m === null || /^https?$/.test(m[1]!)) return undefined;
-  const key = m[1]!.startsWith('"') || m[1]!.startsWith("'") ? m[1]!.slice(1, -1) : m[1]!;
-  return [key, (m[2] ?? '').trim()];
-}
-
 /** The registry base path. */
 export const REGISTRY = '/data/foundation/schemaregistry';
 export const PROFILE = 'https://ns.adobe.com/xdm/context/profile';

@@ -19,10 +19,13 @@ export interface Dataset {
 /** Tags are `{namespace: ["value", …]}` as in Catalog. */
 export type Tags = Record<string, string[]>;
 
-/** True when a tag list says `enabled:true` (AEP also accepts a bare `enabled`). */
+/** True when a tag list says `enabled:true`; Catalog's own example writes `enabled: true`, so spacing and case are ignored. */
 export function tagEnabled(tags: Tags | undefined, name: string): boolean {
   const values = tags?.[name];
-  return Array.isArray(values) && values.some((v) => v === 'enabled:true' || v === 'enabled');
+  return Array.isArray(values) && values.some((v) => {
+    const normal = v.replace(/\s+/g, '').toLowerCase();
+    return normal === 'enabled:true' || normal === 'enabled';
+  });
 }
 
 /** Refuses tags that are not a map of string arrays, naming the bad key. */

@@ -40,10 +40,11 @@ function clauses(c: Compiler, vars: readonly VarDecl[], scope: Scope): { cl: Cla
 /** ∃ over clauses i..: each element must satisfy its where and the rest (ref §5.11: nested, a conjunction). */
 function existsFrom(cl: readonly Clause[], i: number, env: Env): boolean {
   const { slot, from, where } = cl[i]!;
+  const last = i + 1 === cl.length;
   let found = false;
   eachItem(env, toList(from(env)), (item) => {
     env.slots[slot] = item;
-    if ((!where || truthy(where(env))) && (i + 1 === cl.length || existsFrom(cl, i + 1, env))) {
+    if ((!where || truthy(where(env))) && (last || existsFrom(cl, i + 1, env))) {
       found = true;
       return false;
     }

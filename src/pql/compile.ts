@@ -2,14 +2,14 @@
 import type { BinaryNode, FieldNode, LiteralNode, MethodNode, Node, PqlQuery } from './ast.js';
 import { compileAggOver, compileChain, compileLet, compileQuant, compileSelect } from './compile-forms.js';
 import { compileOccurs, timeWordValue } from './compile-time.js';
-import { tick, type Env, type Fn } from './env.js';
+import { tick, type Fn } from './env.js';
 import { PqlError, type PqlErrorCode } from './errors.js';
 import { FUNCTION_NAMES, METHOD_NAMES, functionSpec, methodSpec } from './functions/globals.js';
 import { eachItem, type Arg, type BuildInfo } from './functions/registry.js';
 import { anyString, likeMatch, likePattern } from './functions/strings.js';
 import { closest } from './suggest.js';
 import { arith, inList } from './functions/operators.js';
-import { compare, lookup, makeObject, toList, truthy } from './values.js';
+import { compare, lookup, lookup1, makeObject, toList, truthy } from './values.js';
 
 /** Variables in scope (name → slot) and how many element frames enclose this point (for `^`). */
 export interface Scope {
@@ -125,23 +125,36 @@ export class Compiler {
     const from: Fn = base ? this.compile(base, scope) : (env) => env.cur;
     // JSON-LD steps (`xdm:homeAddress`) also find the XED field (`homeAddress`) that profiles are stored with.
     const alts = names.map((n) => (n.startsWith('xdm:') ? n.slice(4) : null));
-    const step = (env: Env, v: unknown, i: number): unknown => {
-      if (Array.isArray(v)) tick(env, v.length);
-      const found = lookup(v, names[i]!);
-      const alt = alts[i];
-      return alt !== null && (found === null || (Array.isArray(found) && found.length === 0)) ? lookup(v, alt!) : found;
-    };
-    if (names.length === 1 && alts[0] === null) {
+    if (alts.some((a) => a !== null)) {
+      return (env) => {
+        let v = from(env);
+        for (let i = 0; i < names.length && v !== null; i++) {
+          if (Array.isArray(v)) tick(env, v.length);
+          const found = lookup(v, names[i]!);
+          const alt = alts[i];
+          v = alt && (found === null || (Array.isArray(found) && found.length === 0)) ? lookup(v, alt) : found;
+        }
+        return v;
+      };
+    }
+    if (names.length === 1) {
       const name = names[0]!;
       return (env) => {
         const v = from(env);
-        if (Array.isArray(v)) tick(env, v.length);
+        if (!Array.isArray(v)) return lookup1(v, name);
+        tick(env, v.length);
         return lookup(v, name);
       };
     }
     return (env) => {
       let v = from(env);
-      for (let i = 0; i < names.length && v !== null; i++) v = step(env, v, i);
+      for (let i = 0; i < names.length && v !== null; i++) {
+        if (!Array.isArray(v)) v = lookup1(v, names[i]!);
+        else {
+          tick(env, v.length);
+          v = lookup(v, names[i]!);
+        }
+      }
       return v;
     };
   }

@@ -2,28 +2,51 @@
 import type { CmpOp } from './ast.js';
 import { parseTemporal } from './time.js';
 
-/** A point in time (epoch milliseconds, UTC); `dateOnly` marks a `date(y, m, d)` or `YYYY-MM-DD` value. */
+/**
+ * A point in time (epoch milliseconds, UTC); `dateOnly` marks a `date(y, m, d)` or `YYYY-MM-DD` value.
+ * State lives in private fields so that field lookups (own properties only) can never see it.
+ */
 export class PqlInstant {
-  constructor(
-    readonly ms: number,
-    readonly dateOnly: boolean,
-  ) {
+  readonly #ms: number;
+  readonly #dateOnly: boolean;
+
+  constructor(ms: number, dateOnly: boolean) {
+    this.#ms = ms;
+    this.#dateOnly = dateOnly;
     Object.freeze(this);
   }
 
+  get ms(): number {
+    return this.#ms;
+  }
+
+  get dateOnly(): boolean {
+    return this.#dateOnly;
+  }
+
   toJSON(): string {
-    const iso = new Date(this.ms).toISOString();
-    return this.dateOnly ? iso.slice(0, 10) : iso;
+    const iso = new Date(this.#ms).toISOString();
+    return this.#dateOnly ? iso.slice(0, 10) : iso;
   }
 }
 
 /** What `mapEntry(k, v)` builds; `.map` folds a list of entries back into a map. */
 export class PqlEntry {
-  constructor(
-    readonly key: unknown,
-    readonly value: unknown,
-  ) {
+  readonly #key: unknown;
+  readonly #value: unknown;
+
+  constructor(key: unknown, value: unknown) {
+    this.#key = key;
+    this.#value = value;
     Object.freeze(this);
+  }
+
+  get key(): unknown {
+    return this.#key;
+  }
+
+  get value(): unknown {
+    return this.#value;
   }
 }
 
@@ -61,13 +84,17 @@ export function lookup(obj: unknown, name: string, depth = 0): unknown {
   return lookup1(obj, name);
 }
 
-function lookup1(obj: unknown, name: string): unknown {
+// The hot path of every evaluation: one own-property test, then the read. PQL's own value classes hold no own
+// properties, and Maps (groupBy results) have none either, so only they need a second look on a miss.
+/** Field lookup on one value that is known not to be an array (see lookup). */
+export function lookup1(obj: unknown, name: string): unknown {
   if (obj === null || typeof obj !== 'object') return null;
-  if (obj instanceof Map) return obj.has(name) ? (obj.get(name) ?? null) : null;
-  if (obj instanceof PqlInstant || obj instanceof PqlEntry || Array.isArray(obj)) return null;
-  if (!Object.hasOwn(obj, name)) return null;
-  const v = (obj as Record<string, unknown>)[name];
-  return v === undefined || typeof v === 'function' ? null : v;
+  if (Object.hasOwn(obj, name)) {
+    if (Array.isArray(obj)) return null;
+    const v = (obj as Record<string, unknown>)[name];
+    return v === undefined || typeof v === 'function' ? null : v;
+  }
+  return obj instanceof Map && obj.has(name) ? (obj.get(name) ?? null) : null;
 }
 
 /** Boolean context (ref §3): true, a non-empty array or map, or an object; null, false, [] and scalars are false. */

@@ -65,7 +65,7 @@ export function valueMethod(
 export function eachItem(env: Env, items: readonly unknown[], body: (item: unknown, index: number) => boolean | void): void {
   env.up.push(env.cur);
   for (let i = 0; i < items.length; i++) {
-    tick(env);
+    if (++env.steps > env.maxSteps) tick(env, 0);
     env.cur = items[i];
     if (body(items[i], i) === false) break;
   }

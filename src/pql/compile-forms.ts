@@ -7,6 +7,7 @@ import { aggregateValues } from './functions/arrays.js';
 import { eachItem } from './functions/registry.js';
 import { lookup, toList, toMs, truthy } from './values.js';
 
+/** `let X = v in body`: the value is evaluated once, into the variable's slot. */
 export function compileLet(c: Compiler, node: LetNode, scope: Scope): Fn {
   const value = c.compile(node.value, scope);
   const { scope: inner, slots } = c.bind(scope, [node.name], false);
@@ -77,6 +78,7 @@ function qualifying(cl: readonly Clause[], env: Env, limit = Infinity): unknown[
   return out;
 }
 
+/** exists/forall/none/one over nested declarations. */
 export function compileQuant(c: Compiler, node: QuantNode, scope: Scope): Fn {
   const { cl } = clauses(c, node.vars, scope);
   switch (node.quantifier) {
@@ -87,6 +89,7 @@ export function compileQuant(c: Compiler, node: QuantNode, scope: Scope): Fn {
   }
 }
 
+/** `select X from A where c, ...`: the qualifying bindings of X, as a list. */
 export function compileSelect(c: Compiler, node: SelectNode, scope: Scope): Fn {
   const { cl } = clauses(c, node.vars, scope);
   return (env) => qualifying(cl, env);

@@ -10,6 +10,7 @@ export const RESERVED = new Set([
 
 export const CMP_OPS = new Set(['=', '!=', '<', '<=', '>', '>=']);
 
+/** Token navigation shared by the parser and its special forms. */
 export class Cursor {
   protected pos = 0;
   protected depth = 0;

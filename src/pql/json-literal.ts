@@ -4,16 +4,19 @@ import { PqlError } from './errors.js';
 
 export type Json = Record<string, unknown>;
 
+/** `v` as a JSON object, or PQL_JSON naming `path`. */
 export function asObject(v: unknown, path: string): Json {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new PqlError('PQL_JSON', `${path}: expected a JSON object, found ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
   return v as Json;
 }
 
+/** `v` as a string, or PQL_JSON naming `path`. */
 export function asString(v: unknown, path: string): string {
   if (typeof v !== 'string') throw new PqlError('PQL_JSON', `${path}: expected a string`);
   return v;
 }
 
+/** `v` as an array, or PQL_JSON naming `path`. */
 export function asArray(v: unknown, path: string): unknown[] {
   if (!Array.isArray(v)) throw new PqlError('PQL_JSON', `${path}: expected an array`);
   return v;

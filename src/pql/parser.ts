@@ -30,15 +30,13 @@ export function parsePql(text: string, limits: Partial<PqlLimits> = {}): PqlQuer
   return freeze(query);
 }
 
+/** The expression parser; the special forms live in parse-forms.ts. */
 export class Parser extends Cursor {
   query(): PqlQuery {
     let params: string[] = [];
     if (this.atLambda()) params = this.lambdaHead();
     const body = this.withScope(params, () => this.expr(0));
-    if (this.peek().type !== 'eof') {
-      const t = this.peek();
-      this.expected(this.isKw(t, 'in') && !params.length ? 'an operator or the end (a let needs `let X = ... in ...`)' : 'an operator or the end of the definition');
-    }
+    if (this.peek().type !== 'eof') this.expected('an operator or the end of the definition');
     return { kind: 'query', params, body, source: this.source };
   }
 
@@ -54,7 +52,7 @@ export class Parser extends Cursor {
       const op = this.infixOf(t);
       if (!op || op.bp <= minBp) break;
       if (op.bp === BP_CMP && lastWasCmp) {
-        this.fail('PQL_SYNTAX', `comparisons cannot be chained: add parentheses before ${this.describeOp(t)}`, t);
+        this.fail('PQL_SYNTAX', `comparisons cannot be chained: add parentheses before '${t.text}'`, t);
       }
       this.next();
       if (op.name === 'and' || op.name === 'or') {
@@ -77,10 +75,6 @@ export class Parser extends Cursor {
     }
     this.leave();
     return left;
-  }
-
-  private describeOp(t: Token): string {
-    return `'${t.text}'`;
   }
 
   private infixOf(t: Token): { name: string; bp: number } | null {

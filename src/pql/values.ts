@@ -63,6 +63,7 @@ export function makeObject(entries: [string, unknown][]): Record<string, unknown
   return obj;
 }
 
+/** A data object or object literal: not an array, map, instant or entry. */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && !(v instanceof PqlInstant) && !(v instanceof PqlEntry);
 }

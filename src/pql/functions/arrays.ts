@@ -2,7 +2,7 @@
 import type { AggName } from '../ast.js';
 import { tick, type Env, type Fn } from '../env.js';
 import { ANY, BOOLEAN, INTEGER, NUMBER, arrayOf, elementOf, mapOf, type PqlType } from '../types.js';
-import { PqlEntry, PqlInstant, equals, identityKey, toList, toMs, truthy } from '../values.js';
+import { PqlEntry, PqlInstant, equals, identityKey, isPlainObject, toList, toMs, truthy } from '../values.js';
 import { eachItem, valueMethod, type MethodSpec } from './registry.js';
 
 /** The values a projection yields over a list, one level of arrays flattened and nulls dropped. */
@@ -182,9 +182,9 @@ const map: MethodSpec = {
       const r = recv(env);
       const pairs: [unknown, unknown][] =
         r instanceof Map ? [...r.entries()]
-        : r !== null && typeof r === 'object' && !Array.isArray(r) && !(r instanceof PqlInstant) && !(r instanceof PqlEntry) ? Object.entries(r)
+        : isPlainObject(r) ? Object.entries(r)
         : toList(r).map((v, i) => [i, v]);
-      const keyed = r instanceof Map || (r !== null && typeof r === 'object' && !Array.isArray(r));
+      const keyed = r instanceof Map || isPlainObject(r);
       const out: unknown[] = [];
       const lambda = arg.lambda;
       eachItem(env, pairs.map((p) => p[1]), (value, i) => {

@@ -1,15 +1,11 @@
 /** Map and object methods (ref §5.7, §5.8): get/keys/values over data maps and groupBy results, isNull/isNotNull. */
 import { ANY, BOOLEAN, STRING, arrayOf, type PqlType } from '../types.js';
-import { PqlEntry, PqlInstant, lookup } from '../values.js';
+import { isPlainObject, lookup } from '../values.js';
 import { valueMethod, type MethodSpec } from './registry.js';
 
 function valuesType(recv: PqlType): PqlType {
   if (recv.kind === 'map') return recv.values;
   return ANY;
-}
-
-function isDataMap(v: unknown): v is object {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof PqlInstant) && !(v instanceof PqlEntry);
 }
 
 /** Whether a value counts as null for isNull: null, and by default an empty array (Segment Builder's "does not exist"). */
@@ -25,11 +21,11 @@ export const MAP_METHODS: Readonly<Record<string, MethodSpec>> = {
   }, 'map'),
   keys: valueMethod([0, 0], () => arrayOf(STRING), (_env, recv) => {
     if (recv instanceof Map) return [...recv.keys()];
-    return isDataMap(recv) ? Object.keys(recv) : null;
+    return isPlainObject(recv) ? Object.keys(recv) : null;
   }, 'map'),
   values: valueMethod([0, 0], (recv) => arrayOf(valuesType(recv)), (_env, recv) => {
     if (recv instanceof Map) return [...recv.values()];
-    return isDataMap(recv) ? Object.values(recv) : null;
+    return isPlainObject(recv) ? Object.values(recv) : null;
   }, 'map'),
   isNull: valueMethod([0, 0], () => BOOLEAN, (env, recv) => isNullish(recv, env.emptyArrayIsNull)),
   isNotNull: valueMethod([0, 0], () => BOOLEAN, (env, recv) => !isNullish(recv, env.emptyArrayIsNull)),

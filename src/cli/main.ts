@@ -4,6 +4,7 @@ import { isDomainError } from '../shared/errors.js';
 import { registerImportCommand } from './import.command.js';
 import { registerInletCommand } from './inlet.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
+import { registerPqlCommand } from './pql.command.js';
 import { registerServeCommand } from './serve.command.js';
 import { registerTokenCommand } from './token.command.js';
 import { registerVersionCommand, packageVersion } from './version.command.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerMigrateCommand(program);
   registerImportCommand(program);
   registerInletCommand(program);
+  registerPqlCommand(program);
   registerVersionCommand(program);
   return program;
 }

@@ -30,6 +30,10 @@ import { NamespaceService } from '../identity/namespace.service.js';
 import { IdentityGraph } from '../identity/identity-graph.js';
 import { createBlocklist } from '../identity/blocklist.js';
 import { registerIdentityRoutes } from './routes/identity.routes.js';
+import { registerMergePolicyRoutes } from './routes/merge-policies.routes.js';
+import { registerEntityRoutes } from './routes/entities.routes.js';
+import { MergePolicyService } from '../profile/merge-policy.service.js';
+import { EntityService } from '../profile/entities.service.js';
 
 /** The domain services routes call; built once per app. */
 export interface Services {
@@ -46,6 +50,8 @@ export interface Services {
   readonly batches: BatchService;
   readonly namespaces: NamespaceService;
   readonly graph: IdentityGraph;
+  readonly mergePolicies: MergePolicyService;
+  readonly entities: EntityService;
   /** Durable jobs; started by `serve` when the process has the worker role, and by tests that need it. */
   readonly jobs: JobRunner;
 }
@@ -127,6 +133,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerCollectionRoutes(app, services);
   registerBatchRoutes(app, services);
   registerIdentityRoutes(app, services);
+  registerMergePolicyRoutes(app, services);
+  registerEntityRoutes(app, services);
   app.addHook('onClose', () => services.jobs.stop());
   return app;
 }
@@ -141,11 +149,13 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   const { config } = deps;
   const graph = new IdentityGraph(deps.db, namespaces, createBlocklist(config.identityBlocklist), { maxIdentities: config.maxGraphIdentities, uniqueNamespaces: config.uniqueNamespaces }, clock);
   datasets.addDeleteHook((tx, tenantId, datasetId) => graph.removeLinks(tx, tenantId, { datasetId }));
+  const mergePolicies = new MergePolicyService(deps.db, datasets, clock, config.maxMergePolicies);
   sandboxes.onPurge((tenantId) => {
     schemas.invalidate(tenantId);
     datasets.forget(tenantId);
     connections.forgetAll();
     namespaces.forget(tenantId);
+    mergePolicies.forget(tenantId);
   });
   const ingest = new IngestService(deps.db, datasets, schemas, clock);
   ingest.addRecordCheck((tenantId) => graph.recordCheck(tenantId));
@@ -166,5 +176,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     jobs,
     namespaces,
     graph,
+    mergePolicies,
+    entities: new EntityService(deps.db, namespaces, graph, mergePolicies, config.maxGraphIdentities),
   };
 }

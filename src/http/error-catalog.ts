@@ -9,7 +9,9 @@ export interface CatalogEntry {
   /** A problem `type` other than `/errors/CODE`, where AEP documents its own. */
   readonly type?: string;
   /** Identity namespace endpoints answer in their own shape (timestamp, title = code, description, report). */
-  readonly shape?: 'namespace';
+  readonly shape?: 'namespace' | 'ups';
+  /** The UPS message code (`UPS-MRG-1000001`) for errors in the Profile service's shape. */
+  readonly ups?: string;
   /** AEP's gateway error code, for authentication refusals that use the `{error_code, message}` shape. */
   readonly gateway?: string;
 }
@@ -71,5 +73,17 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   NAMESPACE_READ_ONLY: { status: 400, title: 'NAMESPACE_READ_ONLY', shape: 'namespace', type: 'http://ns.adobe.com/adobecloud/problem/namespacevalidation' },
   IDENTITY_XID_INVALID: { status: 400, title: 'Invalid XID' },
   IDENTITY_QUERY_INVALID: { status: 400, title: 'Invalid identity query' },
+  // Profile (UPS): merge policies and entities, in the Profile service's {message, statusCode} shape
+  MERGE_POLICY_NOT_FOUND: { status: 404, title: 'NotFoundError', shape: 'ups', ups: 'UPS-MRG-1000404' },
+  MERGE_POLICY_INVALID: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-MRG-1000400' },
+  MERGE_POLICY_PATCH_INVALID: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-MRG-1000401' },
+  MERGE_POLICY_LIMIT: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-MRG-1000402' },
+  MERGE_POLICY_EDGE_CONFLICT: { status: 409, title: 'ConflictError', shape: 'ups', ups: 'UPS-MRG-1000409' },
+  ENTITY_NOT_FOUND: { status: 404, title: 'NotFoundError', shape: 'ups', ups: 'UPS-ACC-1000404' },
+  ENTITY_ID_INVALID: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-ACC-1000400' },
+  ENTITY_NAMESPACE_UNKNOWN: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-ACC-1000401' },
+  ENTITY_QUERY_INVALID: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-ACC-1000402' },
+  ENTITY_CURSOR_INVALID: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-ACC-1000403' },
+  ENTITY_TOO_MANY_IDENTITIES: { status: 422, title: 'UnprocessableEntity', shape: 'ups', ups: 'UPS-ACC-1000422' },
   ...REGISTRY_ERRORS,
 };

@@ -25,6 +25,13 @@ export function domainAnswer(err: DomainError): ErrorAnswer {
   const entry = ERROR_CATALOG[err.code];
   if (!entry) return internalAnswer();
   if (entry.gateway) return { status: entry.status, body: { error_code: entry.gateway, message: err.message } };
+  if (entry.shape === 'ups') {
+    // The Profile service answers {message: "UPS-…: text", statusCode: "404"} (statusCode a string); our problem members ride along.
+    return {
+      status: entry.status,
+      body: { message: `${entry.ups}: ${err.message}`, statusCode: String(entry.status), type: `/errors/${err.code}`, status: entry.status, title: entry.title, detail: err.message, code: err.code },
+    };
+  }
   if (entry.shape === 'namespace') {
     return {
       status: entry.status,

@@ -3,11 +3,12 @@ import type { Migration } from './migration.js';
 import { tenancy } from './20261201T0900-tenancy.js';
 import { catalogIngest } from './20261201T1000-catalog-ingest.js';
 import { identityGraph } from './20261201T1200-identity-graph.js';
+import { profile } from './20261201T1300-profile.js';
 
 export type { Migration } from './migration.js';
 
 /** All migrations, oldest first; append new ones at the end, never edit an applied one. */
-export const MIGRATIONS: readonly Migration[] = [tenancy, catalogIngest, identityGraph];
+export const MIGRATIONS: readonly Migration[] = [tenancy, catalogIngest, identityGraph, profile];
 
 /**
  * Tables whose rows belong to one sandbox (keyed by `tenant_id`). A sandbox reset or delete empties exactly these;
@@ -30,4 +31,5 @@ export const SANDBOX_SCOPED_TABLES: readonly string[] = [
   'identity_links',
   'identity_guardrail_events',
   'identity_sequence',
+  'merge_policies',
 ];

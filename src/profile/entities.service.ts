@@ -1,0 +1,195 @@
+/** Entity reads: a person's unified profile and events by any identity, under a merge policy; and profile deletion. */
+import type { Db } from '../store/db.js';
+import { DomainError } from '../shared/errors.js';
+import { type Fragment, mergeFragments } from '../merge/index.js';
+import type { IdentityGraph } from '../identity/identity-graph.js';
+import type { IdentityKey } from '../identity/graph.store.js';
+import { clusterOf } from '../identity/graph.store.js';
+import type { NamespaceService } from '../identity/namespace.service.js';
+import { fromXid, toXid } from '../identity/xid.js';
+import { type EffectivePolicy, type MergePolicyService } from './merge-policy.service.js';
+import { type EventCursor, type EventRow, type Scope, deletePerson, eventsOf, fragmentsOf, hasEvents } from './profile.store.js';
+import { valuesAt } from './fields.js';
+
+/** The unified profile of one person. */
+export interface UnifiedProfile {
+  readonly xid: string;
+  readonly sources: string[];
+  readonly entity: Record<string, unknown>;
+  /** Epoch ms. */
+  readonly lastModifiedAt: number;
+  readonly policyId: string;
+}
+
+/** One event filter, `path<op>value` (at most 3 per request). */
+export interface PropertyFilter {
+  readonly path: readonly string[];
+  readonly op: '=' | '!=' | '<' | '<=' | '>' | '>=';
+  readonly value: string;
+}
+
+/** A page of a person's events; `next` is the cursor of the following page, or undefined on the last. */
+export interface EventPage {
+  readonly xid: string;
+  readonly events: ReadonlyArray<EventRow & { entity: Record<string, unknown> }>;
+  readonly next: string | undefined;
+}
+
+/** Reads people from the profile store; every read is fresh, so an acknowledged write is visible at once. */
+export class EntityService {
+  constructor(
+    private readonly db: Db,
+    private readonly namespaces: NamespaceService,
+    private readonly graph: IdentityGraph,
+    private readonly policies: MergePolicyService,
+    private readonly maxIdentities: number,
+  ) {}
+
+  /** Resolves `entityId` (+ `entityIdNS`) or an XID to an identity and its XID; 400 for what cannot name one. */
+  async identity(tenantId: number, entityId: string, entityIdNS: string | undefined): Promise<{ key: IdentityKey; xid: string }> {
+    const index = await this.namespaces.index(tenantId);
+    if (entityIdNS === undefined || entityIdNS === '') {
+      const decoded = fromXid(entityId);
+      const ns = decoded && index.byId.get(decoded.nsid);
+      if (!decoded || !ns) throw new DomainError('ENTITY_ID_INVALID', `entityId '${entityId}' is not an XID; give entityIdNS with the namespace code`);
+      return { key: { ns: ns.code, id: decoded.id }, xid: entityId };
+    }
+    const ns = index.byCode.get(entityIdNS.toLowerCase());
+    if (!ns) throw new DomainError('ENTITY_NAMESPACE_UNKNOWN', `entityIdNS '${entityIdNS}' is not a namespace of this sandbox`);
+    return { key: { ns: ns.code, id: entityId }, xid: toXid(ns.id, entityId) };
+  }
+
+  /** Which records are the person's under the policy's identity graph; 422 past the identity limit. */
+  private async scope(tenantId: number, key: IdentityKey, policy: EffectivePolicy): Promise<{ scope: Scope; members: IdentityKey[] }> {
+    if (policy.identityGraph === 'none') return { scope: { kind: 'identity', key }, members: [key] };
+    const cluster = await clusterOf(this.db, tenantId, key);
+    if (cluster === undefined) return { scope: { kind: 'identity', key }, members: [key] };
+    const members = await this.graph.clusterMembers(tenantId, key);
+    if (members.length > this.maxIdentities) {
+      throw new DomainError('ENTITY_TOO_MANY_IDENTITIES', `Too many related identities: the graph of ${key.ns} '${key.id}' holds ${members.length}, more than ${this.maxIdentities}`);
+    }
+    return { scope: { kind: 'cluster', cluster }, members: members.map((m) => ({ ns: m.ns, id: m.id })) };
+  }
+
+  /** The person's merged profile, or undefined when the store holds nothing of them. */
+  async profile(tenantId: number, key: IdentityKey, xid: string, mergePolicyId?: string): Promise<UnifiedProfile | undefined> {
+    const policy = await this.policies.effective(tenantId, mergePolicyId);
+    const { scope, members } = await this.scope(tenantId, key, policy);
+    const rows = await fragmentsOf(this.db, tenantId, scope);
+    if (rows.length === 0 && !(await hasEvents(this.db, tenantId, scope))) return undefined;
+    const fragments: Fragment[] = rows.map((r) => ({
+      datasetId: r.dataset_id,
+      fragmentId: `${r.dataset_id}:${r.primary_ns}:${r.primary_id}`,
+      primaryIdentity: { namespace: r.primary_ns, id: r.primary_id },
+      data: JSON.parse(r.data) as Record<string, unknown>,
+      ingestedAt: Number(r.ingested_at),
+    }));
+    const merged = mergeFragments(policy.plan, fragments);
+    const primaries = primaryIdentities(merged.entity.identityMap);
+    const identities = members.map((m) => ({ id: m.id, namespace: { code: m.ns.toLowerCase() }, ...(primaries.has(`${m.ns.toLowerCase()}\u0000${m.id}`) ? { primary: true } : {}) }));
+    return { xid, sources: merged.sources, entity: { ...merged.entity, identities }, lastModifiedAt: merged.lastModifiedAt, policyId: policy.id };
+  }
+
+  /** A page of the person's events in time order; under dataSetPrecedence only the listed datasets' events count. */
+  async events(
+    tenantId: number,
+    key: IdentityKey,
+    xid: string,
+    q: { mergePolicyId?: string; startTime?: number; endTime?: number; limit: number; descending: boolean; properties: readonly PropertyFilter[]; start?: string },
+  ): Promise<EventPage> {
+    const policy = await this.policies.effective(tenantId, q.mergePolicyId);
+    const { scope } = await this.scope(tenantId, key, policy);
+    let after = q.start === undefined ? undefined : decodeCursor(q.start);
+    const datasets = policy.attributeMerge === 'dataSetPrecedence' ? policy.order : undefined;
+    const picked: Array<EventRow & { entity: Record<string, unknown> }> = [];
+    let more = false;
+    // Property filters run on the parsed events, so read in chunks until a page (and one more) is found.
+    for (;;) {
+      const chunk = await eventsOf(this.db, tenantId, scope, {
+        ...(q.startTime === undefined ? {} : { startTime: q.startTime }),
+        ...(q.endTime === undefined ? {} : { endTime: q.endTime }),
+        ...(after === undefined ? {} : { after }),
+        ...(datasets === undefined ? {} : { datasets }),
+        descending: q.descending,
+        limit: Math.max(q.limit + 1, 200),
+      });
+      for (const row of chunk) {
+        const entity = JSON.parse(row.data) as Record<string, unknown>;
+        if (!q.properties.every((p) => matches(entity, p))) continue;
+        if (picked.length === q.limit) {
+          more = true;
+          break;
+        }
+        picked.push({ ...row, entity });
+      }
+      if (more || chunk.length < Math.max(q.limit + 1, 200)) break;
+      const last = chunk[chunk.length - 1]!;
+      after = [Number(last.ts), last.dataset_id, last.event_id];
+    }
+    const last = picked[picked.length - 1];
+    const next = more && last ? encodeCursor([Number(last.ts), last.dataset_id, last.event_id]) : undefined;
+    return { xid, events: picked, next };
+  }
+
+  /** Deletes the person's records (the identity's, or the whole cluster's under a pdg policy). */
+  async delete(tenantId: number, key: IdentityKey, mergePolicyId?: string): Promise<number> {
+    const policy = await this.policies.effective(tenantId, mergePolicyId);
+    const { members } = await this.scope(tenantId, key, policy);
+    return this.db.transaction((tx) => deletePerson(tx, tenantId, members));
+  }
+}
+
+function primaryIdentities(identityMap: unknown): Set<string> {
+  const out = new Set<string>();
+  if (typeof identityMap !== 'object' || identityMap === null) return out;
+  for (const [ns, items] of Object.entries(identityMap)) {
+    if (!Array.isArray(items)) continue;
+    for (const item of items) if (item && item.primary === true && typeof item.id === 'string') out.add(`${ns.toLowerCase()}\u0000${item.id}`);
+  }
+  return out;
+}
+
+function encodeCursor(c: EventCursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(text: string): EventCursor {
+  try {
+    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(c) && c.length === 3 && typeof c[0] === 'number' && typeof c[1] === 'string' && typeof c[2] === 'string') return c as unknown as EventCursor;
+  } catch {
+    /* fall through */
+  }
+  throw new DomainError('ENTITY_CURSOR_INVALID', `start '${text}' is not a page cursor returned by this API`);
+}
+
+/** Compares one event field with a filter value: as booleans, numbers, dates, or text, whichever both sides are. */
+function matches(entity: Record<string, unknown>, f: PropertyFilter): boolean {
+  const wanted = f.value.replace(/^"(.*)"$/, '$1');
+  return valuesAt(entity, f.path).some((actual) => {
+    let cmp: number;
+    if (typeof actual === 'boolean') {
+      if (wanted !== 'true' && wanted !== 'false') return false;
+      cmp = Number(actual) - Number(wanted === 'true');
+    } else if (typeof actual === 'number' && wanted !== '' && Number.isFinite(Number(wanted))) cmp = actual - Number(wanted);
+    else if (typeof actual === 'string' && isDate(wanted) && Number.isFinite(Date.parse(actual))) cmp = Date.parse(actual) - Date.parse(normalDate(wanted));
+    else if (typeof actual === 'string') cmp = actual < wanted ? -1 : actual > wanted ? 1 : 0;
+    else return false;
+    switch (f.op) {
+      case '=': return cmp === 0;
+      case '!=': return cmp !== 0;
+      case '<': return cmp < 0;
+      case '<=': return cmp <= 0;
+      case '>': return cmp > 0;
+      case '>=': return cmp >= 0;
+    }
+  });
+}
+
+function isDate(v: string): boolean {
+  return /^\d{4}-?\d{2}-?\d{2}$/.test(v);
+}
+
+function normalDate(v: string): string {
+  return v.length === 8 ? `${v.slice(0, 4)}-${v.slice(4, 6)}-${v.slice(6)}` : v;
+}

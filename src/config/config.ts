@@ -34,6 +34,8 @@ export interface Config {
   readonly uniqueNamespaces: readonly string[];
   /** Identities per graph before FIFO eviction. */
   readonly maxGraphIdentities: number;
+  /** Identities a profile lookup merges; a larger graph answers 422 "Too many related identities". */
+  readonly maxProfileIdentities: number;
   /** Merge policies per org (AEP's guardrail is 5). */
   readonly maxMergePolicies: number;
 }
@@ -117,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     identityBlocklist: list(env.RTPROFILE_IDENTITY_BLOCKLIST),
     uniqueNamespaces: env.RTPROFILE_UNIQUE_NAMESPACES === undefined ? ['CRMID'] : list(env.RTPROFILE_UNIQUE_NAMESPACES),
     maxGraphIdentities: integer(env, 'RTPROFILE_GRAPH_LIMIT', 50, 2, 10_000),
+    maxProfileIdentities: integer(env, 'RTPROFILE_PROFILE_IDENTITY_LIMIT', 50, 1, 10_000),
     maxMergePolicies: integer(env, 'RTPROFILE_MAX_MERGE_POLICIES', 5, 1, 10_000),
   };
   const merged = { ...base, ...stripUndefined(overrides) };
@@ -149,5 +152,6 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'RTPROFILE_IDENTITY_BLOCKLIST', default: '(built-in list)', meaning: 'comma-separated identity values never linked, added to the built-in placeholders' },
   { name: 'RTPROFILE_UNIQUE_NAMESPACES', default: 'CRMID', meaning: 'comma-separated namespaces of which a graph holds at most one identity' },
   { name: 'RTPROFILE_GRAPH_LIMIT', default: '50', meaning: 'identities per graph before FIFO eviction' },
+  { name: 'RTPROFILE_PROFILE_IDENTITY_LIMIT', default: '50', meaning: 'identities a profile lookup merges before answering 422' },
   { name: 'RTPROFILE_MAX_MERGE_POLICIES', default: '5', meaning: 'merge policies per org' },
 ];

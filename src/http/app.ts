@@ -177,6 +177,6 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     namespaces,
     graph,
     mergePolicies,
-    entities: new EntityService(deps.db, namespaces, graph, mergePolicies, config.maxGraphIdentities),
+    entities: new EntityService(deps.db, namespaces, graph, mergePolicies, config.maxProfileIdentities),
   };
 }

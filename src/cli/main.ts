@@ -1,6 +1,7 @@
 /** The `rtprofile` command line: serve, token, migrate, version (and the commands each domain adds). */
 import { Command, CommanderError } from 'commander';
 import { isDomainError } from '../shared/errors.js';
+import { registerDemoCommand } from './demo/demo.command.js';
 import { registerImportCommand } from './import.command.js';
 import { registerInletCommand } from './inlet.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerTokenCommand(program);
   registerMigrateCommand(program);
+  registerDemoCommand(program);
   registerImportCommand(program);
   registerInletCommand(program);
   registerPqlCommand(program);

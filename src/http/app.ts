@@ -95,7 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     genReqId: requestId,
     return503OnClosing: true,
     // Schema Registry lookups take URL-encoded $ids, which pass Fastify's default of 100 characters.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 

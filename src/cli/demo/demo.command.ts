@@ -9,9 +9,8 @@ import { issueToken, loadOrCreateSecret } from '../../tenancy/index.js';
 import { configFrom, withStoreOptions } from '../options.js';
 import { DEFAULT_API_KEY } from '../token.command.js';
 import { commerceEvents, crmRecord, loyaltyRecord, person, webEvents } from './people.js';
+import { type ApiCall, type DemoIds, createDemoSandbox } from './setup.js';
 
-const PROFILE = 'https://ns.adobe.com/xdm/context/profile';
-const EVENT = 'https://ns.adobe.com/xdm/context/experienceevent';
 const SANDBOX = 'demo';
 
 interface DemoOptions {
@@ -42,7 +41,7 @@ export function registerDemoCommand(program: Command): void {
       const token = await issueToken({ secret, orgs: [options.org], clientId: DEFAULT_API_KEY, ttlSeconds: 24 * 3600 });
       const headers = { authorization: `Bearer ${token}`, 'x-api-key': DEFAULT_API_KEY, 'x-gw-ims-org-id': options.org, 'x-sandbox-name': SANDBOX };
       const started = Date.now();
-      const ids = await setUp(app, headers);
+      const ids = await createDemoSandbox(injector(app), headers, SANDBOX);
       await load(app, headers, ids, count);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       printLookups(options, token, ids, count, seconds);
@@ -55,75 +54,17 @@ export function registerDemoCommand(program: Command): void {
 
 type Headers = Record<string, string>;
 
-async function call(app: App, headers: Headers, method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: unknown, extra: Headers = {}): Promise<any> {
-  const res = await app.inject({ method, url, headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...extra }, ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
-  if (res.statusCode >= 400) throw new Error(`demo: ${method} ${url} answered ${res.statusCode}: ${res.body}`);
-  return res.body === '' ? undefined : res.json();
-}
-
-interface DemoIds {
-  tenant: string;
-  crm: string;
-  loyalty: string;
-  web: string;
-  commerce: string;
-  precedence: string;
-}
-
-/** Sandbox (reset when it exists), schemas through the Schema Registry, datasets, and two merge policies. */
-async function setUp(app: App, base: Headers): Promise<DemoIds> {
-  const { 'x-sandbox-name': _, ...orgHeaders } = base;
-  const sandboxes = '/data/foundation/sandbox-management/sandboxes';
-  const exists = await app.inject({ url: `${sandboxes}/${SANDBOX}`, headers: orgHeaders });
-  if (exists.statusCode === 200) await call(app, orgHeaders, 'PUT', `${sandboxes}/${SANDBOX}`, { action: 'reset' });
-  else await call(app, orgHeaders, 'POST', sandboxes, { name: SANDBOX, title: 'Real-time Customer Profile demo', type: 'development' });
-
-  const reg = '/data/foundation/schemaregistry';
-  const tenant = (await call(app, base, 'GET', `${reg}/stats`, undefined, { accept: 'application/json' })).tenantId as string;
-  const fieldGroup = await call(app, base, 'POST', `${reg}/tenant/fieldgroups`, {
-    type: 'object',
-    title: 'Loyalty',
-    description: 'Loyalty programme membership',
-    'meta:intendedToExtend': [PROFILE],
-    definitions: { loyalty: { properties: { [`_${tenant}`]: { type: 'object', properties: { loyalty: { type: 'object', properties: { tier: { type: 'string' }, points: { type: 'integer' } } } } } } } },
-    allOf: [{ $ref: '#/definitions/loyalty' }],
-  });
-  const profileSchema = await call(app, base, 'POST', `${reg}/tenant/schemas`, {
-    type: 'object',
-    title: 'Demo customers',
-    description: 'CRM and loyalty records',
-    allOf: [
-      { $ref: PROFILE },
-      { $ref: 'https://ns.adobe.com/xdm/context/profile-person-details' },
-      { $ref: 'https://ns.adobe.com/xdm/context/profile-personal-details' },
-      { $ref: 'https://ns.adobe.com/xdm/context/identitymap' },
-      { $ref: 'https://ns.adobe.com/xdm/common/external-source-system-audit-details' },
-      { $ref: fieldGroup.$id },
-    ],
-  });
-  const eventSchema = await call(app, base, 'POST', `${reg}/tenant/schemas`, {
-    type: 'object',
-    title: 'Demo events',
-    description: 'Web and commerce events',
-    allOf: [{ $ref: EVENT }, { $ref: 'https://ns.adobe.com/xdm/context/identitymap' }, { $ref: 'https://ns.adobe.com/xdm/context/experienceevent-web' }, { $ref: 'https://ns.adobe.com/xdm/context/experienceevent-commerce' }],
-  });
-  for (const s of [profileSchema, eventSchema]) {
-    await call(app, base, 'PATCH', `${reg}/tenant/schemas/${encodeURIComponent(s.$id)}`, [{ op: 'add', path: '/meta:immutableTags', value: ['union'] }]);
-  }
-  const dataset = async (name: string, schemaId: string) =>
-    ((await call(app, base, 'POST', '/data/foundation/catalog/dataSets', { name, schemaRef: { id: schemaId, contentType: 'application/vnd.adobe.xed-full+json;version=1' }, tags: { unifiedProfile: ['enabled:true'], unifiedIdentity: ['enabled:true'] } })) as string[])[0]!.replace('@/dataSets/', '');
-  const ids = {
-    tenant,
-    crm: await dataset('CRM customers', profileSchema.$id),
-    loyalty: await dataset('Loyalty members', profileSchema.$id),
-    web: await dataset('Web events', eventSchema.$id),
-    commerce: await dataset('Commerce events', eventSchema.$id),
+/** The demo's API calls go through the app in-process, exactly as HTTP clients' do. */
+function injector(app: App): ApiCall {
+  return async (headers, method, url, payload, extra = {}) => {
+    const res = await app.inject({ method, url, headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...extra }, ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
+    if (res.statusCode >= 400) throw new Error(`demo: ${method} ${url} answered ${res.statusCode}: ${res.body}`);
+    return res.body === '' ? undefined : res.json();
   };
-  const policy = (name: string, extra: Record<string, unknown>) =>
-    call(app, base, 'POST', '/data/core/ups/config/mergePolicies', { name, schema: { name: '_xdm.context.profile' }, identityGraph: { type: 'pdg' }, attributeMerge: { type: 'timestampOrdered' }, ...extra });
-  await policy('Demo default: stitched, newest wins', { default: true });
-  const precedence = await policy('Demo: CRM first', { attributeMerge: { type: 'dataSetPrecedence', order: [ids.crm, ids.loyalty] } });
-  return { ...ids, precedence: precedence.id };
+}
+
+async function call(app: App, headers: Headers, method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: unknown): Promise<any> {
+  return injector(app)(headers, method, url, payload);
 }
 
 /** Loads every dataset as one batch file each, through the batch API, and waits for the jobs. */

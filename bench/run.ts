@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { runMergeBench } from './merge.bench.js';
 import { runPqlBench } from './pql.bench.js';
+import { runHttpBench } from './http.bench.js';
 
 interface Row {
   name: string;
@@ -11,9 +12,12 @@ interface Row {
   max: number;
   ceiling: number;
   ratio: number;
+  notes?: Record<string, number | string>;
 }
 
-/** Every scenario by name; the HTTP scenarios of issue 7 join this table as they land. */
+const HTTP = new Set(['ingest', 'import', 'lookup', 'events']);
+
+/** In-process scenarios by name; the HTTP ones run together against one server (see http.bench.ts). */
 const SCENARIOS: Record<string, (quick: boolean) => Promise<Row[]> | Row[]> = {
   merge: (quick) => runMergeBench({ quick }),
   pql: (quick) => runPqlBench({ quick }),
@@ -21,20 +25,30 @@ const SCENARIOS: Record<string, (quick: boolean) => Promise<Row[]> | Row[]> = {
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const wanted = args.filter((a) => !a.startsWith('--'));
-const unknown = wanted.filter((w) => !(w in SCENARIOS));
+const storeAt = args.indexOf('--store');
+const store = storeAt >= 0 ? args[storeAt + 1] : 'sqlite';
+if (store !== 'sqlite' && store !== 'postgres') {
+  process.stderr.write(`--store ${store}: use sqlite or postgres\n`);
+  process.exit(2);
+}
+const wanted = args.filter((a, i) => !a.startsWith('--') && i !== storeAt + 1);
+const unknown = wanted.filter((w) => !(w in SCENARIOS) && !HTTP.has(w));
 if (unknown.length > 0) {
   process.stderr.write(`unknown scenario ${unknown.join(', ')}: choose from ${Object.keys(SCENARIOS).join(', ')}\n`);
   process.exit(2);
 }
 const results: Array<Row & { scenario: string }> = [];
-for (const name of wanted.length > 0 ? wanted : Object.keys(SCENARIOS)) {
+const all = wanted.length === 0;
+const httpWanted = new Set(wanted.filter((w) => HTTP.has(w)));
+if (all || httpWanted.size > 0) results.push(...(await runHttpBench({ quick, store, only: httpWanted })));
+for (const name of all ? Object.keys(SCENARIOS) : wanted.filter((w) => w in SCENARIOS)) {
   for (const row of await SCENARIOS[name]!(quick)) results.push({ scenario: name, ...row });
 }
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
-process.stdout.write(`${'scenario'.padEnd(8)}  ${'figure'.padEnd(64)} ${'median'.padStart(12)} ${'min'.padStart(12)} ${'max'.padStart(12)} ${'ceiling'.padStart(12)}  ratio\n`);
+process.stdout.write(`${'scenario'.padEnd(8)}  ${'figure'.padEnd(76)} ${'median'.padStart(12)} ${'min'.padStart(12)} ${'max'.padStart(12)} ${'ceiling'.padStart(12)}  ratio\n`);
 for (const r of results) {
-  process.stdout.write(`${r.scenario.padEnd(8)}  ${`${r.name} (${r.unit})`.padEnd(64)} ${fmt(r.median).padStart(12)} ${fmt(r.min).padStart(12)} ${fmt(r.max).padStart(12)} ${fmt(r.ceiling).padStart(12)}  ${r.ratio.toFixed(2)}\n`);
+  const notes = r.notes ? `  ${Object.entries(r.notes).map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : v}`).join(', ')}` : '';
+  process.stdout.write(`${r.scenario.padEnd(8)}  ${`${r.name} (${r.unit})`.padEnd(76)} ${fmt(r.median).padStart(12)} ${fmt(r.min).padStart(12)} ${fmt(r.max).padStart(12)} ${fmt(r.ceiling).padStart(12)}  ${r.ratio.toFixed(2)}${notes}\n`);
 }
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/latest.json', JSON.stringify({ at: new Date().toISOString(), quick, node: process.version, results }, null, 2) + '\n');
+writeFileSync('bench/results/latest.json', JSON.stringify({ at: new Date().toISOString(), quick, store, node: process.version, results }, null, 2) + '\n');

@@ -4,7 +4,6 @@ import { DomainError } from '../shared/errors.js';
 import { type Fragment, mergeFragments } from '../merge/index.js';
 import type { IdentityGraph } from '../identity/identity-graph.js';
 import type { IdentityKey } from '../identity/graph.store.js';
-import { clusterOf } from '../identity/graph.store.js';
 import type { NamespaceService } from '../identity/namespace.service.js';
 import { fromXid, toXid } from '../identity/xid.js';
 import { type EffectivePolicy, type MergePolicyService } from './merge-policy.service.js';
@@ -61,14 +60,14 @@ export class EntityService {
 
   /** Which records are the person's under the policy's identity graph; 422 past the identity limit. */
   private async scope(tenantId: number, key: IdentityKey, policy: EffectivePolicy): Promise<{ scope: Scope; members: IdentityKey[] }> {
-    if (policy.identityGraph === 'none') return { scope: { kind: 'identity', key }, members: [key] };
-    const cluster = await clusterOf(this.db, tenantId, key);
-    if (cluster === undefined) return { scope: { kind: 'identity', key }, members: [key] };
+    if (policy.identityGraph === 'none') return { scope: { keys: [key] }, members: [key] };
     const members = await this.graph.clusterMembers(tenantId, key);
+    if (members.length === 0) return { scope: { keys: [key] }, members: [key] };
     if (members.length > this.maxIdentities) {
       throw new DomainError('ENTITY_TOO_MANY_IDENTITIES', `Too many related identities: the graph of ${key.ns} '${key.id}' holds ${members.length}, more than ${this.maxIdentities}`);
     }
-    return { scope: { kind: 'cluster', cluster }, members: members.map((m) => ({ ns: m.ns, id: m.id })) };
+    const keys = members.map((m) => ({ ns: m.ns, id: m.id }));
+    return { scope: { keys }, members: keys };
   }
 
   /** The person's merged profile, or undefined when the store holds nothing of them. */

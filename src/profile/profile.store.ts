@@ -22,17 +22,18 @@ export interface EventRow {
   ingested_at: number;
 }
 
-/** Where a person's records are: one identity (`none`) or every identity of a cluster (`pdg`). */
-export type Scope = { kind: 'identity'; key: IdentityKey } | { kind: 'cluster'; cluster: string };
+/** Where a person's records are: the identities whose records count (one under `none`, the cluster's under `pdg`). */
+export interface Scope {
+  readonly keys: readonly IdentityKey[];
+}
 
+/**
+ * A row-value IN list (the graph caps it at 50 identities), which both planners answer from the
+ * (tenant, primary identity) index; a join through the cluster, or ORs, let SQLite scan the whole sandbox instead.
+ */
 function where(scope: Scope, alias: string): { join: string; sql: string; params: (string | number)[] } {
-  return scope.kind === 'identity'
-    ? { join: '', sql: `${alias}.primary_ns = ? AND ${alias}.primary_id = ?`, params: [scope.key.ns, scope.key.id] }
-    : {
-        join: `JOIN identities i ON i.tenant_id = ${alias}.tenant_id AND i.ns = ${alias}.primary_ns AND i.id = ${alias}.primary_id`,
-        sql: 'i.cluster_id = ?',
-        params: [scope.cluster],
-      };
+  const values = scope.keys.map(() => '(?, ?)').join(', ');
+  return { join: '', sql: `(${alias}.primary_ns, ${alias}.primary_id) IN (VALUES ${values})`, params: scope.keys.flatMap((k) => [k.ns, k.id]) };
 }
 
 /** The fragments of a person. */

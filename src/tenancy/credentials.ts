@@ -57,7 +57,19 @@ export type TokenVerifier = (token: string) => Promise<Grant>;
 export function createTokenVerifier(options: { secret?: string; jwks?: string; clock?: () => number }): TokenVerifier {
   const hmacKey = options.secret ? new TextEncoder().encode(options.secret) : undefined;
   const jwks = options.jwks ? loadJwks(options.jwks) : undefined;
+  // Signature checks cost ~200 µs through WebCrypto; a token string verified once stays valid until its exp.
+  const verified = new Map<string, { grant: Grant; expiresAt: number }>();
+  const now = () => options.clock?.() ?? Date.now();
   return async (token) => {
+    const hit = verified.get(token);
+    if (hit && hit.expiresAt > now()) return hit.grant;
+    const grant = await check(token);
+    if (verified.size >= 10_000) verified.clear();
+    verified.set(token, grant);
+    return grant.grant;
+  };
+
+  async function check(token: string): Promise<{ grant: Grant; expiresAt: number }> {
     let alg: string | undefined;
     try {
       alg = decodeProtectedHeader(token).alg;
@@ -79,14 +91,14 @@ export function createTokenVerifier(options: { secret?: string; jwks?: string; c
       const clientId = payload.client_id;
       if (!Array.isArray(orgs) || !orgs.every((o) => typeof o === 'string')) throw invalidToken('claim orgs is missing');
       if (typeof clientId !== 'string' || clientId === '') throw invalidToken('claim client_id is missing');
-      return { orgs, clientId, subject: payload.sub };
+      return { grant: { orgs, clientId, subject: payload.sub }, expiresAt: (payload.exp ?? 0) * 1000 };
     } catch (err) {
       if (err instanceof DomainError) throw err;
       if (err instanceof errors.JWTExpired) throw invalidToken('expired');
       if (err instanceof errors.JOSEError) throw invalidToken(err.code);
       throw err;
     }
-  };
+  }
 }
 
 function loadJwks(source: string): JWTVerifyGetKey {

@@ -1,0 +1,223 @@
+/** HTTP scenarios: streaming ingest, batch import, profile lookup, events paging — the real service in its own process. */
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { join } from 'node:path';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { createDemoSandbox, type DemoIds } from '../src/cli/demo/setup.js';
+import { crmRecord, loyaltyRecord, person, webEvents } from '../src/cli/demo/people.js';
+import { rawInsertRate, startCeilingServer } from './lib/ceiling.js';
+import { drive } from './lib/load.js';
+import { type BenchServer, httpCall, startServer } from './lib/server.js';
+import { type BenchRow, median, row } from './lib/stats.js';
+
+/** Sizes of one run; `--quick` keeps the whole harness under two minutes for CI. */
+export interface Sizes {
+  people: number;
+  eventPeople: number;
+  eventsPerPerson: number;
+  importRecords: number;
+  seconds: number;
+  runs: number;
+}
+
+export const QUICK: Sizes = { people: 2_000, eventPeople: 40, eventsPerPerson: 500, importRecords: 20_000, seconds: 2, runs: 3 };
+export const FULL: Sizes = { people: 100_000, eventPeople: 2_000, eventsPerPerson: 500, importRecords: 1_000_000, seconds: 10, runs: 3 };
+
+interface Setup {
+  server: BenchServer;
+  ids: DemoIds & { webProfile: string; eventSchema: string; inletId: string };
+}
+
+async function setUp(store: 'sqlite' | 'postgres'): Promise<Setup> {
+  const server = await startServer(store);
+  const api = httpCall(server);
+  const ids = await createDemoSandbox(api, server.headers, 'bench');
+  const webDataset = (await api(server.headers, 'GET', `/data/foundation/catalog/dataSets/${ids.web}`))[ids.web];
+  const profileSchema = (await api(server.headers, 'GET', `/data/foundation/catalog/dataSets/${ids.crm}`))[ids.crm].schemaRef.id;
+  const webProfile = ((await api(server.headers, 'POST', '/data/foundation/catalog/dataSets', { name: 'Web profiles', schemaRef: { id: profileSchema }, tags: { unifiedProfile: ['enabled:true'], unifiedIdentity: ['enabled:true'] } })) as string[])[0]!.replace('@/dataSets/', '');
+  const conn = await api(server.headers, 'POST', '/data/foundation/flowservice/connections', {
+    name: 'bench',
+    connectionSpec: { id: 'bc7b00d6-623a-4dfc-9fdb-f1240aeadfd3', version: '1.0' },
+    auth: { specName: 'Streaming Connection', params: { name: 'bench', dataType: 'xdm', authenticationRequired: true } },
+  });
+  const inletId = (await api(server.headers, 'GET', `/data/foundation/flowservice/connections/${conn.id}`)).items[0].auth.params.inletId;
+  return { server, ids: { ...ids, webProfile, eventSchema: webDataset.schemaRef.id, inletId } };
+}
+
+/** Uploads records as one batch and waits for it; returns records/s from COMPLETE to success and the peak server RSS. */
+async function importBatch(s: Setup, datasetId: string, body: string | Buffer, format: 'json' | 'parquet', expected: number): Promise<{ rate: number; rssMb: number }> {
+  const api = httpCall(s.server);
+  const batch = await api(s.server.headers, 'POST', '/data/foundation/import/batches', { datasetId, inputFormat: { format } });
+  const put = await fetch(`${s.server.url}/data/foundation/import/batches/${batch.id}/datasets/${datasetId}/files/data.${format === 'json' ? 'ndjson' : 'parquet'}`, {
+    method: 'PUT',
+    headers: { ...s.server.headers, 'content-type': 'application/octet-stream' },
+    body,
+  });
+  if (put.status !== 200) throw new Error(`upload: ${put.status} ${await put.text()}`);
+  const started = Date.now();
+  await api(s.server.headers, 'POST', `/data/foundation/import/batches/${batch.id}?action=COMPLETE`);
+  let rss = s.server.rssMb();
+  for (;;) {
+    const b = (await api(s.server.headers, 'GET', `/data/foundation/catalog/batches/${batch.id}`))[batch.id];
+    rss = Math.max(rss, s.server.rssMb());
+    if (b.status === 'success' || b.status === 'failed') {
+      if (b.recordCount !== expected) throw new Error(`batch stored ${b.recordCount} of ${expected} (${b.failedRecordCount} failed)`);
+      return { rate: expected / ((Date.now() - started) / 1000), rssMb: rss };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function lines(from: number, to: number, make: (n: number) => Array<Record<string, unknown>>): string {
+  const out: string[] = [];
+  for (let n = from; n <= to; n++) for (const r of make(n)) out.push(JSON.stringify(r));
+  return out.join('\n');
+}
+
+const webProfileRecord = (n: number) => {
+  const p = person(n);
+  return { identityMap: { ECID: [{ id: p.ecid, primary: true }], Email: [{ id: p.email }] }, person: { name: { firstName: `web-${n}` } } };
+};
+
+/** Loads `people` people as four fragments from three datasets (CRM, loyalty ×2 via email and phone, web profile). */
+async function loadPeople(s: Setup, people: number): Promise<void> {
+  const tenant = s.ids.tenant;
+  const phoneRecord = (n: number) => ({ identityMap: { Phone: [{ id: person(n).phone, primary: true }] }, [`_${tenant}`]: { loyalty: { points: n } } });
+  await importBatch(s, s.ids.crm, lines(1, people, (n) => [crmRecord(person(n), tenant)]), 'json', people);
+  await importBatch(s, s.ids.loyalty, lines(1, people, (n) => [loyaltyRecord(person(n), tenant), phoneRecord(n)]), 'json', 2 * people);
+  await importBatch(s, s.ids.webProfile, lines(1, people, (n) => [webProfileRecord(n)]), 'json', people);
+}
+
+async function countEvents(s: Setup, prefix: string): Promise<number> {
+  if (s.server.databaseUrl) {
+    const client = new pg.Client({ connectionString: s.server.databaseUrl });
+    await client.connect();
+    const r = await client.query('SELECT COUNT(*) AS n FROM events WHERE event_id LIKE $1', [`${prefix}%`]);
+    await client.end();
+    return Number(r.rows[0].n);
+  }
+  const db = new Database(join(s.server.dataDir, 'profile.db'), { readonly: true });
+  const n = (db.prepare('SELECT COUNT(*) AS n FROM events WHERE event_id LIKE ?').get(`${prefix}%`) as { n: number }).n;
+  db.close();
+  return n;
+}
+
+function sampleEventRows(count: number): string[] {
+  const now = Date.now();
+  return Array.from({ length: count }, (_, i) => JSON.stringify({ ...webEvents(person(1 + (i % 1000)), 1, now)[0], _id: `ceil-${i}` }));
+}
+
+/** Streaming ingest: /collection/batch with 100 messages per request; every acknowledged message is then counted. */
+async function ingest(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
+  const rates: number[] = [];
+  const p99: number[] = [];
+  for (let run = 0; run < z.runs; run++) {
+    const runId = `bench${run}x${Date.now()}`;
+    const r = await drive({ url: s.server.url, connections: 8, duration: z.seconds, headers: s.server.headers, kind: 'ingest', perRequest: 100, inletId: s.ids.inletId, datasetId: s.ids.web, schemaId: s.ids.eventSchema, org: s.server.headers['x-gw-ims-org-id']!, runId });
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`ingest: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    const acknowledged = r.status2xx * 100;
+    const stored = await countEvents(s, runId);
+    // Requests still in flight when the run ends may commit without their answer being counted, hence the slack.
+    if (stored < acknowledged || stored > acknowledged + 8 * 100) throw new Error(`ingest: ${acknowledged} messages acknowledged but ${stored} stored`);
+    rates.push(acknowledged / r.duration);
+    p99.push(r.p99);
+  }
+  const rows = sampleEventRows(50_000);
+  const ceiling = [0, 1, 2].map(() => rawInsertRate(rows));
+  return [row(`${label}streaming ingest, 100 messages/request, verified stored`, 'messages/s', rates, ceiling, { 'p99 ms': median(p99) })];
+}
+
+/** Batch import of NDJSON events and Parquet profile records. */
+async function batchImport(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
+  const ndjsonRates: number[] = [];
+  const parquetRates: number[] = [];
+  let rss = 0;
+  const now = Date.now();
+  for (let run = 0; run < z.runs; run++) {
+    const body = Array.from({ length: z.importRecords }, (_, i) => JSON.stringify({ ...webEvents(person(1 + (i % 100_000)), 1, now)[0], _id: `imp${run}-${i}` })).join('\n');
+    const r = await importBatch(s, s.ids.web, body, 'json', z.importRecords);
+    ndjsonRates.push(r.rate);
+    rss = Math.max(rss, r.rssMb);
+    const rowsN = Math.min(z.importRecords, 200_000);
+    const parquet = parquetWriteBuffer({
+      rowGroupSize: 10_000,
+      columnData: [
+        { name: 'identityMap', data: Array.from({ length: rowsN }, (_, i) => ({ CRMID: [{ id: `pq${run}-${i}`, primary: true }], Email: [{ id: `pq${run}-${i}@example.com` }] })), type: 'JSON' },
+        { name: 'person', data: Array.from({ length: rowsN }, (_, i) => ({ name: { firstName: `P${i}`, lastName: 'Parquet' } })), type: 'JSON' },
+      ],
+    });
+    const q = await importBatch(s, s.ids.crm, Buffer.from(parquet), 'parquet', rowsN);
+    parquetRates.push(q.rate);
+    rss = Math.max(rss, q.rssMb);
+  }
+  const ceiling = [0, 1, 2].map(() => rawInsertRate(sampleEventRows(50_000)));
+  return [
+    row(`${label}batch import NDJSON (${z.importRecords.toLocaleString('en-US')} events)`, 'records/s', ndjsonRates, ceiling, { 'peak RSS MB': Math.round(rss) }),
+    row(`${label}batch import Parquet (profile records)`, 'records/s', parquetRates, ceiling, { 'peak RSS MB': Math.round(rss) }),
+  ];
+}
+
+/** Profile lookups by a random identity under pdg (4 fragments, 3 datasets), against a bare Fastify + SQLite ceiling. */
+async function lookup(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
+  const rates: number[] = [];
+  const p99: number[] = [];
+  for (let run = 0; run < z.runs; run++) {
+    const r = await drive({ url: s.server.url, connections: 50, duration: z.seconds, headers: s.server.headers, kind: 'lookup', people: z.people });
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`lookup: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    rates.push(r.requestsPerSecond);
+    p99.push(r.p99);
+  }
+  const sample = await fetch(`${s.server.url}/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=${encodeURIComponent(person(1).email)}&entityIdNS=email`, { headers: s.server.headers });
+  const event = JSON.stringify(webEvents(person(1), 1, Date.now())[0]);
+  const ceiling = await startCeilingServer(z.people, await sample.text(), event);
+  const ceilingRates: number[] = [];
+  try {
+    for (let run = 0; run < z.runs; run++) ceilingRates.push((await drive({ url: ceiling.url, connections: 50, duration: z.seconds, headers: {}, kind: 'get', path: '/p/{n}', people: z.people })).requestsPerSecond);
+  } finally {
+    await ceiling.stop();
+  }
+  return [row(`${label}profile lookup, pdg, ${z.people.toLocaleString('en-US')} people, 50 connections`, 'requests/s', rates, ceilingRates, { 'p99 ms': median(p99) })];
+}
+
+/** Events of a profile: 500 events per person, a page of 100. */
+async function events(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
+  const now = Date.now();
+  const body = lines(1, z.eventPeople, (n) => webEvents(person(n), z.eventsPerPerson, now).map((e, i) => ({ ...e, _id: `ev-${n}-${i}` })));
+  await importBatch(s, s.ids.web, body, 'json', z.eventPeople * z.eventsPerPerson);
+  const rates: number[] = [];
+  const p99: number[] = [];
+  for (let run = 0; run < z.runs; run++) {
+    const r = await drive({ url: s.server.url, connections: 20, duration: z.seconds, headers: s.server.headers, kind: 'events', people: z.eventPeople });
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`events: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    rates.push(r.requestsPerSecond);
+    p99.push(r.p99);
+  }
+  const event = JSON.stringify({ relatedEntityId: 'x', entityId: 'e', timestamp: now, entity: webEvents(person(1), 1, now)[0] });
+  const ceiling = await startCeilingServer(z.eventPeople, '{}', event);
+  const ceilingRates: number[] = [];
+  try {
+    for (let run = 0; run < z.runs; run++) ceilingRates.push((await drive({ url: ceiling.url, connections: 20, duration: z.seconds, headers: {}, kind: 'get', path: '/e/{n}', people: z.eventPeople })).requestsPerSecond);
+  } finally {
+    await ceiling.stop();
+  }
+  return [row(`${label}events of a profile, ${z.eventsPerPerson} events, page of 100`, 'requests/s', rates, ceilingRates, { 'p99 ms': median(p99) })];
+}
+
+/** Runs the HTTP scenarios on one store. */
+export async function runHttpBench(opts: { quick: boolean; store: 'sqlite' | 'postgres'; only: ReadonlySet<string> }): Promise<Array<BenchRow & { scenario: string }>> {
+  const z = opts.quick ? QUICK : FULL;
+  const label = opts.store === 'postgres' ? '[postgres] ' : '';
+  const s = await setUp(opts.store);
+  const out: Array<BenchRow & { scenario: string }> = [];
+  const want = (name: string) => opts.only.size === 0 || opts.only.has(name);
+  try {
+    if (want('ingest')) out.push(...(await ingest(s, z, label)).map((r) => ({ scenario: 'ingest', ...r })));
+    if (want('import')) out.push(...(await batchImport(s, z, label)).map((r) => ({ scenario: 'import', ...r })));
+    if (want('lookup') || want('events')) await loadPeople(s, z.people);
+    if (want('lookup')) out.push(...(await lookup(s, z, label)).map((r) => ({ scenario: 'lookup', ...r })));
+    if (want('events')) out.push(...(await events(s, z, label)).map((r) => ({ scenario: 'events', ...r })));
+  } finally {
+    await s.server.stop();
+  }
+  return out;
+}

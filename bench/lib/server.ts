@@ -1,0 +1,92 @@
+/** Starts the real service as a separate process (SQLite, or PostgreSQL on a throwaway cluster) for a benchmark. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startPgCluster } from '../../test/support/pg-cluster.js';
+
+const BIN = fileURLToPath(new URL('../../bin/rtprofile.js', import.meta.url));
+
+/** A running service with credentials for one org. */
+export interface BenchServer {
+  readonly url: string;
+  readonly pid: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly headers: Record<string, string>;
+  /** Resident set size of the server process, in MB. */
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts `rtprofile serve` on a free port with fresh data. */
+export async function startServer(store: 'sqlite' | 'postgres', org = 'BENCH@AdobeOrg'): Promise<BenchServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rtprofile-bench-'));
+  let cluster: Awaited<ReturnType<typeof startPgCluster>> | undefined;
+  let databaseUrl: string | undefined;
+  if (store === 'postgres') {
+    cluster = await startPgCluster();
+    const client = new pg.Client({ connectionString: cluster.url });
+    await client.connect();
+    await client.query('CREATE DATABASE bench');
+    await client.end();
+    databaseUrl = cluster.url.replace(/\/postgres$/, '/bench');
+  }
+  const env = { ...process.env, LOG_LEVEL: 'warn', LOG_PRETTY: 'false', RTPROFILE_SQLITE_SYNC: 'normal', RTPROFILE_MAX_MERGE_POLICIES: '50', ...(databaseUrl ? { DATABASE_URL: databaseUrl, RTPROFILE_PG_POOL: '20' } : {}) };
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
+    child.stdout!.on('data', () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', () => reject(new Error(`server exited:\n${out}`)));
+  });
+  const token = await new Promise<string>((resolve, reject) => {
+    const t = spawn(process.execPath, [BIN, 'token', '--org', org, '--data', dataDir], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    t.stdout!.on('data', (d) => (text += d));
+    t.once('exit', (code) => (code === 0 ? resolve(JSON.parse(text).accessToken) : reject(new Error('token failed'))));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    dataDir,
+    databaseUrl,
+    headers: { authorization: `Bearer ${token}`, 'x-api-key': 'rtprofile-cli', 'x-gw-ims-org-id': org, 'x-sandbox-name': 'bench' },
+    rssMb() {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : 0;
+    },
+    async stop() {
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+      cluster?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** JSON calls against the server (the demo setup's ApiCall over HTTP). */
+export function httpCall(server: BenchServer) {
+  return async (headers: Record<string, string>, method: string, url: string, payload?: unknown, extra: Record<string, string> = {}) => {
+    const res = await fetch(server.url + url, {
+      method,
+      headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...extra },
+      ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+    });
+    const text = await res.text();
+    if (res.status >= 400) throw new Error(`${method} ${url} answered ${res.status}: ${text.slice(0, 500)}`);
+    return text === '' ? undefined : JSON.parse(text);
+  };
+}

@@ -35,7 +35,9 @@ export async function startServer(store: 'sqlite' | 'postgres', org = 'BENCH@Ado
     databaseUrl = cluster.url.replace(/\/postgres$/, '/bench');
   }
   const env = { ...process.env, LOG_LEVEL: 'warn', LOG_PRETTY: 'false', RTPROFILE_SQLITE_SYNC: 'normal', RTPROFILE_MAX_MERGE_POLICIES: '50', ...(databaseUrl ? { DATABASE_URL: databaseUrl, RTPROFILE_PG_POOL: '20' } : {}) };
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the server while it is measured.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0', '--data', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

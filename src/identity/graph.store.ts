@@ -68,6 +68,17 @@ export async function members(tx: SqlExecutor, tenantId: number, cluster: string
   return rows.map((r) => ({ ns: r.ns, id: r.id, seq: Number(r.seq), firstSeen: Number(r.first_seen), lastSeen: Number(r.last_seen) }));
 }
 
+/** Every member of the identity's cluster in one read (empty when the graph has not seen it): the lookup hot path. */
+export async function membersOfIdentity(db: SqlExecutor, tenantId: number, key: IdentityKey): Promise<Member[]> {
+  const rows = await db.all<{ ns: string; id: string; seq: number; first_seen: number; last_seen: number }>(
+    `SELECT m.ns, m.id, m.seq, m.first_seen, m.last_seen FROM identities k
+     JOIN identities m ON m.tenant_id = k.tenant_id AND m.cluster_id = k.cluster_id
+     WHERE k.tenant_id = ? AND k.ns = ? AND k.id = ? ORDER BY m.seq`,
+    [tenantId, key.ns, key.id],
+  );
+  return rows.map((r) => ({ ns: r.ns, id: r.id, seq: Number(r.seq), firstSeen: Number(r.first_seen), lastSeen: Number(r.last_seen) }));
+}
+
 /** Moves every member of cluster `from` into cluster `to`. */
 export async function relabel(tx: SqlExecutor, tenantId: number, from: string, to: string): Promise<void> {
   await tx.run('UPDATE identities SET cluster_id = ? WHERE tenant_id = ? AND cluster_id = ?', [to, tenantId, from]);

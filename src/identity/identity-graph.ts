@@ -161,10 +161,8 @@ export class IdentityGraph {
   }
 
   /** The members of the identity's cluster, or just the identity when the graph has not seen it. */
-  async clusterMembers(tenantId: number, key: IdentityKey): Promise<Member[]> {
-    const cluster = await g.clusterOf(this.db, tenantId, key);
-    if (cluster === undefined) return [];
-    return g.members(this.db, tenantId, cluster);
+  clusterMembers(tenantId: number, key: IdentityKey): Promise<Member[]> {
+    return g.membersOfIdentity(this.db, tenantId, key);
   }
 
   /** The links of the identity's cluster (for the graph projection and explain). */

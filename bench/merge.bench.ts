@@ -1,17 +1,11 @@
 /** Micro-benchmark of the merge engine: merges/s of a realistic 4-fragment, 3-dataset profile, against a copy ceiling. */
 import { pathToFileURL } from 'node:url';
+import type { BenchRow } from './lib/stats.js';
 import { compileMergePolicy, mergeFragments } from '../src/merge/index.js';
 import type { Fragment, MergePlan } from '../src/merge/index.js';
 
-export interface BenchResult {
-  name: string;
-  unit: string;
-  median: number;
-  min: number;
-  max: number;
-  ceiling: number;
-  ratio: number;
-}
+/** The shared row shape of every benchmark figure. */
+export type BenchResult = BenchRow;
 
 const CRM = 'ds-crm-profiles';
 const LOYALTY = 'ds-loyalty';

@@ -1,18 +1,10 @@
 /** PQL evaluations per second for three typical definitions over a profile with 500 events, against hand-written JS. */
 import { pathToFileURL } from 'node:url';
+import type { BenchRow } from './lib/stats.js';
 import { compilePql } from '../src/pql/index.js';
 
-export interface BenchResult {
-  readonly name: string;
-  readonly unit: string;
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-  /** The median rate of the same computation written by hand as plain JS, measured in the same run. */
-  readonly ceiling: number;
-  /** median / ceiling. */
-  readonly ratio: number;
-}
+/** The shared row shape of every benchmark figure. */
+export type BenchResult = BenchRow;
 
 const NOW = Date.UTC(2024, 4, 15, 12);
 const DAY = 86_400_000;

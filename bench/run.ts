@@ -3,17 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { runMergeBench } from './merge.bench.js';
 import { runPqlBench } from './pql.bench.js';
 import { runHttpBench } from './http.bench.js';
+import type { BenchRow } from './lib/stats.js';
 
-interface Row {
-  name: string;
-  unit: string;
-  median: number;
-  min: number;
-  max: number;
-  ceiling: number;
-  ratio: number;
-  notes?: Record<string, number | string>;
-}
+type Row = BenchRow;
 
 const HTTP = new Set(['ingest', 'import', 'lookup', 'events']);
 

@@ -1,4 +1,5 @@
 /** Identity graph rows: identities with their cluster, links with their dataset and batch, guardrail events. */
+import { randomBytes } from 'node:crypto';
 import type { SqlExecutor } from '../store/db.js';
 
 /** An identity (namespace code + value). */
@@ -29,34 +30,36 @@ export function ordered(x: IdentityKey, y: IdentityKey): [IdentityKey, IdentityK
   return x.ns < y.ns || (x.ns === y.ns && x.id <= y.id) ? [x, y] : [y, x];
 }
 
-/** The next number of the sandbox's identity sequence. */
-export async function nextSeq(tx: SqlExecutor, tenantId: number): Promise<number> {
-  const row = await tx.get<{ next: number }>(
-    'INSERT INTO identity_sequence (tenant_id, next) VALUES (?, 1) ON CONFLICT (tenant_id) DO UPDATE SET next = identity_sequence.next + 1 RETURNING next',
-    [tenantId],
-  );
-  return Number(row!.next);
-}
-
 /** The cluster of an identity, or undefined when the graph has never seen it. */
 export async function clusterOf(tx: SqlExecutor, tenantId: number, key: IdentityKey): Promise<string | undefined> {
   const row = await tx.get<{ cluster_id: string }>('SELECT cluster_id FROM identities WHERE tenant_id = ? AND ns = ? AND id = ?', [tenantId, key.ns, key.id]);
   return row?.cluster_id;
 }
 
-/** Adds an identity as its own cluster, or refreshes `last_seen`; returns its cluster. */
+let counter = 0;
+
+/**
+ * An arrival number for FIFO eviction: epoch ms × 1000 plus a per-process counter. Taken without a round trip, so
+ * adding or refreshing an identity is one statement; processes sharing a store interleave by time.
+ */
+export function arrivalSeq(now: number): number {
+  counter = (counter + 1) % 1000;
+  return now * 1000 + counter;
+}
+
+/** A fresh cluster id, unique without coordination. */
+export function newClusterId(now: number): string {
+  return `c${arrivalSeq(now).toString(36)}${randomBytes(4).toString('hex')}`;
+}
+
+/** Adds an identity as its own cluster, or refreshes `last_seen`; returns its cluster. One statement either way. */
 export async function ensureIdentity(tx: SqlExecutor, tenantId: number, key: IdentityKey, now: number): Promise<string> {
-  const existing = await clusterOf(tx, tenantId, key);
-  if (existing !== undefined) {
-    await tx.run('UPDATE identities SET last_seen = ? WHERE tenant_id = ? AND ns = ? AND id = ?', [now, tenantId, key.ns, key.id]);
-    return existing;
-  }
-  const seq = await nextSeq(tx, tenantId);
-  const cluster = `c${seq}`;
-  await tx.run('INSERT INTO identities (tenant_id, ns, id, cluster_id, first_seen, last_seen, seq) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-    tenantId, key.ns, key.id, cluster, now, now, seq,
-  ]);
-  return cluster;
+  const row = await tx.get<{ cluster_id: string }>(
+    `INSERT INTO identities (tenant_id, ns, id, cluster_id, first_seen, last_seen, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (tenant_id, ns, id) DO UPDATE SET last_seen = excluded.last_seen RETURNING cluster_id`,
+    [tenantId, key.ns, key.id, newClusterId(now), now, now, arrivalSeq(now)],
+  );
+  return row!.cluster_id;
 }
 
 /** Every member of a cluster, oldest first. */

@@ -73,15 +73,20 @@ export class IdentityGraph {
     await tx.lock(LOCK_SPACE, tenantId);
     const index = await this.namespaces.index(tenantId);
     const now = this.clock();
+    // A pair seen again in the same call (the same person's next event) was already linked, merged or refused.
+    const done = new Set<string>();
     for (const r of linked) {
       const primary: IdentityKey = r.primary;
-      await g.ensureIdentity(tx, tenantId, primary, now);
+      if (r.identities.length <= 1) await g.ensureIdentity(tx, tenantId, primary, now);
       for (const junk of r.dropped ?? []) {
         await g.recordGuardrail(tx, tenantId, { kind: 'blocklisted', subject: junk, other: primary, datasetId: r.datasetId, batchId: batchId ?? '', detail: `Not linked: '${junk.id}' is on the identity blocklist` }, now);
       }
       for (const identity of r.identities) {
         const other = { ns: identity.namespace, id: identity.id };
         if (other.ns === primary.ns && other.id === primary.id) continue;
+        const pairKey = `${r.datasetId}\u0000${primary.ns}\u0000${primary.id}\u0000${other.ns}\u0000${other.id}`;
+        if (done.has(pairKey)) continue;
+        done.add(pairKey);
         await this.linkPair(tx, tenantId, index, primary, other, r.datasetId, batchId ?? '', now);
       }
     }
@@ -143,7 +148,7 @@ export class IdentityGraph {
     if (nodes.length <= 1) return;
     const links = await g.clusterLinks(tx, tenantId, cluster);
     const parts = components(nodes, links.map((l) => [l.a, l.b] as const));
-    for (const part of parts.slice(1)) await g.assign(tx, tenantId, part, `c${await g.nextSeq(tx, tenantId)}`);
+    for (const part of parts.slice(1)) await g.assign(tx, tenantId, part, g.newClusterId(this.clock()));
   }
 
   /** Removes the links a dataset (or one batch of it) made, splitting every cluster they alone held together. */

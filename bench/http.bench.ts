@@ -18,10 +18,12 @@ export interface Sizes {
   importRecords: number;
   seconds: number;
   runs: number;
+  /** The store size the growth scenario measures lookups at, against `people`. */
+  growTo: number;
 }
 
-export const QUICK: Sizes = { people: 2_000, eventPeople: 40, eventsPerPerson: 500, importRecords: 20_000, seconds: 2, runs: 3 };
-export const FULL: Sizes = { people: 100_000, eventPeople: 2_000, eventsPerPerson: 500, importRecords: 1_000_000, seconds: 10, runs: 3 };
+export const QUICK: Sizes = { people: 2_000, eventPeople: 40, eventsPerPerson: 500, importRecords: 20_000, seconds: 2, runs: 3, growTo: 20_000 };
+export const FULL: Sizes = { people: 10_000, eventPeople: 2_000, eventsPerPerson: 500, importRecords: 1_000_000, seconds: 10, runs: 3, growTo: 1_000_000 };
 
 interface Setup {
   server: BenchServer;
@@ -79,13 +81,14 @@ const webProfileRecord = (n: number) => {
   return { identityMap: { ECID: [{ id: p.ecid, primary: true }], Email: [{ id: p.email }] }, person: { name: { firstName: `web-${n}` } } };
 };
 
-/** Loads `people` people as four fragments from three datasets (CRM, loyalty ×2 via email and phone, web profile). */
-async function loadPeople(s: Setup, people: number): Promise<void> {
+/** Loads people `from`..`to` as four fragments from three datasets (CRM, loyalty ×2 via email and phone, web profile). */
+async function loadPeople(s: Setup, to: number, from = 1): Promise<void> {
+  const people = to - from + 1;
   const tenant = s.ids.tenant;
   const phoneRecord = (n: number) => ({ identityMap: { Phone: [{ id: person(n).phone, primary: true }] }, [`_${tenant}`]: { loyalty: { points: n } } });
-  await importBatch(s, s.ids.crm, lines(1, people, (n) => [crmRecord(person(n), tenant)]), 'json', people);
-  await importBatch(s, s.ids.loyalty, lines(1, people, (n) => [loyaltyRecord(person(n), tenant), phoneRecord(n)]), 'json', 2 * people);
-  await importBatch(s, s.ids.webProfile, lines(1, people, (n) => [webProfileRecord(n)]), 'json', people);
+  await importBatch(s, s.ids.crm, lines(from, to, (n) => [crmRecord(person(n), tenant)]), 'json', people);
+  await importBatch(s, s.ids.loyalty, lines(from, to, (n) => [loyaltyRecord(person(n), tenant), phoneRecord(n)]), 'json', 2 * people);
+  await importBatch(s, s.ids.webProfile, lines(from, to, (n) => [webProfileRecord(n)]), 'json', people);
 }
 
 async function countEvents(s: Setup, prefix: string): Promise<number> {
@@ -203,6 +206,23 @@ async function events(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
   return [row(`${label}events of a profile, ${z.eventsPerPerson} events, page of 100`, 'requests/s', rates, ceilingRates, { 'p99 ms': median(p99) })];
 }
 
+/** Lookup p99 as the store grows from `people` to `growTo` people: the figure is the p99 ratio (target ≤ 1.5). */
+async function growth(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
+  const measure = async (people: number) => {
+    const p99: number[] = [];
+    for (let run = 0; run < z.runs; run++) p99.push((await drive({ url: s.server.url, connections: 50, duration: z.seconds, headers: s.server.headers, kind: 'lookup', people })).p99);
+    return p99;
+  };
+  const small = await measure(z.people);
+  // Load in slices so no upload holds more than a slice of generated text in memory.
+  const slice = 100_000;
+  for (let from = z.people + 1; from <= z.growTo; from += slice) await loadPeople(s, Math.min(from + slice - 1, z.growTo), from);
+  const large = await measure(z.growTo);
+  return [
+    row(`${label}lookup p99 at ${z.growTo.toLocaleString('en-US')} people (ceiling: p99 at ${z.people.toLocaleString('en-US')})`, 'ms', large, small, { 'growth ×': median(large) / Math.max(median(small), 1) }),
+  ];
+}
+
 /** Runs the HTTP scenarios on one store. */
 export async function runHttpBench(opts: { quick: boolean; store: 'sqlite' | 'postgres'; only: ReadonlySet<string> }): Promise<Array<BenchRow & { scenario: string }>> {
   const z = opts.quick ? QUICK : FULL;
@@ -213,9 +233,11 @@ export async function runHttpBench(opts: { quick: boolean; store: 'sqlite' | 'po
   try {
     if (want('ingest')) out.push(...(await ingest(s, z, label)).map((r) => ({ scenario: 'ingest', ...r })));
     if (want('import')) out.push(...(await batchImport(s, z, label)).map((r) => ({ scenario: 'import', ...r })));
-    if (want('lookup') || want('events')) await loadPeople(s, z.people);
+    if (want('lookup') || want('events') || opts.only.has('growth')) await loadPeople(s, z.people);
     if (want('lookup')) out.push(...(await lookup(s, z, label)).map((r) => ({ scenario: 'lookup', ...r })));
     if (want('events')) out.push(...(await events(s, z, label)).map((r) => ({ scenario: 'events', ...r })));
+    // Growth loads many more people, so it runs only at full size or when asked for by name.
+    if ((!opts.quick && opts.only.size === 0) || opts.only.has('growth')) out.push(...(await growth(s, z, label)).map((r) => ({ scenario: 'growth', ...r })));
   } finally {
     await s.server.stop();
   }

@@ -7,6 +7,7 @@ import { components } from './components.js';
 import * as g from './graph.store.js';
 import { type IdentityKey, type Member } from './graph.store.js';
 import { evictionPriority } from './namespace.js';
+import { LinkSession } from './link-session.js';
 import type { NamespaceIndex, NamespaceService } from './namespace.service.js';
 
 /** Guardrail settings; AEP's defaults are 50 identities per graph and CRMID unique. */
@@ -73,11 +74,13 @@ export class IdentityGraph {
     await tx.lock(LOCK_SPACE, tenantId);
     const index = await this.namespaces.index(tenantId);
     const now = this.clock();
+    const session = new LinkSession(tx, tenantId, now);
+    // Each record's primary identity first, so FIFO order follows what a record-by-record pass would give.
+    await session.ensureAll(linked.flatMap((r) => [r.primary, ...r.identities.map((i) => ({ ns: i.namespace, id: i.id }))]));
     // A pair seen again in the same call (the same person's next event) was already linked, merged or refused.
     const done = new Set<string>();
     for (const r of linked) {
       const primary: IdentityKey = r.primary;
-      if (r.identities.length <= 1) await g.ensureIdentity(tx, tenantId, primary, now);
       for (const junk of r.dropped ?? []) {
         await g.recordGuardrail(tx, tenantId, { kind: 'blocklisted', subject: junk, other: primary, datasetId: r.datasetId, batchId: batchId ?? '', detail: `Not linked: '${junk.id}' is on the identity blocklist` }, now);
       }
@@ -87,20 +90,21 @@ export class IdentityGraph {
         const pairKey = `${r.datasetId}\u0000${primary.ns}\u0000${primary.id}\u0000${other.ns}\u0000${other.id}`;
         if (done.has(pairKey)) continue;
         done.add(pairKey);
-        await this.linkPair(tx, tenantId, index, primary, other, r.datasetId, batchId ?? '', now);
+        await this.linkPair(session, tx, tenantId, index, primary, other, r.datasetId, batchId ?? '', now);
       }
     }
+    await session.flush();
   }
 
-  private async linkPair(tx: SqlExecutor, tenantId: number, index: NamespaceIndex, a: IdentityKey, b: IdentityKey, datasetId: string, batchId: string, now: number): Promise<void> {
-    const ca = await g.ensureIdentity(tx, tenantId, a, now);
-    const cb = await g.ensureIdentity(tx, tenantId, b, now);
+  private async linkPair(session: LinkSession, tx: SqlExecutor, tenantId: number, index: NamespaceIndex, a: IdentityKey, b: IdentityKey, datasetId: string, batchId: string, now: number): Promise<void> {
+    const ca = await session.clusterOf(a);
+    const cb = await session.clusterOf(b);
     if (ca === cb) {
-      await g.upsertLink(tx, tenantId, a, b, datasetId, batchId, now);
+      session.link(a, b, datasetId, batchId);
       return;
     }
-    const ma = await g.members(tx, tenantId, ca);
-    const mb = await g.members(tx, tenantId, cb);
+    const ma = await session.members(ca);
+    const mb = await session.members(cb);
     const conflict = this.uniqueConflict(ma, mb);
     if (conflict) {
       await g.recordGuardrail(tx, tenantId, {
@@ -113,12 +117,17 @@ export class IdentityGraph {
       }, now);
       return;
     }
-    await g.upsertLink(tx, tenantId, a, b, datasetId, batchId, now);
+    session.link(a, b, datasetId, batchId);
     // The larger cluster keeps its id, so fewer rows are rewritten.
     const [keep, drop] = ma.length >= mb.length ? [ca, cb] : [cb, ca];
     await g.relabel(tx, tenantId, drop, keep);
-    const size = ma.length + mb.length;
-    if (size > this.limits.maxIdentities) await this.evict(tx, tenantId, index, keep, [...ma, ...mb], datasetId, batchId, now);
+    session.merged(keep, drop, [...ma, ...mb]);
+    if (ma.length + mb.length > this.limits.maxIdentities) {
+      // Eviction deletes the evicted identities' links, so the queued ones must be written first.
+      await session.flush();
+      await this.evict(tx, tenantId, index, keep, [...ma, ...mb], datasetId, batchId, now);
+      session.forget(keep);
+    }
   }
 
   private uniqueConflict(a: readonly Member[], b: readonly Member[]): string | undefined {

@@ -16,8 +16,9 @@ const UPSERT_FRAGMENT = `INSERT INTO fragments (tenant_id, dataset_id, primary_n
 const CLEAR_IDENTITIES = 'DELETE FROM record_identities WHERE tenant_id = ? AND dataset_id = ? AND primary_ns = ? AND primary_id = ?';
 const INSERT_IDENTITY = `INSERT INTO record_identities (tenant_id, ns, id, dataset_id, primary_ns, primary_id)
   VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
-const INSERT_EVENT = `INSERT INTO events (tenant_id, dataset_id, event_id, primary_ns, primary_id, ts, batch_id, data, ingested_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, dataset_id, event_id) DO NOTHING`;
+const INSERT_EVENTS = 'INSERT INTO events (tenant_id, dataset_id, event_id, primary_ns, primary_id, ts, batch_id, data, ingested_at) VALUES';
+/** Rows per multi-row event insert, inside both backends' bound-parameter limits. */
+const EVENT_ROWS = 300;
 
 /** Writes prepared records inside the caller's transaction. */
 export async function writeRecords(
@@ -28,20 +29,26 @@ export async function writeRecords(
   now: number,
 ): Promise<WriteCounts> {
   const counts: WriteCounts = { fragments: 0, eventsInserted: 0, eventsDuplicate: 0 };
-  for (const r of inLockOrder(records)) {
-    if (r.kind === 'fragment') {
-      await tx.run(UPSERT_FRAGMENT, [tenantId, r.datasetId, r.primary.ns, r.primary.id, batchId, r.text, now]);
-      // The record replaces the fragment whole, so its identity rows are replaced too.
-      await tx.run(CLEAR_IDENTITIES, [tenantId, r.datasetId, r.primary.ns, r.primary.id]);
-      for (const identity of r.identities) {
-        await tx.run(INSERT_IDENTITY, [tenantId, identity.namespace, identity.id, r.datasetId, r.primary.ns, r.primary.id]);
-      }
-      counts.fragments++;
-    } else {
-      const result = await tx.run(INSERT_EVENT, [tenantId, r.datasetId, r.eventId!, r.primary.ns, r.primary.id, r.ts!, batchId, r.text, now]);
-      if (result.changes === 1) counts.eventsInserted++;
-      else counts.eventsDuplicate++;
+  const ordered = inLockOrder(records);
+  // Events are appended many to a statement: one round trip per chunk instead of per event.
+  const events = ordered.filter((r) => r.kind === 'event');
+  for (let i = 0; i < events.length; i += EVENT_ROWS) {
+    const slice = events.slice(i, i + EVENT_ROWS);
+    const result = await tx.run(
+      `${INSERT_EVENTS} ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (tenant_id, dataset_id, event_id) DO NOTHING`,
+      slice.flatMap((r) => [tenantId, r.datasetId, r.eventId!, r.primary.ns, r.primary.id, r.ts!, batchId, r.text, now]),
+    );
+    counts.eventsInserted += result.changes;
+    counts.eventsDuplicate += slice.length - result.changes;
+  }
+  for (const r of ordered.filter((x) => x.kind === 'fragment')) {
+    await tx.run(UPSERT_FRAGMENT, [tenantId, r.datasetId, r.primary.ns, r.primary.id, batchId, r.text, now]);
+    // The record replaces the fragment whole, so its identity rows are replaced too.
+    await tx.run(CLEAR_IDENTITIES, [tenantId, r.datasetId, r.primary.ns, r.primary.id]);
+    for (const identity of r.identities) {
+      await tx.run(INSERT_IDENTITY, [tenantId, identity.namespace, identity.id, r.datasetId, r.primary.ns, r.primary.id]);
     }
+    counts.fragments++;
   }
   return counts;
 }

@@ -64,8 +64,8 @@ export class LinkSession {
 
   /** Records a merge already written to the database: `drop`'s members now belong to `keep`. */
   merged(keep: string, drop: string, all: Member[]): void {
+    // `members(drop)` was read before the merge, so it lists every identity that moved: no scan of the whole map.
     for (const m of this.known.get(drop) ?? []) if (this.cluster.has(keyOf(m))) this.cluster.set(keyOf(m), keep);
-    for (const [k, c] of this.cluster) if (c === drop) this.cluster.set(k, keep);
     this.known.delete(drop);
     this.known.set(keep, all);
   }

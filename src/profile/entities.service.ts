@@ -102,7 +102,9 @@ export class EntityService {
     const datasets = policy.attributeMerge === 'dataSetPrecedence' ? policy.order : undefined;
     const picked: Array<EventRow & { entity: Record<string, unknown> }> = [];
     let more = false;
-    // Property filters run on the parsed events, so read in chunks until a page (and one more) is found.
+    // Property filters run on the parsed events, so read in chunks until a page (and one more) is found;
+    // without filters one read of a page and one more row is exact.
+    const chunkSize = q.properties.length > 0 ? Math.max(q.limit + 1, 200) : q.limit + 1;
     for (;;) {
       const chunk = await eventsOf(this.db, tenantId, scope, {
         ...(q.startTime === undefined ? {} : { startTime: q.startTime }),
@@ -110,7 +112,7 @@ export class EntityService {
         ...(after === undefined ? {} : { after }),
         ...(datasets === undefined ? {} : { datasets }),
         descending: q.descending,
-        limit: Math.max(q.limit + 1, 200),
+        limit: chunkSize,
       });
       for (const row of chunk) {
         const entity = JSON.parse(row.data) as Record<string, unknown>;
@@ -121,7 +123,7 @@ export class EntityService {
         }
         picked.push({ ...row, entity });
       }
-      if (more || chunk.length < Math.max(q.limit + 1, 200)) break;
+      if (more || chunk.length < chunkSize) break;
       const last = chunk[chunk.length - 1]!;
       after = [Number(last.ts), last.dataset_id, last.event_id];
     }

@@ -54,34 +54,52 @@ export async function hasEvents(db: SqlExecutor, tenantId: number, scope: Scope)
 /** A position in the (timestamp, dataset, _id) order events are paged in. */
 export type EventCursor = readonly [number, string, string];
 
-/** Up to `limit` events of a person in time order after `after`, within [startTime, endTime) and the given datasets. */
+/**
+ * Up to `limit` events of a person in (timestamp, dataset, _id) order after `after`, within [startTime, endTime) and
+ * the given datasets. The order is always the database's (its collation decides ties, as the page cursor does). One
+ * identity reads its page straight from the index in order; several read the page's keys first (a sort of small
+ * rows), then those rows' stored JSON.
+ */
 export async function eventsOf(
   db: SqlExecutor,
   tenantId: number,
   scope: Scope,
   q: { startTime?: number; endTime?: number; descending: boolean; after?: EventCursor; limit: number; datasets?: readonly string[] },
 ): Promise<EventRow[]> {
-  const w = where(scope, 'e');
-  const clauses = [`e.tenant_id = ?`, w.sql];
-  const params: (string | number)[] = [tenantId, ...w.params];
-  if (q.startTime !== undefined) clauses.push('e.ts >= ?'), params.push(q.startTime);
-  if (q.endTime !== undefined) clauses.push('e.ts < ?'), params.push(q.endTime);
+  if (q.datasets && q.datasets.length === 0) return [];
+  const clauses = ['tenant_id = ?', 'primary_ns = ?', 'primary_id = ?'];
+  const extra: (string | number)[] = [];
+  if (q.startTime !== undefined) clauses.push('ts >= ?'), extra.push(q.startTime);
+  if (q.endTime !== undefined) clauses.push('ts < ?'), extra.push(q.endTime);
   if (q.datasets) {
-    if (q.datasets.length === 0) return [];
-    clauses.push(`e.dataset_id IN (${q.datasets.map(() => '?').join(', ')})`);
-    params.push(...q.datasets);
+    clauses.push(`dataset_id IN (${q.datasets.map(() => '?').join(', ')})`);
+    extra.push(...q.datasets);
   }
   if (q.after) {
-    clauses.push(`(e.ts, e.dataset_id, e.event_id) ${q.descending ? '<' : '>'} (?, ?, ?)`);
-    params.push(...q.after);
+    clauses.push(`(ts, dataset_id, event_id) ${q.descending ? '<' : '>'} (?, ?, ?)`);
+    extra.push(...q.after);
   }
   const dir = q.descending ? 'DESC' : 'ASC';
-  return db.all<EventRow>(
-    `SELECT e.dataset_id, e.event_id, e.primary_ns, e.primary_id, e.ts, e.data, e.ingested_at FROM events e ${w.join}
-     WHERE ${clauses.join(' AND ')} ORDER BY e.ts ${dir}, e.dataset_id ${dir}, e.event_id ${dir} LIMIT ?`,
-    [...params, q.limit],
+  const order = `ORDER BY ts ${dir}, dataset_id ${dir}, event_id ${dir} LIMIT ?`;
+  const columns = 'dataset_id, event_id, primary_ns, primary_id, ts, data, ingested_at';
+  if (scope.keys.length === 1) {
+    const k = scope.keys[0]!;
+    return db.all<EventRow>(`SELECT ${columns} FROM events WHERE ${clauses.join(' AND ')} ${order}`, [tenantId, k.ns, k.id, ...extra, q.limit]);
+  }
+  const many = [`tenant_id = ?`, `(primary_ns, primary_id) IN (VALUES ${scope.keys.map(() => '(?, ?)').join(', ')})`, ...clauses.slice(3)];
+  const keys = await db.all<{ dataset_id: string; event_id: string }>(
+    `SELECT dataset_id, event_id FROM events WHERE ${many.join(' AND ')} ${order}`,
+    [tenantId, ...scope.keys.flatMap((k) => [k.ns, k.id]), ...extra, q.limit],
   );
+  if (keys.length === 0) return [];
+  const rows = await db.all<EventRow>(
+    `SELECT ${columns} FROM events WHERE tenant_id = ? AND (dataset_id, event_id) IN (VALUES ${keys.map(() => '(?, ?)').join(', ')})`,
+    [tenantId, ...keys.flatMap((k) => [k.dataset_id, k.event_id])],
+  );
+  const byKey = new Map(rows.map((r) => [`${r.dataset_id}\u0000${r.event_id}`, r]));
+  return keys.map((k) => byKey.get(`${k.dataset_id}\u0000${k.event_id}`)).filter((r): r is EventRow => r !== undefined);
 }
+
 
 /** Deletes a person's fragments, their identity rows and events; returns how many records went. */
 export async function deletePerson(tx: SqlExecutor, tenantId: number, keys: readonly IdentityKey[]): Promise<number> {

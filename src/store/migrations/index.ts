@@ -4,11 +4,12 @@ import { tenancy } from './20261201T0900-tenancy.js';
 import { catalogIngest } from './20261201T1000-catalog-ingest.js';
 import { identityGraph } from './20261201T1200-identity-graph.js';
 import { profile } from './20261201T1300-profile.js';
+import { eventOrderIndex } from './20261201T1400-event-order-index.js';
 
 export type { Migration } from './migration.js';
 
 /** All migrations, oldest first; append new ones at the end, never edit an applied one. */
-export const MIGRATIONS: readonly Migration[] = [tenancy, catalogIngest, identityGraph, profile];
+export const MIGRATIONS: readonly Migration[] = [tenancy, catalogIngest, identityGraph, profile, eventOrderIndex];
 
 /**
  * Tables whose rows belong to one sandbox (keyed by `tenant_id`). A sandbox reset or delete empties exactly these;

@@ -69,6 +69,11 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDb 
   const reader = new Database(file);
   reader.pragma('busy_timeout = 5000');
   reader.pragma('query_only = ON');
+  // Reads dominate lookups: a 64 MB page cache per connection and memory-mapped I/O spare a syscall per page.
+  for (const c of [writer, reader]) {
+    c.pragma('cache_size = -65536');
+    c.pragma('mmap_size = 268435456');
+  }
   return new SqliteDb(new Connection(writer), new Connection(reader));
 }
 

@@ -1,6 +1,8 @@
 /** Turns a sandbox's schema id into a compiled validator, class behaviour and identity descriptors, cached per schema. */
 import type { SqlExecutor } from '../store/db.js';
 import { DomainError } from '../shared/errors.js';
+import { listDescriptors } from './registry/descriptor.store.js';
+import { listResources } from './registry/resource.store.js';
 import {
   type ClassBehavior,
   type IdentityDescriptor,
@@ -46,15 +48,10 @@ export class SchemaResolver {
   }
 
   private async load(tenantId: number, schemaId: string): Promise<ResolvedSchema> {
-    const rows = await this.db.all<{ id: string; alt_id: string; body: string }>(
-      'SELECT id, alt_id, body FROM xdm_resources WHERE tenant_id = ?',
-      [tenantId],
-    );
     const tenant = new Map<string, XdmResource>();
-    for (const row of rows) {
-      const resource = JSON.parse(row.body) as XdmResource;
-      tenant.set(row.id, resource);
-      tenant.set(row.alt_id, resource);
+    for (const r of await listResources(this.db, tenantId)) {
+      tenant.set(r.id, r.body);
+      tenant.set(r.altId, r.body);
     }
     const schema = tenant.get(schemaId);
     if (!schema) throw new DomainError('SCHEMA_NOT_FOUND', `Schema '${schemaId}' does not exist in this sandbox`);
@@ -67,17 +64,14 @@ export class SchemaResolver {
       throw err;
     }
     const id = String(schema.$id ?? schemaId);
-    const descriptorRows = await this.db.all<{ body: string }>(
-      "SELECT body FROM xdm_descriptors WHERE tenant_id = ? AND schema_id = ? AND type = 'xdm:descriptorIdentity' ORDER BY id",
-      [tenantId, id],
-    );
+    const descriptors = (await listDescriptors(this.db, tenantId, id)).filter((d) => d.type === 'xdm:descriptorIdentity');
     return {
       schemaId: id,
       classId: composed.classId,
       behavior: composed.behavior,
       profileEnabled: composed.profileEnabled,
       validate: compileValidator(composed.jsonSchema),
-      descriptors: descriptorRows.map((r) => JSON.parse(r.body) as IdentityDescriptor),
+      descriptors: descriptors.map((d) => d.body as unknown as IdentityDescriptor),
     };
   }
 }

@@ -92,16 +92,6 @@ export async function assign(tx: SqlExecutor, tenantId: number, keys: readonly I
   for (const k of keys) await tx.run('UPDATE identities SET cluster_id = ? WHERE tenant_id = ? AND ns = ? AND id = ?', [to, tenantId, k.ns, k.id]);
 }
 
-/** Records a link from a dataset and batch (streaming uses batch ''), or refreshes its `last_at`. */
-export async function upsertLink(tx: SqlExecutor, tenantId: number, x: IdentityKey, y: IdentityKey, datasetId: string, batchId: string, now: number): Promise<void> {
-  const [a, b] = ordered(x, y);
-  await tx.run(
-    `INSERT INTO identity_links (tenant_id, a_ns, a_id, b_ns, b_id, dataset_id, batch_id, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (tenant_id, a_ns, a_id, b_ns, b_id, dataset_id, batch_id) DO UPDATE SET last_at = excluded.last_at`,
-    [tenantId, a.ns, a.id, b.ns, b.id, datasetId, batchId, now, now],
-  );
-}
-
 type LinkRow = { a_ns: string; a_id: string; b_ns: string; b_id: string; dataset_id: string; batch_id: string; first_at: number; last_at: number };
 const toLink = (r: LinkRow): Link => ({
   a: { ns: r.a_ns, id: r.a_id },

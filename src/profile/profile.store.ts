@@ -31,16 +31,16 @@ export interface Scope {
  * A row-value IN list (the graph caps it at 50 identities), which both planners answer from the
  * (tenant, primary identity) index; a join through the cluster, or ORs, let SQLite scan the whole sandbox instead.
  */
-function where(scope: Scope, alias: string): { join: string; sql: string; params: (string | number)[] } {
+function where(scope: Scope, alias: string): { sql: string; params: (string | number)[] } {
   const values = scope.keys.map(() => '(?, ?)').join(', ');
-  return { join: '', sql: `(${alias}.primary_ns, ${alias}.primary_id) IN (VALUES ${values})`, params: scope.keys.flatMap((k) => [k.ns, k.id]) };
+  return { sql: `(${alias}.primary_ns, ${alias}.primary_id) IN (VALUES ${values})`, params: scope.keys.flatMap((k) => [k.ns, k.id]) };
 }
 
 /** The fragments of a person. */
 export async function fragmentsOf(db: SqlExecutor, tenantId: number, scope: Scope): Promise<FragmentRow[]> {
   const w = where(scope, 'f');
   return db.all<FragmentRow>(
-    `SELECT f.dataset_id, f.primary_ns, f.primary_id, f.data, f.ingested_at FROM fragments f ${w.join} WHERE f.tenant_id = ? AND ${w.sql}`,
+    `SELECT f.dataset_id, f.primary_ns, f.primary_id, f.data, f.ingested_at FROM fragments f WHERE f.tenant_id = ? AND ${w.sql}`,
     [tenantId, ...w.params],
   );
 }
@@ -48,7 +48,7 @@ export async function fragmentsOf(db: SqlExecutor, tenantId: number, scope: Scop
 /** Whether a person has any event at all (a profile may consist of events only). */
 export async function hasEvents(db: SqlExecutor, tenantId: number, scope: Scope): Promise<boolean> {
   const w = where(scope, 'e');
-  return (await db.get(`SELECT 1 AS x FROM events e ${w.join} WHERE e.tenant_id = ? AND ${w.sql} LIMIT 1`, [tenantId, ...w.params])) !== undefined;
+  return (await db.get(`SELECT 1 AS x FROM events e WHERE e.tenant_id = ? AND ${w.sql} LIMIT 1`, [tenantId, ...w.params])) !== undefined;
 }
 
 /** A position in the (timestamp, dataset, _id) order events are paged in. */
@@ -86,10 +86,11 @@ export async function eventsOf(
     const k = scope.keys[0]!;
     return db.all<EventRow>(`SELECT ${columns} FROM events WHERE ${clauses.join(' AND ')} ${order}`, [tenantId, k.ns, k.id, ...extra, q.limit]);
   }
-  const many = [`tenant_id = ?`, `(primary_ns, primary_id) IN (VALUES ${scope.keys.map(() => '(?, ?)').join(', ')})`, ...clauses.slice(3)];
+  const w = where(scope, 'e');
+  const many = ['e.tenant_id = ?', w.sql, ...clauses.slice(3)];
   const keys = await db.all<{ dataset_id: string; event_id: string }>(
-    `SELECT dataset_id, event_id FROM events WHERE ${many.join(' AND ')} ${order}`,
-    [tenantId, ...scope.keys.flatMap((k) => [k.ns, k.id]), ...extra, q.limit],
+    `SELECT dataset_id, event_id FROM events e WHERE ${many.join(' AND ')} ${order}`,
+    [tenantId, ...w.params, ...extra, q.limit],
   );
   if (keys.length === 0) return [];
   const rows = await db.all<EventRow>(

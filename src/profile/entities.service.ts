@@ -27,10 +27,13 @@ export interface PropertyFilter {
   readonly value: string;
 }
 
-/** A page of a person's events; `next` is the cursor of the following page, or undefined on the last. */
+/**
+ * A page of a person's events; `next` is the cursor of the following page, or undefined on the last. Each event's
+ * `data` is its stored JSON text, so a page without projections can be answered without parsing and re-serialising.
+ */
 export interface EventPage {
   readonly xid: string;
-  readonly events: ReadonlyArray<EventRow & { entity: Record<string, unknown> }>;
+  readonly events: readonly EventRow[];
   readonly next: string | undefined;
 }
 
@@ -100,7 +103,7 @@ export class EntityService {
     const { scope } = await this.scope(tenantId, key, policy);
     let after = q.start === undefined ? undefined : decodeCursor(q.start);
     const datasets = policy.attributeMerge === 'dataSetPrecedence' ? policy.order : undefined;
-    const picked: Array<EventRow & { entity: Record<string, unknown> }> = [];
+    const picked: EventRow[] = [];
     let more = false;
     // Property filters run on the parsed events, so read in chunks until a page (and one more) is found;
     // without filters one read of a page and one more row is exact.
@@ -115,13 +118,15 @@ export class EntityService {
         limit: chunkSize,
       });
       for (const row of chunk) {
-        const entity = JSON.parse(row.data) as Record<string, unknown>;
-        if (!q.properties.every((p) => matches(entity, p))) continue;
+        if (q.properties.length > 0) {
+          const entity = JSON.parse(row.data) as Record<string, unknown>;
+          if (!q.properties.every((p) => matches(entity, p))) continue;
+        }
         if (picked.length === q.limit) {
           more = true;
           break;
         }
-        picked.push({ ...row, entity });
+        picked.push(row);
       }
       if (more || chunk.length < chunkSize) break;
       const last = chunk[chunk.length - 1]!;

@@ -11,12 +11,10 @@ export interface FragmentRow {
   ingested_at: number;
 }
 
-/** A stored event row. */
+/** A stored event row, as a page reads it (the stored JSON stays text until someone needs its fields). */
 export interface EventRow {
   dataset_id: string;
   event_id: string;
-  primary_ns: string;
-  primary_id: string;
   ts: number;
   data: string;
   ingested_at: number;
@@ -56,9 +54,9 @@ export type EventCursor = readonly [number, string, string];
 
 /**
  * Up to `limit` events of a person in (timestamp, dataset, _id) order after `after`, within [startTime, endTime) and
- * the given datasets. The order is always the database's (its collation decides ties, as the page cursor does). One
- * identity reads its page straight from the index in order; several read the page's keys first (a sort of small
- * rows), then those rows' stored JSON.
+ * the given datasets. Each identity reads at most `limit` rows straight from its page-order index, and the database
+ * merges those runs (its collation decides ties, as the page cursor does), so a page costs at most `limit` rows per
+ * identity however many events the person has.
  */
 export async function eventsOf(
   db: SqlExecutor,
@@ -66,7 +64,7 @@ export async function eventsOf(
   scope: Scope,
   q: { startTime?: number; endTime?: number; descending: boolean; after?: EventCursor; limit: number; datasets?: readonly string[] },
 ): Promise<EventRow[]> {
-  if (q.datasets && q.datasets.length === 0) return [];
+  if (scope.keys.length === 0 || (q.datasets && q.datasets.length === 0)) return [];
   const clauses = ['tenant_id = ?', 'primary_ns = ?', 'primary_id = ?'];
   const extra: (string | number)[] = [];
   if (q.startTime !== undefined) clauses.push('ts >= ?'), extra.push(q.startTime);
@@ -81,24 +79,11 @@ export async function eventsOf(
   }
   const dir = q.descending ? 'DESC' : 'ASC';
   const order = `ORDER BY ts ${dir}, dataset_id ${dir}, event_id ${dir} LIMIT ?`;
-  const columns = 'dataset_id, event_id, primary_ns, primary_id, ts, data, ingested_at';
-  if (scope.keys.length === 1) {
-    const k = scope.keys[0]!;
-    return db.all<EventRow>(`SELECT ${columns} FROM events WHERE ${clauses.join(' AND ')} ${order}`, [tenantId, k.ns, k.id, ...extra, q.limit]);
-  }
-  const w = where(scope, 'e');
-  const many = ['e.tenant_id = ?', w.sql, ...clauses.slice(3)];
-  const keys = await db.all<{ dataset_id: string; event_id: string }>(
-    `SELECT dataset_id, event_id FROM events e WHERE ${many.join(' AND ')} ${order}`,
-    [tenantId, ...w.params, ...extra, q.limit],
-  );
-  if (keys.length === 0) return [];
-  const rows = await db.all<EventRow>(
-    `SELECT ${columns} FROM events WHERE tenant_id = ? AND (dataset_id, event_id) IN (VALUES ${keys.map(() => '(?, ?)').join(', ')})`,
-    [tenantId, ...keys.flatMap((k) => [k.dataset_id, k.event_id])],
-  );
-  const byKey = new Map(rows.map((r) => [`${r.dataset_id}\u0000${r.event_id}`, r]));
-  return keys.map((k) => byKey.get(`${k.dataset_id}\u0000${k.event_id}`)).filter((r): r is EventRow => r !== undefined);
+  const arm = `SELECT dataset_id, event_id, ts, data, ingested_at FROM events WHERE ${clauses.join(' AND ')} ${order}`;
+  const args = (k: IdentityKey) => [tenantId, k.ns, k.id, ...extra, q.limit];
+  if (scope.keys.length === 1) return db.all<EventRow>(arm, args(scope.keys[0]!));
+  const sql = scope.keys.map((_, i) => `SELECT * FROM (${arm}) AS a${i}`).join(' UNION ALL ');
+  return db.all<EventRow>(`${sql} ${order}`, [...scope.keys.flatMap(args), q.limit]);
 }
 
 

@@ -2,36 +2,15 @@
 import { Type } from 'typebox';
 import type { App, Services } from '../app.js';
 import { DomainError } from '../../shared/errors.js';
-import type { EntityService, EventPage, PropertyFilter, UnifiedProfile } from '../../profile/entities.service.js';
-import { parseFields, project } from '../../profile/fields.js';
+import type { EntityService, PropertyFilter } from '../../profile/entities.service.js';
+import { parseFields } from '../../profile/fields.js';
+import { emptyProfile, eventPageJson, presentProfile } from './entities.present.js';
 
 const BASE = '/data/core/ups/access/entities';
 const PROFILE = '_xdm.context.profile';
 const EVENT = '_xdm.context.experienceevent';
 
-/** RFC 3339 without milliseconds, as AEP's samples write `lastModifiedAt`. */
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function presentProfile(p: UnifiedProfile, paths: string[][]) {
-  return { entityId: p.xid, sources: p.sources, entity: project(p.entity, paths), lastModifiedAt: rfc3339(p.lastModifiedAt), mergePolicy: { id: p.policyId } };
-}
-
-/** The documented entry for an identity with no data (POST). */
-function emptyProfile(xid: string) {
-  return { entityId: xid, sources: [''], entity: {}, lastModifiedAt: '1970-01-01T00:00:00Z' };
-}
-
-function presentEvents(page: EventPage, paths: string[][]) {
-  return page.events.map((e) => ({
-    relatedEntityId: page.xid,
-    entityId: e.event_id,
-    timestamp: Number(e.ts),
-    entity: project(e.entity, paths),
-    lastModifiedAt: rfc3339(Number(e.ingested_at)),
-  }));
-}
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 const PROPERTY = /^([A-Za-z_][\w.]*)(<=|>=|!=|=|<|>)(.*)$/;
 
@@ -79,7 +58,7 @@ export function registerEntityRoutes(app: App, { entities }: Services): void {
         }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
       const { tenantId } = request.ctx;
       const paths = parseFields(q.fields);
@@ -105,18 +84,13 @@ export function registerEntityRoutes(app: App, { entities }: Services): void {
         descending,
         properties: parseProperties(q.property),
       });
-      const children = presentEvents(page, paths);
       let href = '';
       if (page.next) {
         const params = new URLSearchParams(request.url.split('?')[1] ?? '');
         params.set('start', page.next);
         href = `/entities?${params.toString()}`;
       }
-      return {
-        _page: { orderby: descending ? '-timestamp' : 'timestamp', start: children[0]?.entityId ?? '', count: children.length, next: page.next ?? '' },
-        children,
-        _links: { next: { href } },
-      };
+      return reply.type(JSON_TYPE).send(eventPageJson(page, paths, descending, { next: { href } }));
     },
   );
 
@@ -151,7 +125,10 @@ export function registerEntityRoutes(app: App, { entities }: Services): void {
         ),
       },
     },
-    async (request) => handlePost(entities, request.ctx.tenantId, request.body),
+    async (request, reply) => {
+      const answer = await handlePost(entities, request.ctx.tenantId, request.body);
+      return typeof answer === 'string' ? reply.type(JSON_TYPE).send(answer) : answer;
+    },
   );
 
   app.delete(
@@ -205,7 +182,8 @@ async function handlePost(entities: EntityService, tenantId: number, body: PostB
   if (schemaName !== EVENT) throw new DomainError('ENTITY_QUERY_INVALID', `schema.name is required: ${PROFILE} or ${EVENT}`);
   const descending = orderOf(body.orderby ?? body.orderBy);
   const limit = body.limit ?? 1000;
-  const out: Record<string, unknown> = {};
+  const seen = new Map<string, number>();
+  const out: string[] = [];
   for (const i of body.identities) {
     const id = i.relatedEntityId ?? i.entityId;
     if (id === undefined) throw new DomainError('ENTITY_QUERY_INVALID', 'Each identity needs relatedEntityId (an XID, or an id with relatedEntityIdNS.code)');
@@ -219,13 +197,12 @@ async function handlePost(entities: EntityService, tenantId: number, body: PostB
       descending,
       properties: [],
     });
-    const children = presentEvents(page, paths);
     const payload = page.next ? { ...body, identities: [{ relatedEntityId: xid, start: page.next }] } : undefined;
-    out[xid] = {
-      _page: { orderby: descending ? '-timestamp' : 'timestamp', start: children[0]?.entityId ?? '', count: children.length, next: page.next ?? '' },
-      children,
-      _links: { next: payload ? { href: '/entities', payload } : { href: '' } },
-    };
+    // A later identity naming the same person replaces the earlier entry, as keys of one JSON object would.
+    const entry = `${JSON.stringify(xid)}:${eventPageJson(page, paths, descending, { next: payload ? { href: '/entities', payload } : { href: '' } })}`;
+    const at = seen.get(xid);
+    if (at === undefined) seen.set(xid, out.push(entry) - 1);
+    else out[at] = entry;
   }
-  return out;
+  return `{${out.join(',')}}`;
 }

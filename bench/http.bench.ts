@@ -25,12 +25,12 @@ export interface Sizes {
 export const QUICK: Sizes = { people: 2_000, eventPeople: 40, eventsPerPerson: 500, importRecords: 20_000, seconds: 2, runs: 3, growTo: 20_000 };
 export const FULL: Sizes = { people: 10_000, eventPeople: 2_000, eventsPerPerson: 500, importRecords: 1_000_000, seconds: 10, runs: 3, growTo: 1_000_000 };
 
-interface Setup {
+export interface Setup {
   server: BenchServer;
   ids: DemoIds & { webProfile: string; eventSchema: string; inletId: string };
 }
 
-async function setUp(store: 'sqlite' | 'postgres'): Promise<Setup> {
+export async function setUp(store: 'sqlite' | 'postgres'): Promise<Setup> {
   const server = await startServer(store);
   const api = httpCall(server);
   const ids = await createDemoSandbox(api, server.headers, 'bench');
@@ -44,6 +44,13 @@ async function setUp(store: 'sqlite' | 'postgres'): Promise<Setup> {
   });
   const inletId = (await api(server.headers, 'GET', `/data/foundation/flowservice/connections/${conn.id}`)).items[0].auth.params.inletId;
   return { server, ids: { ...ids, webProfile, eventSchema: webDataset.schemaRef.id, inletId } };
+}
+
+/** Runs one load and adds the server's CPU µs per request (the service's cost, apart from the client sharing the cores). */
+async function driveCpu(server: { cpuSeconds(): number }, config: Parameters<typeof drive>[0]): Promise<Awaited<ReturnType<typeof drive>> & { cpuUs: number }> {
+  const before = server.cpuSeconds();
+  const r = await drive(config);
+  return { ...r, cpuUs: ((server.cpuSeconds() - before) * 1e6) / Math.max(r.total, 1) };
 }
 
 /** Uploads records as one batch and waits for it; returns records/s from COMPLETE to success and the peak server RSS. */
@@ -82,7 +89,7 @@ const webProfileRecord = (n: number) => {
 };
 
 /** Loads people `from`..`to` as four fragments from three datasets (CRM, loyalty ×2 via email and phone, web profile). */
-async function loadPeople(s: Setup, to: number, from = 1): Promise<void> {
+export async function loadPeople(s: Setup, to: number, from = 1): Promise<void> {
   const people = to - from + 1;
   const tenant = s.ids.tenant;
   const phoneRecord = (n: number) => ({ identityMap: { Phone: [{ id: person(n).phone, primary: true }] }, [`_${tenant}`]: { loyalty: { points: n } } });
@@ -164,22 +171,29 @@ async function batchImport(s: Setup, z: Sizes, label: string): Promise<BenchRow[
 async function lookup(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
   const rates: number[] = [];
   const p99: number[] = [];
+  const cpu: number[] = [];
   for (let run = 0; run < z.runs; run++) {
-    const r = await drive({ url: s.server.url, connections: 50, duration: z.seconds, headers: s.server.headers, kind: 'lookup', people: z.people });
+    const r = await driveCpu(s.server, { url: s.server.url, connections: 50, duration: z.seconds, headers: s.server.headers, kind: 'lookup', people: z.people });
     if (r.non2xx > 0 || r.errors > 0) throw new Error(`lookup: ${r.non2xx} non-2xx, ${r.errors} errors`);
     rates.push(r.requestsPerSecond);
     p99.push(r.p99);
+    cpu.push(r.cpuUs);
   }
   const sample = await fetch(`${s.server.url}/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=${encodeURIComponent(person(1).email)}&entityIdNS=email`, { headers: s.server.headers });
   const event = JSON.stringify(webEvents(person(1), 1, Date.now())[0]);
   const ceiling = await startCeilingServer(z.people, await sample.text(), event);
   const ceilingRates: number[] = [];
+  const ceilingCpu: number[] = [];
   try {
-    for (let run = 0; run < z.runs; run++) ceilingRates.push((await drive({ url: ceiling.url, connections: 50, duration: z.seconds, headers: {}, kind: 'get', path: '/p/{n}', people: z.people })).requestsPerSecond);
+    for (let run = 0; run < z.runs; run++) {
+      const r = await driveCpu(ceiling, { url: ceiling.url, connections: 50, duration: z.seconds, headers: {}, kind: 'get', path: '/p/{n}', people: z.people });
+      ceilingRates.push(r.requestsPerSecond);
+      ceilingCpu.push(r.cpuUs);
+    }
   } finally {
     await ceiling.stop();
   }
-  return [row(`${label}profile lookup, pdg, ${z.people.toLocaleString('en-US')} people, 50 connections`, 'requests/s', rates, ceilingRates, { 'p99 ms': median(p99) })];
+  return [row(`${label}profile lookup, pdg, ${z.people.toLocaleString('en-US')} people, 50 connections`, 'requests/s', rates, ceilingRates, { 'p99 ms': median(p99), 'server CPU µs/req': median(cpu), 'ceiling CPU µs/req': median(ceilingCpu) })];
 }
 
 /** Events of a profile: 500 events per person, a page of 100. */
@@ -189,21 +203,28 @@ async function events(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
   await importBatch(s, s.ids.web, body, 'json', z.eventPeople * z.eventsPerPerson);
   const rates: number[] = [];
   const p99: number[] = [];
+  const cpu: number[] = [];
   for (let run = 0; run < z.runs; run++) {
-    const r = await drive({ url: s.server.url, connections: 20, duration: z.seconds, headers: s.server.headers, kind: 'events', people: z.eventPeople });
+    const r = await driveCpu(s.server, { url: s.server.url, connections: 20, duration: z.seconds, headers: s.server.headers, kind: 'events', people: z.eventPeople });
     if (r.non2xx > 0 || r.errors > 0) throw new Error(`events: ${r.non2xx} non-2xx, ${r.errors} errors`);
     rates.push(r.requestsPerSecond);
     p99.push(r.p99);
+    cpu.push(r.cpuUs);
   }
   const event = JSON.stringify({ relatedEntityId: 'x', entityId: 'e', timestamp: now, entity: webEvents(person(1), 1, now)[0] });
   const ceiling = await startCeilingServer(z.eventPeople, '{}', event);
   const ceilingRates: number[] = [];
+  const ceilingCpu: number[] = [];
   try {
-    for (let run = 0; run < z.runs; run++) ceilingRates.push((await drive({ url: ceiling.url, connections: 20, duration: z.seconds, headers: {}, kind: 'get', path: '/e/{n}', people: z.eventPeople })).requestsPerSecond);
+    for (let run = 0; run < z.runs; run++) {
+      const r = await driveCpu(ceiling, { url: ceiling.url, connections: 20, duration: z.seconds, headers: {}, kind: 'get', path: '/e/{n}', people: z.eventPeople });
+      ceilingRates.push(r.requestsPerSecond);
+      ceilingCpu.push(r.cpuUs);
+    }
   } finally {
     await ceiling.stop();
   }
-  return [row(`${label}events of a profile, ${z.eventsPerPerson} events, page of 100`, 'requests/s', rates, ceilingRates, { 'p99 ms': median(p99) })];
+  return [row(`${label}events of a profile, ${z.eventsPerPerson} events, page of 100`, 'requests/s', rates, ceilingRates, { 'p99 ms': median(p99), 'server CPU µs/req': median(cpu), 'ceiling CPU µs/req': median(ceilingCpu) })];
 }
 
 /** Lookup p99 as the store grows from `people` to `growTo` people: the figure is the p99 ratio (target ≤ 1.5). */

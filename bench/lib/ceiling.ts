@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuSecondsOf } from './server.js';
 
 /** Rows/s of raw better-sqlite3 inserts of `rows` JSON texts, in 1,000-row transactions (WAL, synchronous=NORMAL). */
 export function rawInsertRate(rows: readonly string[]): number {
@@ -31,6 +32,8 @@ export function rawInsertRate(rows: readonly string[]): number {
 /** A running ceiling server: `/p/{n}` returns one stored profile JSON, `/e/{n}` a page of 100 stored events. */
 export interface CeilingServer {
   readonly url: string;
+  /** CPU seconds the ceiling server has used so far. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -47,6 +50,7 @@ export function startCeilingServer(people: number, profile: string, event: strin
       if (m) {
         resolve({
           url: m[1]!,
+          cpuSeconds: () => cpuSecondsOf(child.pid!),
           stop: () =>
             new Promise<void>((r) => {
               child.once('exit', () => r());

@@ -18,6 +18,8 @@ export interface BenchServer {
   readonly headers: Record<string, string>;
   /** Resident set size of the server process, in MB. */
   rssMb(): number;
+  /** CPU seconds (user + system) the server process has used so far. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function startServer(store: 'sqlite' | 'postgres', org = 'BENCH@Ado
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       return m ? Number(m[1]) / 1024 : 0;
     },
+    cpuSeconds: () => cpuSecondsOf(child.pid!),
     async stop() {
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -77,6 +80,13 @@ export async function startServer(store: 'sqlite' | 'postgres', org = 'BENCH@Ado
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** CPU seconds (utime + stime) of a process, from /proc; the service's own cost per request, whatever the client costs. */
+export function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  // After the command name: state is field 3, utime 14 and stime 15 (1-based, in clock ticks of 1/100 s).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** JSON calls against the server (the demo setup's ApiCall over HTTP). */

@@ -7,7 +7,7 @@ import type { IdentityKey } from '../identity/graph.store.js';
 import type { NamespaceService } from '../identity/namespace.service.js';
 import { fromXid, toXid } from '../identity/xid.js';
 import { type EffectivePolicy, type MergePolicyService } from './merge-policy.service.js';
-import { type EventCursor, type EventRow, type Scope, deletePerson, eventsOf, fragmentsOf, hasEvents } from './profile.store.js';
+import { type EventCursor, type EventRow, type FragmentRow, type Scope, clusterFragmentsOf, deletePerson, eventsOf, fragmentsOf, hasEvents } from './profile.store.js';
 import { valuesAt } from './fields.js';
 
 /** The unified profile of one person. */
@@ -66,19 +66,34 @@ export class EntityService {
     if (policy.identityGraph === 'none') return { scope: { keys: [key] }, members: [key] };
     const members = await this.graph.clusterMembers(tenantId, key);
     if (members.length === 0) return { scope: { keys: [key] }, members: [key] };
-    if (members.length > this.maxIdentities) {
-      throw new DomainError('ENTITY_TOO_MANY_IDENTITIES', `Too many related identities: the graph of ${key.ns} '${key.id}' holds ${members.length}, more than ${this.maxIdentities}`);
-    }
+    this.checkSize(key, members.length);
     const keys = members.map((m) => ({ ns: m.ns, id: m.id }));
     return { scope: { keys }, members: keys };
+  }
+
+  private checkSize(key: IdentityKey, size: number): void {
+    if (size > this.maxIdentities) {
+      throw new DomainError('ENTITY_TOO_MANY_IDENTITIES', `Too many related identities: the graph of ${key.ns} '${key.id}' holds ${size}, more than ${this.maxIdentities}`);
+    }
+  }
+
+  /** The person's members and fragments: under `pdg` the cluster and its fragments in one read (the lookup hot path). */
+  private async person(tenantId: number, key: IdentityKey, policy: EffectivePolicy): Promise<{ members: IdentityKey[]; rows: FragmentRow[] }> {
+    if (policy.identityGraph === 'pdg') {
+      const found = await clusterFragmentsOf(this.db, tenantId, key);
+      if (found.members.length > 0) {
+        this.checkSize(key, found.members.length);
+        return { members: found.members, rows: found.fragments };
+      }
+    }
+    return { members: [key], rows: await fragmentsOf(this.db, tenantId, { keys: [key] }) };
   }
 
   /** The person's merged profile, or undefined when the store holds nothing of them. */
   async profile(tenantId: number, key: IdentityKey, xid: string, mergePolicyId?: string): Promise<UnifiedProfile | undefined> {
     const policy = await this.policies.effective(tenantId, mergePolicyId);
-    const { scope, members } = await this.scope(tenantId, key, policy);
-    const rows = await fragmentsOf(this.db, tenantId, scope);
-    if (rows.length === 0 && !(await hasEvents(this.db, tenantId, scope))) return undefined;
+    const { members, rows } = await this.person(tenantId, key, policy);
+    if (rows.length === 0 && !(await hasEvents(this.db, tenantId, { keys: members }))) return undefined;
     const fragments: Fragment[] = rows.map((r) => ({
       datasetId: r.dataset_id,
       fragmentId: `${r.dataset_id}:${r.primary_ns}:${r.primary_id}`,

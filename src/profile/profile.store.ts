@@ -43,6 +43,30 @@ export async function fragmentsOf(db: SqlExecutor, tenantId: number, scope: Scop
   );
 }
 
+/**
+ * A person under a `pdg` policy in one read: every member of the identity's cluster, in arrival order, and the
+ * fragments whose primary identity is one of them. Empty when the graph has not seen the identity.
+ */
+export async function clusterFragmentsOf(db: SqlExecutor, tenantId: number, key: IdentityKey): Promise<{ members: IdentityKey[]; fragments: FragmentRow[] }> {
+  const rows = await db.all<{ ns: string; id: string; dataset_id: string | null; data: string | null; ingested_at: number | null }>(CLUSTER_FRAGMENTS, [tenantId, key.ns, key.id]);
+  const members: IdentityKey[] = [];
+  const fragments: FragmentRow[] = [];
+  let last: IdentityKey | undefined;
+  for (const r of rows) {
+    if (last === undefined || last.ns !== r.ns || last.id !== r.id) members.push((last = { ns: r.ns, id: r.id }));
+    if (r.dataset_id !== null) fragments.push({ dataset_id: r.dataset_id, primary_ns: r.ns, primary_id: r.id, data: r.data!, ingested_at: Number(r.ingested_at) });
+  }
+  return { members, fragments };
+}
+
+// Members come from the cluster index and each member's fragments from the (tenant, primary identity) index.
+const CLUSTER_FRAGMENTS = `SELECT m.ns, m.id, f.dataset_id, f.data, f.ingested_at
+  FROM identities k
+  JOIN identities m ON m.tenant_id = k.tenant_id AND m.cluster_id = k.cluster_id
+  LEFT JOIN fragments f ON f.tenant_id = m.tenant_id AND f.primary_ns = m.ns AND f.primary_id = m.id
+  WHERE k.tenant_id = ? AND k.ns = ? AND k.id = ?
+  ORDER BY m.seq, f.dataset_id`;
+
 /** Whether a person has any event at all (a profile may consist of events only). */
 export async function hasEvents(db: SqlExecutor, tenantId: number, scope: Scope): Promise<boolean> {
   const w = where(scope, 'e');

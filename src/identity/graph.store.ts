@@ -36,20 +36,34 @@ export async function clusterOf(tx: SqlExecutor, tenantId: number, key: Identity
   return row?.cluster_id;
 }
 
-let counter = 0;
+let lastSeq = 0;
 
 /**
- * An arrival number for FIFO eviction: epoch ms × 1000 plus a per-process counter. Taken without a round trip, so
- * adding or refreshing an identity is one statement; processes sharing a store interleave by time.
+ * An arrival number for FIFO eviction: epoch ms × 1000, strictly increasing within the process (a call adding more
+ * than 1,000 identities in one millisecond borrows from the next). Taken without a round trip, so adding or
+ * refreshing an identity is one statement; processes sharing a store interleave by time.
  */
 export function arrivalSeq(now: number): number {
-  counter = (counter + 1) % 1000;
-  return now * 1000 + counter;
+  lastSeq = Math.max(lastSeq + 1, now * 1000);
+  return lastSeq;
+}
+
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+
+/** Four random bytes as hex, from a pooled buffer: one randomBytes call per thousand ids instead of one each. */
+function random4(): string {
+  if (poolAt + 4 > pool.length) {
+    pool = randomBytes(4096);
+    poolAt = 0;
+  }
+  poolAt += 4;
+  return pool.toString('hex', poolAt - 4, poolAt);
 }
 
 /** A fresh cluster id, unique without coordination. */
 export function newClusterId(now: number): string {
-  return `c${arrivalSeq(now).toString(36)}${randomBytes(4).toString('hex')}`;
+  return `c${arrivalSeq(now).toString(36)}${random4()}`;
 }
 
 /** Adds an identity as its own cluster, or refreshes `last_seen`; returns its cluster. One statement either way. */
@@ -82,9 +96,14 @@ export async function membersOfIdentity(db: SqlExecutor, tenantId: number, key: 
   return rows.map((r) => ({ ns: r.ns, id: r.id, seq: Number(r.seq), firstSeen: Number(r.first_seen), lastSeen: Number(r.last_seen) }));
 }
 
-/** Moves every member of cluster `from` into cluster `to`. */
-export async function relabel(tx: SqlExecutor, tenantId: number, from: string, to: string): Promise<void> {
-  await tx.run('UPDATE identities SET cluster_id = ? WHERE tenant_id = ? AND cluster_id = ?', [to, tenantId, from]);
+/** Puts each identity into its cluster: one statement for many moves (both SQLite and PostgreSQL take UPDATE … FROM). */
+export async function moveTo(tx: SqlExecutor, tenantId: number, moves: ReadonlyArray<readonly [IdentityKey, string]>): Promise<void> {
+  if (moves.length === 0) return;
+  await tx.run(
+    `WITH v (ns, id, cluster_id) AS (VALUES ${moves.map(() => '(?, ?, ?)').join(', ')})
+     UPDATE identities SET cluster_id = v.cluster_id FROM v WHERE identities.tenant_id = ? AND identities.ns = v.ns AND identities.id = v.id`,
+    [...moves.flatMap(([k, c]) => [k.ns, k.id, c]), tenantId],
+  );
 }
 
 /** Moves the given identities into cluster `to`. */

@@ -120,12 +120,11 @@ export class IdentityGraph {
     session.link(a, b, datasetId, batchId);
     // The larger cluster keeps its id, so fewer rows are rewritten.
     const [keep, drop] = ma.length >= mb.length ? [ca, cb] : [cb, ca];
-    await g.relabel(tx, tenantId, drop, keep);
-    session.merged(keep, drop, [...ma, ...mb]);
-    if (ma.length + mb.length > this.limits.maxIdentities) {
-      // Eviction deletes the evicted identities' links, so the queued ones must be written first.
+    const all = session.merge(keep, drop);
+    if (all.length > this.limits.maxIdentities) {
+      // Eviction reads and rewrites the cluster in the database, so the session's merges and links go first.
       await session.flush();
-      await this.evict(tx, tenantId, index, keep, [...ma, ...mb], datasetId, batchId, now);
+      await this.evict(tx, tenantId, index, keep, all, datasetId, batchId, now);
       session.forget(keep);
     }
   }

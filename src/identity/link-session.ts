@@ -10,11 +10,16 @@ const keyOf = (k: IdentityKey) => `${k.ns}\u0000${k.id}`;
 /** Rows per multi-row statement: well inside SQLite's and PostgreSQL's bound-parameter limits. */
 const ROWS = 400;
 
-/** One call's view of the graph; every change it makes is also made in the database at once, except links (flush). */
+/**
+ * One call's view of the graph. Identities are added at once; merges and links are kept in memory and written by
+ * `flush`, so a stream that merges once per new person costs one statement per chunk rather than one per merge.
+ */
 export class LinkSession {
   private readonly cluster = new Map<string, string>();
   private readonly known = new Map<string, Member[]>();
   private readonly pending = new Map<string, [IdentityKey, IdentityKey, string, string]>();
+  /** Identities whose cluster changed since the last flush. */
+  private readonly moved = new Map<string, IdentityKey>();
 
   constructor(
     private readonly tx: SqlExecutor,
@@ -62,12 +67,19 @@ export class LinkSession {
     return hit;
   }
 
-  /** Records a merge already written to the database: `drop`'s members now belong to `keep`. */
-  merged(keep: string, drop: string, all: Member[]): void {
-    // `members(drop)` was read before the merge, so it lists every identity that moved: no scan of the whole map.
-    for (const m of this.known.get(drop) ?? []) if (this.cluster.has(keyOf(m))) this.cluster.set(keyOf(m), keep);
+  /** Merges cluster `drop` into `keep` (written by `flush`); both member lists were read through `members`. */
+  merge(keep: string, drop: string): Member[] {
+    // The session holds every member of both, so the merge needs no read and every moved identity is known here.
+    const moving = this.known.get(drop)!;
+    const all = [...this.known.get(keep)!, ...moving];
+    for (const m of moving) {
+      const k = keyOf(m);
+      this.cluster.set(k, keep);
+      this.moved.set(k, m);
+    }
     this.known.delete(drop);
     this.known.set(keep, all);
+    return all;
   }
 
   /** Forgets what the call knew of a cluster an eviction reshaped; later reads go to the database. */
@@ -82,8 +94,11 @@ export class LinkSession {
     this.pending.set(`${keyOf(x)}\u0000${keyOf(y)}\u0000${datasetId}\u0000${batchId}`, [x, y, datasetId, batchId]);
   }
 
-  /** Writes the queued links, one statement per ROWS. */
+  /** Writes the merges and queued links, one statement per ROWS of each. */
   async flush(): Promise<void> {
+    const moves = [...this.moved].map(([k, key]) => [key, this.cluster.get(k)!] as const);
+    this.moved.clear();
+    for (let i = 0; i < moves.length; i += ROWS) await g.moveTo(this.tx, this.tenantId, moves.slice(i, i + ROWS));
     const all = [...this.pending.values()];
     this.pending.clear();
     for (let i = 0; i < all.length; i += ROWS) {

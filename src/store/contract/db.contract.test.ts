@@ -89,6 +89,26 @@ for (const kind of STORE_KINDS) {
       assert.equal(Number((await store.db.get<{ v: number }>("SELECT v FROM contract_kv WHERE k = 'counter'"))!.v), 40);
     });
 
+    it('lets each of many concurrent transactions commit or fail alone, visible once it resolves', async () => {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, i) =>
+          store.db.transaction(async (tx) => {
+            await tx.run('INSERT INTO contract_kv (k, v) VALUES (?, ?)', [`g${i}`, i]);
+            // Every third one fails after writing: a duplicate key, as a bad record would.
+            if (i % 3 === 0) await tx.run('INSERT INTO contract_kv (k, v) VALUES (?, ?)', [`g${i}`, i]);
+            return i;
+          }).then(async (value) => {
+            // Acknowledged means committed: a plain read already sees the row.
+            assert.deepEqual(await store.db.get('SELECT k FROM contract_kv WHERE k = ?', [`g${value}`]), { k: `g${value}` });
+            return value;
+          }),
+        ),
+      );
+      outcomes.forEach((o, i) => assert.equal(o.status, i % 3 === 0 ? 'rejected' : 'fulfilled', `transaction ${i}`));
+      const rows = await store.db.all<{ k: string }>("SELECT k FROM contract_kv WHERE k LIKE 'g%' ORDER BY v");
+      assert.deepEqual(rows.map((r) => r.k), Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 3 !== 0).map((i) => `g${i}`));
+    });
+
     it('serialises transactions that lock the same key', async () => {
       await store.db.run('INSERT INTO contract_kv (k, v) VALUES (?, ?)', ['locked', 0]);
       await Promise.all(

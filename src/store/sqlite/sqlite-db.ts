@@ -4,7 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Db, type SqlExecutor, type SqlParam, type TableInfo, groupColumns, normalizeParams } from '../db.js';
 import { applyMigrations, pendingMigrationIds } from '../migrate.js';
-import { Mutex } from './mutex.js';
+import { type Checkpointer, startCheckpointer } from './checkpointer.js';
+import { GroupCommit } from './group-commit.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -74,20 +75,26 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDb 
     c.pragma('cache_size = -65536');
     c.pragma('mmap_size = 268435456');
   }
-  return new SqliteDb(new Connection(writer), new Connection(reader));
+  // Checkpoints run in a worker thread (checkpointer.ts). The writer's own, at 16 MB of WAL, finds the pages
+  // already copied and completes at once, which lets the next transaction start the WAL file over.
+  writer.pragma('wal_autocheckpoint = 4000');
+  return new SqliteDb(new Connection(writer), new Connection(reader), startCheckpointer(file));
 }
 
 /** The SQLite implementation of the storage contract. */
 export class SqliteDb implements Db {
   readonly dialect = 'sqlite' as const;
   readonly capabilities = { concurrentWriters: false, skipLocked: false };
-  private readonly writeLock = new Mutex();
+  private readonly group: GroupCommit;
   private closed = false;
 
   constructor(
     private readonly writer: Connection,
     private readonly reader: Connection,
-  ) {}
+    private readonly checkpointer: Checkpointer,
+  ) {
+    this.group = new GroupCommit({ exec: (sql) => writer.raw.exec(sql), get inTransaction() { return writer.raw.inTransaction; } });
+  }
 
   async all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
     if (isRead(sql)) return this.reader.allSync<T>(sql, params);
@@ -99,26 +106,17 @@ export class SqliteDb implements Db {
   }
 
   async run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
-    return this.writeLock.run(async () => this.writer.runSync(sql, params));
+    return this.transaction(async (tx) => tx.run(sql, params));
   }
 
   async lock(): Promise<void> {
     // Outside a transaction there is nothing to hold.
   }
 
+  /** Transactions waiting for the writer share one commit (see group-commit.ts); each still succeeds or fails alone. */
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.writeLock.run(async () => {
-      if (this.closed) throw new Error('database is closed');
-      this.writer.raw.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await fn(this.writer);
-        this.writer.raw.exec('COMMIT');
-        return result;
-      } catch (err) {
-        if (this.writer.raw.inTransaction) this.writer.raw.exec('ROLLBACK');
-        throw err;
-      }
-    });
+    if (this.closed) throw new Error('database is closed');
+    return this.group.run(() => fn(this.writer));
   }
 
   async migrate(): Promise<string[]> {
@@ -126,7 +124,7 @@ export class SqliteDb implements Db {
   }
 
   async pendingMigrations(): Promise<string[]> {
-    return this.writeLock.run(() => pendingMigrationIds(this.writer));
+    return this.transaction((tx) => pendingMigrationIds(tx));
   }
 
   async tables(): Promise<TableInfo[]> {
@@ -142,12 +140,12 @@ export class SqliteDb implements Db {
   }
 
   async close(): Promise<void> {
-    await this.writeLock.run(async () => {
-      if (this.closed) return;
-      this.closed = true;
-      this.reader.raw.close();
-      this.writer.raw.close();
-    });
+    if (this.closed) return;
+    this.closed = true;
+    await this.group.idle();
+    await this.checkpointer.stop();
+    this.reader.raw.close();
+    this.writer.raw.close();
   }
 }
 

@@ -1,0 +1,80 @@
+/** Group commit: one commit for a burst, savepoints isolating failures, and a re-run when an error ends the transaction. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GroupCommit, type WriterConnection } from './group-commit.js';
+
+/** A writer that records statements and can be told to lose its transaction, as SQLite does on some errors. */
+function fakeWriter(): WriterConnection & { log: string[]; lose(): void } {
+  let open = false;
+  const log: string[] = [];
+  return {
+    log,
+    exec(sql: string) {
+      log.push(sql);
+      if (sql === 'BEGIN IMMEDIATE') open = true;
+      if (sql === 'COMMIT' || sql === 'ROLLBACK') open = false;
+    },
+    get inTransaction() {
+      return open;
+    },
+    lose() {
+      open = false;
+    },
+  };
+}
+
+describe('group commit', () => {
+  it('commits a burst of transactions once, each in its own savepoint', async () => {
+    const w = fakeWriter();
+    const group = new GroupCommit(w);
+    const results = await Promise.all([1, 2, 3].map((n) => group.run(async () => n * 10)));
+    assert.deepEqual(results, [10, 20, 30]);
+    assert.equal(w.log.filter((s) => s === 'COMMIT').length, 1);
+    assert.equal(w.log.filter((s) => s === 'SAVEPOINT job').length, 3);
+  });
+
+  it('rolls a failing transaction back to its savepoint and commits the others', async () => {
+    const w = fakeWriter();
+    const group = new GroupCommit(w);
+    const out = await Promise.allSettled([
+      group.run(async () => 'a'),
+      group.run(async () => {
+        throw new Error('bad record');
+      }),
+      group.run(async () => 'c'),
+    ]);
+    assert.deepEqual(out.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.ok(w.log.includes('ROLLBACK TO job'));
+    assert.equal(w.log.filter((s) => s === 'COMMIT').length, 1);
+  });
+
+  it('runs the others again alone when an error ends the whole transaction', async () => {
+    const w = fakeWriter();
+    const group = new GroupCommit(w);
+    const runs = { a: 0, c: 0 };
+    const out = await Promise.allSettled([
+      group.run(async () => ++runs.a),
+      group.run(async () => {
+        w.lose();
+        throw new Error('disk full');
+      }),
+      group.run(async () => ++runs.c),
+    ]);
+    assert.deepEqual(out.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
+    // `a` ran in the lost transaction and again alone; `c` ran only alone.
+    assert.deepEqual(runs, { a: 2, c: 1 });
+    assert.equal(w.log.filter((s) => s === 'COMMIT').length, 2);
+  });
+
+  it('fails every member of a group whose commit fails', async () => {
+    const w = fakeWriter();
+    const exec = w.exec.bind(w);
+    w.exec = (sql: string) => {
+      if (sql === 'COMMIT') throw new Error('commit failed');
+      exec(sql);
+    };
+    const group = new GroupCommit(w);
+    const out = await Promise.allSettled([group.run(async () => 1), group.run(async () => 2)]);
+    assert.deepEqual(out.map((o) => o.status), ['rejected', 'rejected']);
+  });
+});

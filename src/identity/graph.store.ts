@@ -96,13 +96,17 @@ export async function membersOfIdentity(db: SqlExecutor, tenantId: number, key: 
   return rows.map((r) => ({ ns: r.ns, id: r.id, seq: Number(r.seq), firstSeen: Number(r.first_seen), lastSeen: Number(r.last_seen) }));
 }
 
-/** Puts each identity into its cluster: one statement for many moves (both SQLite and PostgreSQL take UPDATE … FROM). */
-export async function moveTo(tx: SqlExecutor, tenantId: number, moves: ReadonlyArray<readonly [IdentityKey, string]>): Promise<void> {
+/**
+ * Puts each member into its cluster in one statement. Written as an upsert on the primary key: every row is found
+ * through the key, whereas an UPDATE … FROM join let PostgreSQL, with statistics lagging a growing table, hash-join
+ * against every identity of the sandbox.
+ */
+export async function moveTo(tx: SqlExecutor, tenantId: number, moves: ReadonlyArray<readonly [Member, string]>): Promise<void> {
   if (moves.length === 0) return;
   await tx.run(
-    `WITH v (ns, id, cluster_id) AS (VALUES ${moves.map(() => '(?, ?, ?)').join(', ')})
-     UPDATE identities SET cluster_id = v.cluster_id FROM v WHERE identities.tenant_id = ? AND identities.ns = v.ns AND identities.id = v.id`,
-    [...moves.flatMap(([k, c]) => [k.ns, k.id, c]), tenantId],
+    `INSERT INTO identities (tenant_id, ns, id, cluster_id, first_seen, last_seen, seq) VALUES ${moves.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
+     ON CONFLICT (tenant_id, ns, id) DO UPDATE SET cluster_id = excluded.cluster_id`,
+    moves.flatMap(([m, c]) => [tenantId, m.ns, m.id, c, m.firstSeen, m.lastSeen, m.seq]),
   );
 }
 

@@ -19,7 +19,7 @@ export class LinkSession {
   private readonly known = new Map<string, Member[]>();
   private readonly pending = new Map<string, [IdentityKey, IdentityKey, string, string]>();
   /** Identities whose cluster changed since the last flush. */
-  private readonly moved = new Map<string, IdentityKey>();
+  private readonly moved = new Map<string, Member>();
 
   constructor(
     private readonly tx: SqlExecutor,

@@ -67,7 +67,9 @@ export async function startServer(store: 'sqlite' | 'postgres', org = 'BENCH@Ado
     databaseUrl,
     headers: { authorization: `Bearer ${token}`, 'x-api-key': 'rtprofile-cli', 'x-gw-ims-org-id': org, 'x-sandbox-name': 'bench' },
     rssMb() {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      if (process.env.BENCH_RSS_DETAIL) process.stderr.write(`${/RssAnon:.*/.exec(status)?.[0]} ${/RssFile:.*/.exec(status)?.[0]} ${/RssShmem:.*/.exec(status)?.[0]}\n`);
+      const m = /VmRSS:\s+(\d+) kB/.exec(status);
       return m ? Number(m[1]) / 1024 : 0;
     },
     cpuSeconds: () => cpuSecondsOf(child.pid!),

@@ -55,7 +55,7 @@ async function driveCpu(server: { cpuSeconds(): number }, config: Parameters<typ
 }
 
 /** Uploads records as one batch and waits for it; returns records/s from COMPLETE to success and the peak server RSS. */
-async function importBatch(s: Setup, datasetId: string, body: Buffer | Iterable<string>, format: 'json' | 'parquet', expected: number): Promise<{ rate: number; rssMb: number }> {
+export async function importBatch(s: Setup, datasetId: string, body: Buffer | Iterable<string>, format: 'json' | 'parquet', expected: number): Promise<{ rate: number; rssMb: number; anonMb: number }> {
   const api = httpCall(s.server);
   const batch = await api(s.server.headers, 'POST', '/data/foundation/import/batches', { datasetId, inputFormat: { format } });
   const put = await fetch(`${s.server.url}/data/foundation/import/batches/${batch.id}/datasets/${datasetId}/files/data.${format === 'json' ? 'ndjson' : 'parquet'}`, {
@@ -68,19 +68,21 @@ async function importBatch(s: Setup, datasetId: string, body: Buffer | Iterable<
   const started = Date.now();
   await api(s.server.headers, 'POST', `/data/foundation/import/batches/${batch.id}?action=COMPLETE`);
   let rss = s.server.rssMb();
+  let anon = s.server.anonMb();
   for (;;) {
     const b = (await api(s.server.headers, 'GET', `/data/foundation/catalog/batches/${batch.id}`))[batch.id];
     rss = Math.max(rss, s.server.rssMb());
+    anon = Math.max(anon, s.server.anonMb());
     if (b.status === 'success' || b.status === 'failed') {
       if (b.recordCount !== expected) throw new Error(`batch stored ${b.recordCount} of ${expected} (${b.failedRecordCount} failed)`);
-      return { rate: expected / ((Date.now() - started) / 1000), rssMb: rss };
+      return { rate: expected / ((Date.now() - started) / 1000), rssMb: rss, anonMb: anon };
     }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 /** NDJSON of the records `make` gives for people `from`..`to`, generated lazily in chunks of about a thousand lines. */
-function* lines(from: number, to: number, make: (n: number) => Array<Record<string, unknown>>): Generator<string> {
+export function* lines(from: number, to: number, make: (n: number) => Array<Record<string, unknown>>): Generator<string> {
   let chunk: string[] = [];
   for (let n = from; n <= to; n++) {
     for (const r of make(n)) chunk.push(JSON.stringify(r));
@@ -151,12 +153,14 @@ async function batchImport(s: Setup, z: Sizes, label: string): Promise<BenchRow[
   const ndjsonRates: number[] = [];
   const parquetRates: number[] = [];
   let rss = 0;
+  let anon = 0;
   const now = Date.now();
   for (let run = 0; run < z.runs; run++) {
     const body = lines(0, z.importRecords - 1, (i) => [{ ...webEvents(person(1 + (i % 100_000)), 1, now)[0], _id: `imp${run}-${i}` }]);
     const r = await importBatch(s, s.ids.web, body, 'json', z.importRecords);
     ndjsonRates.push(r.rate);
     rss = Math.max(rss, r.rssMb);
+    anon = Math.max(anon, r.anonMb);
     const rowsN = Math.min(z.importRecords, 200_000);
     const parquet = parquetWriteBuffer({
       rowGroupSize: 10_000,
@@ -168,11 +172,12 @@ async function batchImport(s: Setup, z: Sizes, label: string): Promise<BenchRow[
     const q = await importBatch(s, s.ids.crm, Buffer.from(parquet), 'parquet', rowsN);
     parquetRates.push(q.rate);
     rss = Math.max(rss, q.rssMb);
+    anon = Math.max(anon, q.anonMb);
   }
   const ceiling = [0, 1, 2].map(() => rawInsertRate(sampleEventRows(50_000)));
   return [
-    row(`${label}batch import NDJSON (${z.importRecords.toLocaleString('en-US')} events)`, 'records/s', ndjsonRates, ceiling, { 'peak RSS MB': Math.round(rss) }),
-    row(`${label}batch import Parquet (profile records)`, 'records/s', parquetRates, ceiling, { 'peak RSS MB': Math.round(rss) }),
+    row(`${label}batch import NDJSON (${z.importRecords.toLocaleString('en-US')} events)`, 'records/s', ndjsonRates, ceiling, { 'peak RSS MB': Math.round(rss), 'of it anonymous': Math.round(anon) }),
+    row(`${label}batch import Parquet (${Math.min(z.importRecords, 200_000).toLocaleString('en-US')} profile records)`, 'records/s', parquetRates, ceiling, { 'peak RSS MB': Math.round(rss), 'of it anonymous': Math.round(anon) }),
   ];
 }
 
@@ -240,8 +245,13 @@ async function events(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
 async function growth(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
   const measure = async (people: number) => {
     const p99: number[] = [];
-    for (let run = 0; run < z.runs; run++) p99.push((await drive({ url: s.server.url, connections: 50, duration: z.seconds, headers: s.server.headers, kind: 'lookup', people })).p99);
-    return p99;
+    const rates: number[] = [];
+    for (let run = 0; run < z.runs; run++) {
+      const r = await drive({ url: s.server.url, connections: 50, duration: z.seconds, headers: s.server.headers, kind: 'lookup', people });
+      p99.push(r.p99);
+      rates.push(r.requestsPerSecond);
+    }
+    return { p99, rates };
   };
   const small = await measure(z.people);
   // Load in slices so no upload holds more than a slice of generated text in memory.
@@ -249,7 +259,11 @@ async function growth(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
   for (let from = z.people + 1; from <= z.growTo; from += slice) await loadPeople(s, Math.min(from + slice - 1, z.growTo), from);
   const large = await measure(z.growTo);
   return [
-    row(`${label}lookup p99 at ${z.growTo.toLocaleString('en-US')} people (ceiling: p99 at ${z.people.toLocaleString('en-US')})`, 'ms', large, small, { 'growth ×': median(large) / Math.max(median(small), 1) }),
+    row(`${label}lookup p99 at ${z.growTo.toLocaleString('en-US')} people (ceiling: p99 at ${z.people.toLocaleString('en-US')})`, 'ms', large.p99, small.p99, {
+      'growth ×': median(large.p99) / Math.max(median(small.p99), 1),
+      'requests/s small': median(small.rates),
+      'requests/s large': median(large.rates),
+    }),
   ];
 }
 

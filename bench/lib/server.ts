@@ -18,6 +18,8 @@ export interface BenchServer {
   readonly headers: Record<string, string>;
   /** Resident set size of the server process, in MB. */
   rssMb(): number;
+  /** The anonymous part of it (heap, SQLite page caches), in MB: RSS minus file pages mapped from the database. */
+  anonMb(): number;
   /** CPU seconds (user + system) the server process has used so far. */
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -68,8 +70,11 @@ export async function startServer(store: 'sqlite' | 'postgres', org = 'BENCH@Ado
     headers: { authorization: `Bearer ${token}`, 'x-api-key': 'rtprofile-cli', 'x-gw-ims-org-id': org, 'x-sandbox-name': 'bench' },
     rssMb() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      if (process.env.BENCH_RSS_DETAIL) process.stderr.write(`${/RssAnon:.*/.exec(status)?.[0]} ${/RssFile:.*/.exec(status)?.[0]} ${/RssShmem:.*/.exec(status)?.[0]}\n`);
       const m = /VmRSS:\s+(\d+) kB/.exec(status);
+      return m ? Number(m[1]) / 1024 : 0;
+    },
+    anonMb() {
+      const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       return m ? Number(m[1]) / 1024 : 0;
     },
     cpuSeconds: () => cpuSecondsOf(child.pid!),

@@ -105,15 +105,18 @@ export async function eventsOf(
   const order = `ORDER BY ts ${dir}, dataset_id ${dir}, event_id ${dir} LIMIT ?`;
   const arm = `SELECT dataset_id, event_id, ts, data, ingested_at FROM events WHERE ${clauses.join(' AND ')} ${order}`;
   const args = (k: IdentityKey) => [tenantId, k.ns, k.id, ...extra, q.limit];
-  if (scope.keys.length === 1) return db.all<EventRow>(arm, args(scope.keys[0]!));
+  // A page is many rows: read them as arrays, which the drivers build far faster than objects.
+  const read = async (sql: string, params: (string | number)[]) =>
+    (await db.values<[string, string, number, string, number]>(sql, params)).map(([d, e, ts, data, at]) => ({ dataset_id: d, event_id: e, ts: Number(ts), data, ingested_at: Number(at) }));
+  if (scope.keys.length === 1) return read(arm, args(scope.keys[0]!));
   // Most people's events sit under one or two of their identities (a device id, a CRM id): find which, so the
   // merge of runs (a sort of whole rows) happens only when more than one identity has any.
   const exists = scope.keys.map(() => 'SELECT CAST(? AS INTEGER) AS i WHERE EXISTS (SELECT 1 FROM events WHERE tenant_id = ? AND primary_ns = ? AND primary_id = ?)').join(' UNION ALL ');
   const found = await db.all<{ i: number }>(exists, scope.keys.flatMap((k, i) => [i, tenantId, k.ns, k.id]));
   const keys = found.map((r) => scope.keys[Number(r.i)]!);
-  if (keys.length <= 1) return keys.length === 0 ? [] : db.all<EventRow>(arm, args(keys[0]!));
+  if (keys.length <= 1) return keys.length === 0 ? [] : read(arm, args(keys[0]!));
   const sql = keys.map((_, i) => `SELECT * FROM (${arm}) AS a${i}`).join(' UNION ALL ');
-  return db.all<EventRow>(`${sql} ${order}`, [...keys.flatMap(args), q.limit]);
+  return read(`${sql} ${order}`, [...keys.flatMap(args), q.limit]);
 }
 
 

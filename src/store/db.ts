@@ -7,6 +7,11 @@ export type SqlParam = string | number | bigint | boolean | null | undefined | B
 export interface SqlExecutor {
   /** Every row the statement returns. */
   all<T = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
+  /**
+   * Every row as an array of its columns, in the statement's column order. Cheaper to build than `all`'s objects
+   * (the drivers set each property through their native API), which counts on reads of many rows, like event pages.
+   */
+  values<T extends unknown[] = unknown[]>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
   /** The first row, or undefined. */
   get<T = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined>;
   /** A statement for its effect; `changes` counts the rows it touched. */

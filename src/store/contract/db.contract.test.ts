@@ -38,6 +38,15 @@ for (const kind of STORE_KINDS) {
       assert.equal(Number((await store.db.get<{ v: number }>(sql, ['u', 7]))!.v), 12);
     });
 
+    it('returns rows as arrays in column order, with epoch-ms bigints as numbers, inside and outside a transaction', async () => {
+      await store.db.run('INSERT INTO contract_kv (k, v, flag, at) VALUES (?, ?, ?, ?)', ['arr', 3, null, 1_796_000_000_456]);
+      const sql = "SELECT at, k, v FROM contract_kv WHERE k = ?";
+      assert.deepEqual((await store.db.values<[number, string, number]>(sql, ['arr'])).map(([at, k, v]) => [at, k, Number(v)]), [[1_796_000_000_456, 'arr', 3]]);
+      const inside = await store.db.transaction((tx) => tx.values<[number, string, number]>(sql, ['arr']));
+      assert.equal(typeof inside[0]![0], 'number');
+      assert.deepEqual(await store.db.values(sql, ['nobody']), []);
+    });
+
     it('commits a transaction as a whole', async () => {
       await store.db.transaction(async (tx) => {
         await tx.run('INSERT INTO contract_kv (k, v) VALUES (?, ?)', ['t1', 1]);

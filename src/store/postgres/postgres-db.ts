@@ -24,6 +24,10 @@ class ClientExecutor implements SqlExecutor {
     const result = await this.client.query({ text: toPositional(sql), values: normalizeParams(params), types: typeParsers });
     return result.rows as T[];
   }
+  async values<T extends unknown[]>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    const result = await this.client.query({ text: toPositional(sql), values: normalizeParams(params), types: typeParsers, rowMode: 'array' });
+    return result.rows as T[];
+  }
   async get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
     return (await this.all<T>(sql, params))[0];
   }
@@ -59,6 +63,9 @@ export class PostgresDb implements Db {
   }
   get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
     return this.direct.get<T>(sql, params);
+  }
+  values<T extends unknown[]>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    return this.direct.values<T>(sql, params);
   }
   run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
     return this.direct.run(sql, params);

@@ -18,6 +18,7 @@ export interface SqliteOptions {
 /** Wraps one connection with a statement cache; every call is synchronous underneath. */
 class Connection implements SqlExecutor {
   private readonly cache = new Map<string, Statement>();
+  private readonly arrays = new Map<string, Statement>();
   constructor(readonly raw: Database.Database) {}
 
   statement(sql: string): Statement {
@@ -39,12 +40,30 @@ class Connection implements SqlExecutor {
     return stmt.all(...args) as T[];
   }
 
+  valuesSync<T>(sql: string, params?: readonly SqlParam[]): T[] {
+    let stmt = this.arrays.get(sql);
+    if (!stmt) {
+      stmt = this.raw.prepare(sql);
+      if (stmt.reader) stmt.raw(true);
+      this.arrays.set(sql, stmt);
+    }
+    const args = normalizeParams(params);
+    if (!stmt.reader) {
+      stmt.run(...args);
+      return [];
+    }
+    return stmt.all(...args) as T[];
+  }
+
   runSync(sql: string, params?: readonly SqlParam[]): { changes: number } {
     return { changes: this.statement(sql).run(...normalizeParams(params)).changes };
   }
 
   async all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
     return this.allSync<T>(sql, params);
+  }
+  async values<T extends unknown[]>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    return this.valuesSync<T>(sql, params);
   }
   async get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
     const stmt = this.statement(sql);
@@ -106,6 +125,11 @@ export class SqliteDb implements Db {
 
   async get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
     return (await this.all<T>(sql, params))[0];
+  }
+
+  async values<T extends unknown[]>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    if (isRead(sql)) return this.reader.valuesSync<T>(sql, params);
+    return this.transaction((tx) => tx.values<T>(sql, params));
   }
 
   async run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {

@@ -23,7 +23,7 @@ if (store !== 'sqlite' && store !== 'postgres') {
   process.stderr.write(`--store ${store}: use sqlite or postgres\n`);
   process.exit(2);
 }
-const wanted = args.filter((a, i) => !a.startsWith('--') && i !== storeAt + 1);
+const wanted = args.filter((a, i) => !a.startsWith('--') && (storeAt < 0 || i !== storeAt + 1));
 const unknown = wanted.filter((w) => !(w in SCENARIOS) && !HTTP.has(w));
 if (unknown.length > 0) {
   process.stderr.write(`unknown scenario ${unknown.join(', ')}: choose from ${[...HTTP, ...Object.keys(SCENARIOS)].join(', ')}\n`);

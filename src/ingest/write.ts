@@ -9,16 +9,21 @@ export interface WriteCounts {
   eventsDuplicate: number;
 }
 
-const UPSERT_FRAGMENT = `INSERT INTO fragments (tenant_id, dataset_id, primary_ns, primary_id, batch_id, data, ingested_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (tenant_id, dataset_id, primary_ns, primary_id)
+const UPSERT_FRAGMENTS = 'INSERT INTO fragments (tenant_id, dataset_id, primary_ns, primary_id, batch_id, data, ingested_at) VALUES';
+const ON_FRAGMENT_CONFLICT = `ON CONFLICT (tenant_id, dataset_id, primary_ns, primary_id)
   DO UPDATE SET batch_id = excluded.batch_id, data = excluded.data, ingested_at = excluded.ingested_at`;
 const CLEAR_IDENTITIES = 'DELETE FROM record_identities WHERE tenant_id = ? AND dataset_id = ? AND primary_ns = ? AND primary_id = ?';
-const INSERT_IDENTITY = `INSERT INTO record_identities (tenant_id, ns, id, dataset_id, primary_ns, primary_id)
-  VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+const INSERT_IDENTITIES = 'INSERT INTO record_identities (tenant_id, ns, id, dataset_id, primary_ns, primary_id) VALUES';
 const INSERT_EVENTS = 'INSERT INTO events (tenant_id, dataset_id, event_id, primary_ns, primary_id, ts, batch_id, data, ingested_at) VALUES';
-/** Rows per multi-row event insert, inside both backends' bound-parameter limits. */
-const EVENT_ROWS = 300;
+/** Rows per multi-row statement, inside both backends' bound-parameter limits. */
+const ROWS = 300;
+
+/** `size` rows at a time. */
+function* chunks<T>(all: readonly T[], size = ROWS): Generator<readonly T[]> {
+  for (let i = 0; i < all.length; i += size) yield all.slice(i, i + size);
+}
+
+const tuple = (n: number) => `(${Array.from({ length: n }, () => '?').join(', ')})`;
 
 /** Writes prepared records inside the caller's transaction. */
 export async function writeRecords(
@@ -30,26 +35,26 @@ export async function writeRecords(
 ): Promise<WriteCounts> {
   const counts: WriteCounts = { fragments: 0, eventsInserted: 0, eventsDuplicate: 0 };
   const ordered = inLockOrder(records);
-  // Events are appended many to a statement: one round trip per chunk instead of per event.
-  const events = ordered.filter((r) => r.kind === 'event');
-  for (let i = 0; i < events.length; i += EVENT_ROWS) {
-    const slice = events.slice(i, i + EVENT_ROWS);
+  // Rows are written many to a statement: one round trip per chunk instead of per record.
+  for (const slice of chunks(ordered.filter((r) => r.kind === 'event'))) {
     const result = await tx.run(
-      `${INSERT_EVENTS} ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (tenant_id, dataset_id, event_id) DO NOTHING`,
+      `${INSERT_EVENTS} ${slice.map(() => tuple(9)).join(', ')} ON CONFLICT (tenant_id, dataset_id, event_id) DO NOTHING`,
       slice.flatMap((r) => [tenantId, r.datasetId, r.eventId!, r.primary.ns, r.primary.id, r.ts!, batchId, r.text, now]),
     );
     counts.eventsInserted += result.changes;
     counts.eventsDuplicate += slice.length - result.changes;
   }
-  for (const r of ordered.filter((x) => x.kind === 'fragment')) {
-    await tx.run(UPSERT_FRAGMENT, [tenantId, r.datasetId, r.primary.ns, r.primary.id, batchId, r.text, now]);
-    // The record replaces the fragment whole, so its identity rows are replaced too.
-    await tx.run(CLEAR_IDENTITIES, [tenantId, r.datasetId, r.primary.ns, r.primary.id]);
-    for (const identity of r.identities) {
-      await tx.run(INSERT_IDENTITY, [tenantId, identity.namespace, identity.id, r.datasetId, r.primary.ns, r.primary.id]);
-    }
-    counts.fragments++;
+  const fragments = ordered.filter((r) => r.kind === 'fragment');
+  for (const slice of chunks(fragments)) {
+    await tx.run(`${UPSERT_FRAGMENTS} ${slice.map(() => tuple(7)).join(', ')} ${ON_FRAGMENT_CONFLICT}`, slice.flatMap((r) => [tenantId, r.datasetId, r.primary.ns, r.primary.id, batchId, r.text, now]));
+    // A record replaces its fragment whole, so its identity rows are replaced too. One delete per fragment: a
+    // multi-row form is either a join on a VALUES list (which PostgreSQL, its statistics lagging, may hash against the
+    // whole table) or a long OR (which it takes milliseconds to plan).
+    for (const r of slice) await tx.run(CLEAR_IDENTITIES, [tenantId, r.datasetId, r.primary.ns, r.primary.id]);
+    counts.fragments += slice.length;
   }
+  const rows = fragments.flatMap((r) => r.identities.map((i) => [tenantId, i.namespace, i.id, r.datasetId, r.primary.ns, r.primary.id] as const));
+  for (const slice of chunks(rows)) await tx.run(`${INSERT_IDENTITIES} ${slice.map(() => tuple(6)).join(', ')} ON CONFLICT DO NOTHING`, slice.flat());
   return counts;
 }
 

@@ -183,33 +183,48 @@ async function batchImport(s: Setup, z: Sizes, label: string): Promise<BenchRow[
   ];
 }
 
-/** Profile lookups by a random identity under pdg (4 fragments, 3 datasets), against a bare Fastify + SQLite ceiling. */
-async function lookup(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
-  const rates: number[] = [];
-  const p99: number[] = [];
-  const cpu: number[] = [];
+/** What a series of runs measured: requests/s, p99 ms and the server's CPU µs per request, one entry per run. */
+interface Runs {
+  rates: number[];
+  p99: number[];
+  cpu: number[];
+}
+
+/** `z.runs` runs of one load; with `checked`, any non-2xx answer or error fails the benchmark under that name. */
+async function measure(server: { cpuSeconds(): number }, z: Sizes, config: Parameters<typeof drive>[0], checked?: string): Promise<Runs> {
+  const out: Runs = { rates: [], p99: [], cpu: [] };
   for (let run = 0; run < z.runs; run++) {
-    const r = await driveCpu(s.server, { url: s.server.url, connections: 50, duration: z.seconds, headers: s.server.headers, kind: 'lookup', people: z.people });
-    if (r.non2xx > 0 || r.errors > 0) throw new Error(`lookup: ${r.non2xx} non-2xx, ${r.errors} errors`);
-    rates.push(r.requestsPerSecond);
-    p99.push(r.p99);
-    cpu.push(r.cpuUs);
+    const r = await driveCpu(server, { duration: z.seconds, ...config });
+    if (checked && (r.non2xx > 0 || r.errors > 0)) throw new Error(`${checked}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    out.rates.push(r.requestsPerSecond);
+    out.p99.push(r.p99);
+    out.cpu.push(r.cpuUs);
   }
-  const sample = await fetch(`${s.server.url}/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=${encodeURIComponent(person(1).email)}&entityIdNS=email`, { headers: s.server.headers });
-  const event = JSON.stringify(webEvents(person(1), 1, Date.now())[0]);
-  const ceiling = await startCeilingServer(z.people, await sample.text(), event);
-  const ceilingRates: number[] = [];
-  const ceilingCpu: number[] = [];
+  return out;
+}
+
+/** The same load against a bare ceiling server holding `people` copies of the given bodies. */
+async function measureCeiling(z: Sizes, people: number, bodies: { profile: string; event: string }, config: { connections: number; path: string }): Promise<Runs> {
+  const ceiling = await startCeilingServer(people, bodies.profile, bodies.event);
   try {
-    for (let run = 0; run < z.runs; run++) {
-      const r = await driveCpu(ceiling, { url: ceiling.url, connections: 50, duration: z.seconds, headers: {}, kind: 'get', path: '/p/{n}', people: z.people });
-      ceilingRates.push(r.requestsPerSecond);
-      ceilingCpu.push(r.cpuUs);
-    }
+    return await measure(ceiling, z, { url: ceiling.url, headers: {}, kind: 'get', people, ...config });
   } finally {
     await ceiling.stop();
   }
-  return [row(`${label}profile lookup, pdg, ${z.people.toLocaleString('en-US')} people, 50 connections`, 'requests/s', rates, ceilingRates, { 'p99 ms': median(p99), 'server CPU µs/req': median(cpu), 'ceiling CPU µs/req': median(ceilingCpu) })];
+}
+
+/** A request-rate row: the service's runs against the ceiling's, with p99 and both CPU costs per request. */
+function rateRow(name: string, service: Runs, ceiling: Runs): BenchRow {
+  return row(name, 'requests/s', service.rates, ceiling.rates, { 'p99 ms': median(service.p99), 'server CPU µs/req': median(service.cpu), 'ceiling CPU µs/req': median(ceiling.cpu) });
+}
+
+/** Profile lookups by a random identity under pdg (4 fragments, 3 datasets), against a bare Fastify + SQLite ceiling. */
+async function lookup(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
+  const service = await measure(s.server, z, { url: s.server.url, connections: 50, headers: s.server.headers, kind: 'lookup', people: z.people }, 'lookup');
+  const sample = await fetch(`${s.server.url}/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=${encodeURIComponent(person(1).email)}&entityIdNS=email`, { headers: s.server.headers });
+  const event = JSON.stringify(webEvents(person(1), 1, Date.now())[0]);
+  const ceiling = await measureCeiling(z, z.people, { profile: await sample.text(), event }, { connections: 50, path: '/p/{n}' });
+  return [rateRow(`${label}profile lookup, pdg, ${z.people.toLocaleString('en-US')} people, 50 connections`, service, ceiling)];
 }
 
 /** Events of a profile: 500 events per person, a page of 100. */
@@ -217,49 +232,20 @@ async function events(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
   const now = Date.now();
   const body = lines(1, z.eventPeople, (n) => webEvents(person(n), z.eventsPerPerson, now).map((e, i) => ({ ...e, _id: `ev-${n}-${i}` })));
   await importBatch(s, s.ids.web, body, 'json', z.eventPeople * z.eventsPerPerson);
-  const rates: number[] = [];
-  const p99: number[] = [];
-  const cpu: number[] = [];
-  for (let run = 0; run < z.runs; run++) {
-    const r = await driveCpu(s.server, { url: s.server.url, connections: 20, duration: z.seconds, headers: s.server.headers, kind: 'events', people: z.eventPeople });
-    if (r.non2xx > 0 || r.errors > 0) throw new Error(`events: ${r.non2xx} non-2xx, ${r.errors} errors`);
-    rates.push(r.requestsPerSecond);
-    p99.push(r.p99);
-    cpu.push(r.cpuUs);
-  }
+  const service = await measure(s.server, z, { url: s.server.url, connections: 20, headers: s.server.headers, kind: 'events', people: z.eventPeople }, 'events');
   const event = JSON.stringify({ relatedEntityId: 'x', entityId: 'e', timestamp: now, entity: webEvents(person(1), 1, now)[0] });
-  const ceiling = await startCeilingServer(z.eventPeople, '{}', event);
-  const ceilingRates: number[] = [];
-  const ceilingCpu: number[] = [];
-  try {
-    for (let run = 0; run < z.runs; run++) {
-      const r = await driveCpu(ceiling, { url: ceiling.url, connections: 20, duration: z.seconds, headers: {}, kind: 'get', path: '/e/{n}', people: z.eventPeople });
-      ceilingRates.push(r.requestsPerSecond);
-      ceilingCpu.push(r.cpuUs);
-    }
-  } finally {
-    await ceiling.stop();
-  }
-  return [row(`${label}events of a profile, ${z.eventsPerPerson} events, page of 100`, 'requests/s', rates, ceilingRates, { 'p99 ms': median(p99), 'server CPU µs/req': median(cpu), 'ceiling CPU µs/req': median(ceilingCpu) })];
+  const ceiling = await measureCeiling(z, z.eventPeople, { profile: '{}', event }, { connections: 20, path: '/e/{n}' });
+  return [rateRow(`${label}events of a profile, ${z.eventsPerPerson} events, page of 100`, service, ceiling)];
 }
 
 /** Lookup p99 as the store grows from `people` to `growTo` people: the figure is the p99 ratio (target ≤ 1.5). */
 async function growth(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
-  const measure = async (people: number) => {
-    const p99: number[] = [];
-    const rates: number[] = [];
-    for (let run = 0; run < z.runs; run++) {
-      const r = await drive({ url: s.server.url, connections: 50, duration: z.seconds, headers: s.server.headers, kind: 'lookup', people });
-      p99.push(r.p99);
-      rates.push(r.requestsPerSecond);
-    }
-    return { p99, rates };
-  };
-  const small = await measure(z.people);
+  const lookups = (people: number) => measure(s.server, z, { url: s.server.url, connections: 50, headers: s.server.headers, kind: 'lookup', people });
+  const small = await lookups(z.people);
   // Load in slices so no upload holds more than a slice of generated text in memory.
   const slice = 100_000;
   for (let from = z.people + 1; from <= z.growTo; from += slice) await loadPeople(s, Math.min(from + slice - 1, z.growTo), from);
-  const large = await measure(z.growTo);
+  const large = await lookups(z.growTo);
   return [
     row(`${label}lookup p99 at ${z.growTo.toLocaleString('en-US')} people (ceiling: p99 at ${z.people.toLocaleString('en-US')})`, 'ms', large.p99, small.p99, {
       'growth ×': median(large.p99) / Math.max(median(small.p99), 1),

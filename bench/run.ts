@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { runMergeBench } from './merge.bench.js';
 import { runPqlBench } from './pql.bench.js';
 import { runHttpBench } from './http.bench.js';
+import { parseBenchArgs } from './lib/args.js';
 import type { BenchRow } from './lib/stats.js';
 
 type Row = BenchRow;
@@ -15,20 +16,12 @@ const SCENARIOS: Record<string, (quick: boolean) => Promise<Row[]> | Row[]> = {
   pql: (quick) => runPqlBench({ quick }),
 };
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const storeAt = args.indexOf('--store');
-const store = storeAt >= 0 ? args[storeAt + 1] : 'sqlite';
-if (store !== 'sqlite' && store !== 'postgres') {
-  process.stderr.write(`--store ${store}: use sqlite or postgres\n`);
+const parsed = parseBenchArgs(process.argv.slice(2), [...HTTP, ...Object.keys(SCENARIOS)]);
+if ('error' in parsed) {
+  process.stderr.write(`${parsed.error}\n`);
   process.exit(2);
 }
-const wanted = args.filter((a, i) => !a.startsWith('--') && (storeAt < 0 || i !== storeAt + 1));
-const unknown = wanted.filter((w) => !(w in SCENARIOS) && !HTTP.has(w));
-if (unknown.length > 0) {
-  process.stderr.write(`unknown scenario ${unknown.join(', ')}: choose from ${[...HTTP, ...Object.keys(SCENARIOS)].join(', ')}\n`);
-  process.exit(2);
-}
+const { quick, store, wanted } = parsed;
 const results: Array<Row & { scenario: string }> = [];
 const all = wanted.length === 0;
 const httpWanted = new Set(wanted.filter((w) => HTTP.has(w)));

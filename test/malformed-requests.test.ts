@@ -1,13 +1,16 @@
-/** A corpus of malformed requests against every route: each must get a 4xx JSON error, never a 500. */
+/** A corpus of malformed and hostile requests against every route, on both stores: each gets a 4xx JSON error, never a 500. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { InjectOptions } from 'fastify';
-import { type TestApp, startTestApp } from './support/app.js';
+import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
 
 const ORG = 'MAL@AdobeOrg';
 
-const PARAM_VALUES = ['x', '%00', 'a'.repeat(3000), '..%2F..%2Fetc', '%F0%9F%92%A5', "'%3B%20DROP%20TABLE%20sandboxes%3B--", '%ZZ'];
-const QUERIES = ['', '?limit=abc', '?limit=-1', '?limit=99999999999999999999', '?offset=x&limit=', '?start=%ZZ', '?orderby=;;', '?limit=1&limit=2'];
+const PARAM_VALUES = ['x', '%00', 'a%00b', '__proto__', 'constructor', 'a'.repeat(3000), '..%2F..%2Fetc', '%F0%9F%92%A5', "'%3B%20DROP%20TABLE%20sandboxes%3B--", '%ZZ'];
+const QUERIES = [
+  '', '?limit=abc', '?limit=-1', '?limit=99999999999999999999', '?offset=x&limit=', '?start=%ZZ', '?orderby=;;', '?limit=1&limit=2',
+  '?start=a%00', '?fields=__proto__.polluted', '?fields=a.constructor.prototype', '?property=__proto__.polluted=1', '?property=a=%25ZZ',
+];
 const deep = '['.repeat(20_000) + ']'.repeat(20_000);
 const BODIES: Array<{ type?: string; payload: string | Buffer }> = [
   { payload: '{"name":"x"}' },
@@ -21,6 +24,12 @@ const BODIES: Array<{ type?: string; payload: string | Buffer }> = [
   { type: 'application/json', payload: '{"__proto__":{"polluted":1}}' },
   { type: 'application/json', payload: '{"constructor":{"prototype":{"polluted":1}}}' },
   { type: 'application/json', payload: deep },
+  { type: 'application/json', payload: '{"name":"x","\\u005f_proto__":{"polluted":1}}' },
+  { type: 'application/json', payload: '{"name":"x","a":{"prototype":{"polluted":1}}}' },
+  { type: 'application/json', payload: `{"name":"x","title":"t","nested":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}` },
+  { type: 'application/json', payload: '{"name":"a\\u0000b","title":"t\\u0000","type":"development","id":"x\\u0000"}' },
+  { type: 'application/json', payload: '[{"op":"copy","from":"","path":"/a"},{"op":"add","path":"/__proto__/polluted","value":1}]' },
+  { type: 'application/json', payload: `{"messages":[${'{"header":{"datasetId":"x"},"body":{"xdmEntity":'.repeat(1)}${'{"a":'.repeat(10_000)}1${'}'.repeat(10_002)}]}` },
   { type: 'application/json', payload: `{"name":"${'x'.repeat(1_100_000)}"}` },
   { type: 'application/json', payload: '{"name":1,"title":[],"type":{},"action":null}' },
   { type: 'application/json', payload: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]) },
@@ -34,16 +43,18 @@ function fill(url: string, value: string): string {
   return url.replace(/:[A-Za-z]+/g, value).replace(/\*/g, value);
 }
 
-describe('malformed-request corpus', () => {
+for (const kind of STORE_KINDS) describe(`malformed-request corpus (${kind})`, () => {
   let t: TestApp;
   let headers: Record<string, string>;
+  let sent = 0;
   before(async () => {
-    t = await startTestApp('sqlite');
+    t = await startTestApp(kind);
     headers = await t.headers(ORG);
   });
   after(() => t.close());
 
   async function expect4xx(options: InjectOptions, label: string) {
+    sent++;
     const res = await t.app.inject(options);
     assert.ok(res.statusCode >= 400 && res.statusCode < 500 || res.statusCode < 300, `${label}: got ${res.statusCode} ${res.body.slice(0, 200)}`);
     if (res.statusCode >= 400) {
@@ -53,8 +64,8 @@ describe('malformed-request corpus', () => {
     return res.statusCode;
   }
 
-  it('answers every route with a 4xx (or a success) for every malformed input', async () => {
-    const routes = t.app.routeTable.filter((r) => r.url.startsWith('/data/'));
+  it('answers every route with a 4xx (or a success) for every malformed input, and leaves Object.prototype alone', async (ctx) => {
+    const routes = t.app.routeTable.filter((r) => r.url.startsWith('/data/') || r.url.startsWith('/collection/'));
     assert.ok(routes.length >= 6, 'the corpus walks the registered routes');
     let refused = 0;
     for (const route of routes) {
@@ -82,6 +93,9 @@ describe('malformed-request corpus', () => {
       }
     }
     assert.ok(refused > 100);
+    assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).filter((n) => n === 'polluted'), []);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    ctx.diagnostic(`${kind}: ${sent} requests over ${routes.length} routes, ${refused} refused, none answered 5xx`);
   });
 
   it('says where malformed JSON breaks, and that Content-Type is required', async () => {

@@ -24,6 +24,7 @@ import { registerBatchRoutes } from './routes/batches.routes.js';
 import { BatchService } from '../ingest/batches/batch.service.js';
 import { batchJobHandler } from '../ingest/batches/batch.processor.js';
 import { BATCH_JOB } from '../ingest/batches/batch.js';
+import { batchJobFailed } from '../ingest/batches/batch.failure.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { join } from 'node:path';
 import { NamespaceService } from '../identity/namespace.service.js';
@@ -111,7 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     const mayBeEmpty = req.routeOptions.config?.bodyless || !['POST', 'PUT', 'PATCH'].includes(req.method);
     if (mayBeEmpty && (body as string).trim() === '') return done(null, undefined);
     try {
-      done(null, parseJsonBody(body as string));
+      done(null, parseJsonBody(body as string, !req.routeOptions.config?.records));
     } catch (err) {
       done(err as Error, undefined);
     }
@@ -161,7 +162,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   ingest.addRecordCheck((tenantId) => graph.recordCheck(tenantId));
   ingest.addWriteHook((tx, tenantId, records, context) => graph.link(tx, tenantId, records, context.datasets, context.batchId));
   const jobs = new JobRunner(deps.db, clock, logger);
-  jobs.register(BATCH_JOB, batchJobHandler(deps.db, ingest, clock));
+  jobs.register(BATCH_JOB, batchJobHandler(deps.db, ingest, clock), batchJobFailed(clock));
   return {
     config: deps.config,
     db: deps.db,

@@ -1,11 +1,14 @@
-/** Our JSON body parser: errors name the position, line and column, and prototype-polluting keys are refused. */
+/** Our JSON body parser: errors name the position, line and column; the parsed value is screened (shared/json-screen). */
 import { DomainError } from '../shared/errors.js';
+import { describeJsonProblem, screenJson } from '../shared/json-screen.js';
 import { jsonErrorOffset } from './json-error-offset.js';
 
-const SUSPICIOUS = /"(?:__proto__|constructor|prototype)"\s*:/;
-
-/** Parses a request body; throws JSON_MALFORMED with where the text went wrong. */
-export function parseJsonBody(text: string): unknown {
+/**
+ * Parses a request body; throws JSON_MALFORMED with where the text went wrong. The parsed value is screened for
+ * prototype keys, depth and NUL unless `screen` is false: routes that carry records screen each record alone, so
+ * that one poison record is refused without failing its neighbours.
+ */
+export function parseJsonBody(text: string, screen = true): unknown {
   if (text.trim() === '') throw new DomainError('BODY_EMPTY', 'Body cannot be empty when Content-Type is application/json');
   let value: unknown;
   try {
@@ -13,7 +16,10 @@ export function parseJsonBody(text: string): unknown {
   } catch (err) {
     throw new DomainError('JSON_MALFORMED', describeJsonError(text, (err as Error).message));
   }
-  if (SUSPICIOUS.test(text)) assertNoForbiddenKeys(value);
+  if (screen) {
+    const problem = screenJson(value);
+    if (problem) throw new DomainError(problem.code, describeJsonProblem(problem), { errors: [{ path: problem.path, code: problem.code, message: problem.reason }] });
+  }
   return value;
 }
 
@@ -26,18 +32,4 @@ export function describeJsonError(text: string, message: string): string {
   const found = position < text.length ? `unexpected ${JSON.stringify(text[position])}` : 'unexpected end of input';
   const reason = `${found} (${message.replace(/,\s*(?:\.\.\.)?"[\s\S]*$/, '').replace(/\s*in JSON at position \d+.*$/s, '')})`;
   return `Malformed JSON at line ${line}, column ${column} (position ${position}): ${reason}`;
-}
-
-function assertNoForbiddenKeys(value: unknown): void {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object') continue;
-    for (const key of Object.keys(node)) {
-      if (key === '__proto__' || (key === 'constructor' && typeof (node as Record<string, unknown>)[key] === 'object')) {
-        throw new DomainError('JSON_FORBIDDEN_KEY', `JSON key '${key}' is not allowed`);
-      }
-      stack.push((node as Record<string, unknown>)[key]);
-    }
-  }
 }

@@ -13,6 +13,8 @@ declare module 'fastify' {
     auth?: AuthLevel;
     /** POST/PUT/PATCH routes that take no body (e.g. `?action=COMPLETE`) may omit Content-Type. */
     bodyless?: boolean;
+    /** The body carries records that the write path screens one by one (see shared/json-screen.ts). */
+    records?: boolean;
   }
   interface FastifyRequest {
     /** Set by the tenancy hook on `sandbox` routes. */
@@ -22,6 +24,7 @@ declare module 'fastify' {
   }
 }
 
+const NUL_IN_URL = /%00|\u0000/i;
 const REQUEST_ID = /^[\w.:@=+/-]{1,128}$/;
 
 /** Uses a sane incoming `x-request-id`, else a new UUID; echoed on every response. */
@@ -72,6 +75,8 @@ export function registerRequestHooks(app: FastifyInstance, deps: TenancyDeps): v
   // One hook for every request: the id header, then tenancy, then the Content-Type rule (each hook costs a tick).
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // PostgreSQL text cannot hold NUL, and no id, name or identity legitimately has one: refuse it for both stores.
+    if (NUL_IN_URL.test(request.url)) throw new DomainError('URL_NUL_CHARACTER', 'The URL holds a NUL character (%00), which no path or query parameter may contain');
     if (request.is404) return;
     await resolveTenancy(request, deps, authLevel(request));
     if (request.routeOptions.config?.bodyless) return;

@@ -1,5 +1,6 @@
 /** Reads AEP's streaming envelope ({header, body: {xdmMeta, xdmEntity}}) into an ingest item, or says what is wrong. */
 import type { IngestItem } from './ingest.service.js';
+import { MAX_JSON_DEPTH, describeJsonProblem, screenJson } from '../shared/json-screen.js';
 
 /** A message that could not even be read as an envelope. */
 export interface EnvelopeProblem {
@@ -14,6 +15,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** Converts one message; `orgId` is the inlet owner's org, which a header `imsOrgId` must match. */
 export function readEnvelope(message: unknown, orgId: string): IngestItem | EnvelopeProblem {
   if (!isObject(message)) return { path: '#', message: 'The message must be a JSON object with header and body' };
+  // The record sits two levels down (body.xdmEntity), so it gets the same depth allowance as a batch row.
+  const problem = screenJson(message, MAX_JSON_DEPTH, 2);
+  if (problem) return { path: `#${problem.path}`, message: describeJsonProblem(problem) };
   const header = message.header;
   const body = message.body;
   if (!isObject(header)) return { path: '#/header', message: 'header is required and must be an object' };
@@ -32,7 +36,7 @@ export function readEnvelope(message: unknown, orgId: string): IngestItem | Enve
     return { path: '#/body/xdmMeta/schemaRef/id', message: 'body.xdmMeta.schemaRef.id must match header.schemaRef.id' };
   }
   const schemaRefId = headerRef ?? metaRef;
-  return { datasetId: header.datasetId, record: body.xdmEntity, ...(schemaRefId === undefined ? {} : { schemaRefId }) };
+  return { datasetId: header.datasetId, record: body.xdmEntity, screened: true, ...(schemaRefId === undefined ? {} : { schemaRefId }) };
 }
 
 /** Narrows a readEnvelope result. */

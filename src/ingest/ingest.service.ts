@@ -15,6 +15,8 @@ export interface IngestItem {
   readonly schemaRefId?: string;
   /** The record's JSON text when the caller has it, to skip re-serialising. */
   readonly text?: string;
+  /** The caller already ran `screenJson` over the record (the streaming envelope screens the whole message). */
+  readonly screened?: boolean;
 }
 
 /** Runs inside the write transaction after the rows are written; the identity graph links identities here. */
@@ -87,7 +89,7 @@ export class IngestService {
         failures.push({ index, datasetId: dataset.id, code: 'SCHEMA_REF_MISMATCH', message, errors: [{ path: '/header/schemaRef/id', code: 'SCHEMA_REF_MISMATCH', message }] });
         continue;
       }
-      let result = prepareRecord(index, dataset.id, item.record, schema, item.text);
+      let result = prepareRecord(index, dataset.id, item.record, schema, item.text, item.screened);
       for (const check of checks) if (!isFailure(result)) result = check(result);
       if (isFailure(result)) failures.push(result);
       else records.push(result);

@@ -1,6 +1,7 @@
 /** Checks one record against its dataset's schema and guardrails, and extracts what the write needs: pure. */
 import type { ResolvedSchema } from '../catalog/schema-resolver.js';
 import { type Identity, checkRecordSize, extractIdentities } from '../catalog/xdm/index.js';
+import { describeJsonProblem, screenJson } from '../shared/json-screen.js';
 
 /** A record ready to write: a profile fragment (upserted) or an event (appended once per `_id`). */
 export interface PreparedRecord {
@@ -30,13 +31,14 @@ export interface RecordFailure {
 /** Validation stops listing after this many problems per record, as AEP's streaming validation does. */
 const MAX_ERRORS = 5;
 
-/** Runs every check on one record; never throws for bad data. */
+/** Runs every check on one record; never throws for bad data (`screened`: the caller already ran screenJson). */
 export function prepareRecord(
   index: number,
   datasetId: string,
   record: unknown,
   schema: ResolvedSchema,
   text?: string,
+  screened = false,
 ): PreparedRecord | RecordFailure {
   const fail = (errors: Array<{ path: string; code: string; message: string }>): RecordFailure => ({
     index,
@@ -48,6 +50,9 @@ export function prepareRecord(
   if (typeof record !== 'object' || record === null || Array.isArray(record)) {
     return fail([{ path: '', code: 'RECORD_NOT_OBJECT', message: 'The record must be a JSON object' }]);
   }
+  // Before anything recursive (validation, JSON.stringify) sees it: a record nested 10,000 deep overflows the stack.
+  const problem = screened ? undefined : screenJson(record);
+  if (problem) return fail([{ path: problem.path, code: problem.code, message: describeJsonProblem(problem) }]);
   const json = text ?? JSON.stringify(record);
   const tooLarge = checkRecordSize(Buffer.byteLength(json), schema.behavior);
   if (tooLarge) return fail([tooLarge]);

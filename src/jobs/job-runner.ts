@@ -15,6 +15,9 @@ export interface JobContext {
 /** Runs a job to completion; throwing fails the job (after the last attempt) with the error's message. */
 export type JobHandler = (ctx: JobContext) => Promise<void>;
 
+/** Runs in the transaction that marks a job failed for good, so what the job stood for (a batch) fails with it. */
+export type JobFailedHook = (tx: SqlExecutor, job: Job, reason: string) => Promise<void>;
+
 /** Lease length: a job whose owner stops extending it for this long is taken over by another worker. */
 const LEASE_MS = 30_000;
 const MAX_ATTEMPTS = 5;
@@ -22,6 +25,7 @@ const MAX_ATTEMPTS = 5;
 /** One runner per process with the worker role. */
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
+  private readonly failedHooks = new Map<string, JobFailedHook>();
   private readonly owner = `worker-${randomUUID()}`;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -35,9 +39,10 @@ export class JobRunner {
     private readonly pollMs = 500,
   ) {}
 
-  /** Registers the handler of a job kind. */
-  register(kind: string, handler: JobHandler): void {
+  /** Registers the handler of a job kind, and what to do when one of its jobs fails for good. */
+  register(kind: string, handler: JobHandler, onFailed?: JobFailedHook): void {
     this.handlers.set(kind, handler);
+    if (onFailed) this.failedHooks.set(kind, onFailed);
   }
 
   /** Starts polling; on a single-process store, leases left by a crashed process are freed first. */
@@ -107,7 +112,12 @@ export class JobRunner {
       const message = (err as Error).message;
       this.logger.error({ err, jobId: job.jobId, kind: job.kind }, 'job failed');
       if (job.attempts >= MAX_ATTEMPTS || (err as { permanent?: boolean }).permanent) {
-        await this.db.transaction((tx) => finishJob(tx, job.jobId, 'failed', message, this.clock()));
+        const reason = job.attempts >= MAX_ATTEMPTS ? `${message} (after ${job.attempts} attempts)` : message;
+        const onFailed = this.failedHooks.get(job.kind);
+        await this.db.transaction(async (tx) => {
+          await finishJob(tx, job.jobId, 'failed', reason, this.clock());
+          if (onFailed) await onFailed(tx, job, reason);
+        });
       }
     }
     return true;

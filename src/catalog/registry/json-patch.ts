@@ -1,6 +1,7 @@
 /** A small RFC 6902 JSON Patch applier (add, remove, replace, move, copy, test) over plain JSON values. */
 import { isDeepStrictEqual } from 'node:util';
 import { DomainError } from '../../shared/errors.js';
+import { describeJsonProblem, exceedsNodes, screenJson } from '../../shared/json-screen.js';
 
 /** One operation of a patch document. */
 export interface PatchOperation {
@@ -13,6 +14,8 @@ export interface PatchOperation {
 type Json = unknown;
 type Container = Record<string, Json> | Json[];
 
+/** Values a patched document may hold: `copy` doubles a document per operation, so a short patch could fill memory. */
+const MAX_PATCHED_NODES = 200_000;
 const OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 /** Keys that would reach Object.prototype if assigned; the JSON body parser refuses them too. */
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
@@ -68,6 +71,7 @@ export function applyPatch<T>(doc: T, ops: readonly PatchOperation[]): T {
       }
       case 'copy':
         root = put(root, pointer(op.path, at), structuredClone(get(root, pointer(op.from!, at), at)), at, false);
+        if (exceedsNodes(root, MAX_PATCHED_NODES)) throw invalid(`${at}: the patched document would hold more than ${MAX_PATCHED_NODES} values`);
         break;
       case 'test':
         if (!isDeepStrictEqual(get(root, pointer(op.path, at), at), op.value)) {
@@ -75,6 +79,8 @@ export function applyPatch<T>(doc: T, ops: readonly PatchOperation[]): T {
         }
     }
   });
+  const problem = screenJson(root);
+  if (problem) throw invalid(`the patched document is refused: ${describeJsonProblem(problem)}`);
   return root as T;
 }
 

@@ -24,7 +24,10 @@ export function presentBatch(b: Batch, orgId: string) {
     recordCount: b.recordsTotal - b.recordsFailed,
     failedRecordCount: b.recordsFailed,
     metrics: { inputRecordCount: b.recordsTotal, outputRecordCount: b.recordsTotal - b.recordsFailed, failedRecordCount: b.recordsFailed },
-    errors: b.recordsFailed > 0 ? [{ code: 'RECORDS_FAILED', description: `${b.recordsFailed} records failed`, rows: b.recordsFailed, _links: { self: `${IMPORT}/${b.id}/errors` } }] : [],
+    errors: [
+      ...(typeof b.body.failureReason === 'string' ? [{ code: 'BATCH_FAILED', description: b.body.failureReason }] : []),
+      ...(b.recordsFailed > 0 ? [{ code: 'RECORDS_FAILED', description: `${b.recordsFailed} records failed`, rows: b.recordsFailed, _links: { self: `${IMPORT}/${b.id}/errors` } }] : []),
+    ],
     version: '1.0.0',
     tags: {},
   };

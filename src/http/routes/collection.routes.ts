@@ -60,7 +60,7 @@ export function registerCollectionRoutes(app: App, services: Services): void {
 
   app.post(
     '/collection/:inletId',
-    { config: { auth: 'none' }, schema: { params: Inlet, querystring: Type.Object({ syncValidation: Type.Optional(Type.Boolean()) }) } },
+    { config: { auth: 'none', records: true }, schema: { params: Inlet, querystring: Type.Object({ syncValidation: Type.Optional(Type.Boolean()) }) } },
     async (request) => {
       const received = services.clock();
       const { connection, orgId } = await tenancyOf(request, request.params.inletId);
@@ -75,7 +75,7 @@ export function registerCollectionRoutes(app: App, services: Services): void {
 
   app.post(
     '/collection/batch/:inletId',
-    { config: { auth: 'none' }, schema: { params: Inlet, body: Type.Object({ messages: Type.Array(Type.Unknown(), { minItems: 1 }) }) } },
+    { config: { auth: 'none', records: true }, schema: { params: Inlet, body: Type.Object({ messages: Type.Array(Type.Unknown(), { minItems: 1 }) }) } },
     async (request, reply) => {
       const received = services.clock();
       const { connection, orgId } = await tenancyOf(request, request.params.inletId);

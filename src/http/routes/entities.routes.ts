@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { App, Services } from '../app.js';
 import { DomainError } from '../../shared/errors.js';
 import type { EntityService, PropertyFilter } from '../../profile/entities.service.js';
-import { parseFields } from '../../profile/fields.js';
+import { assertSafePath, parseFields } from '../../profile/fields.js';
 import { emptyProfile, eventPageJson, presentProfile } from './entities.present.js';
 
 const BASE = '/data/core/ups/access/entities';
@@ -21,8 +21,18 @@ export function parseProperties(raw: string | string[] | undefined): PropertyFil
   return list.map((p) => {
     const m = PROPERTY.exec(p);
     if (!m) throw new DomainError('ENTITY_QUERY_INVALID', `property '${p}' is not path<op>value with op one of =, !=, <, <=, >, >=`);
-    return { path: m[1]!.split('.'), op: m[2] as PropertyFilter['op'], value: decodeURIComponent(m[3]!) };
+    const path = m[1]!.split('.');
+    assertSafePath(path, 'property path');
+    return { path, op: m[2] as PropertyFilter['op'], value: decodeValue(m[3]!, p) };
   });
+}
+
+function decodeValue(raw: string, filter: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new DomainError('ENTITY_QUERY_INVALID', `property '${filter}': the value is not valid percent-encoding`);
+  }
 }
 
 function orderOf(value: string | undefined): boolean {

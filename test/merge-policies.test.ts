@@ -110,6 +110,26 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(filtered.body.children.map((p: { name: string }) => p.name), ['C precedence']);
     });
 
+    it('takes raw JSON sent as text/plain, as Postman sends Adobe collection bodies; other types get a 415 naming the accepted ones', async () => {
+      const plain = { ...f.headers, 'content-type': 'text/plain' };
+      const created = await t.app.inject({ method: 'POST', url: BASE, headers: plain, payload: JSON.stringify(body('Plain text')) });
+      assert.equal(created.statusCode, 200, created.body);
+      const id = created.json().id as string;
+      const patched = await t.app.inject({ method: 'PATCH', url: `${BASE}/${id}`, headers: plain, payload: JSON.stringify([{ op: 'add', path: '/name', value: 'Plain text 2' }]) });
+      assert.equal(patched.statusCode, 200, patched.body);
+      assert.equal(patched.json().name, 'Plain text 2');
+      const list = await call('GET', `${BASE}?limit=1`);
+      assert.equal(list.body._page.count, 1);
+      const xml = await t.app.inject({ method: 'POST', url: BASE, headers: { ...f.headers, 'content-type': 'application/xml' }, payload: '<policy/>' });
+      assert.equal(xml.statusCode, 415);
+      assert.match(xml.json().detail, /'application\/xml' is not accepted here: send application\/json/);
+      const { 'content-type': _drop, ...bare } = f.headers;
+      const missing = await t.app.inject({ method: 'POST', url: BASE, headers: bare, payload: JSON.stringify(body('No type')) });
+      assert.equal(missing.statusCode, 400);
+      assert.equal(missing.json().code, 'CONTENT_TYPE_MISSING');
+      assert.equal((await call('DELETE', `${BASE}/${id}`)).status, 200);
+    });
+
     it('bulk-gets with 207 and deletes with 200 and an empty body', async () => {
       const bulk = await call('POST', `${BASE}/bulk-get`, { ids: [{ id: a }, { id: 'missing' }] });
       assert.equal(bulk.status, 207);

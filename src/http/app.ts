@@ -1,5 +1,5 @@
 /** The app factory: builds the Fastify app over a store, never listens (the CLI and tests decide how to serve it). */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -107,16 +107,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     throw new DomainError('ROUTE_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`);
   });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'string' }, (req, body, done) => {
+  const parseJson = (req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) => {
     // Clients often send Content-Type: application/json on body-less actions such as ?action=COMPLETE.
     const mayBeEmpty = req.routeOptions.config?.bodyless || !['POST', 'PUT', 'PATCH'].includes(req.method);
-    if (mayBeEmpty && (body as string).trim() === '') return done(null, undefined);
+    if (mayBeEmpty && body.trim() === '') return done(null, undefined);
     try {
-      done(null, parseJsonBody(body as string, !req.routeOptions.config?.records));
+      done(null, parseJsonBody(body, !req.routeOptions.config?.records));
     } catch (err) {
       done(err as Error, undefined);
     }
-  });
+  };
+  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'string' }, (req, body, done) => parseJson(req, body as string, done));
+  // Adobe's Postman collections send raw JSON bodies without a JSON type, so Postman labels them text/plain.
+  app.addContentTypeParser(/^text\/plain(\s*;.*)?$/i, { parseAs: 'string' }, (req, body, done) => parseJson(req, body as string, done));
   registerRequestHooks(app, services);
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);

@@ -64,7 +64,7 @@ function problem(code: string, detail: string, extra: Partial<Problem> = {}): Er
 }
 
 /** Maps Fastify's own errors (parsing, limits, schema validation) to problems that name what was wrong. */
-function frameworkAnswer(err: FastifyError): ErrorAnswer | undefined {
+function frameworkAnswer(err: FastifyError, request: FastifyRequest): ErrorAnswer | undefined {
   if (err.validation) {
     const context = err.validationContext ?? 'request';
     const errors = err.validation.map((v) => ({
@@ -77,7 +77,10 @@ function frameworkAnswer(err: FastifyError): ErrorAnswer | undefined {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return problem('BODY_TOO_LARGE', 'Request body is larger than the limit for this endpoint');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return problem('CONTENT_TYPE_UNSUPPORTED', `Content-Type is not supported here: ${err.message}`);
+      return problem(
+        'CONTENT_TYPE_UNSUPPORTED',
+        `Content-Type '${String(request.headers['content-type']).slice(0, 100)}' is not accepted here: send application/json (or a vendor +json type, or text/plain holding JSON)`,
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return problem('BODY_EMPTY', 'Body cannot be empty when Content-Type is application/json');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -98,7 +101,7 @@ function describeValidation(v: { keyword: string; message?: string; params: Reco
 
 /** The root error handler: registered once at the app root so every route, hook and plugin shares it. */
 export function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const answer = isDomainError(err) ? domainAnswer(err) : (frameworkAnswer(err) ?? internalAnswer());
+  const answer = isDomainError(err) ? domainAnswer(err) : (frameworkAnswer(err, request) ?? internalAnswer());
   if (answer.status >= 500) request.log.error({ err }, 'request failed');
   else request.log.info({ code: (answer.body as { code?: string }).code, status: answer.status }, 'request refused');
   void reply.status(answer.status).type('application/json; charset=utf-8').send(answer.body);

@@ -93,7 +93,7 @@ export function registerMergePolicyRoutes(app: App, { mergePolicies }: Services)
       const page = all.slice(offset, offset + q.limit);
       const nextOffset = offset + page.length;
       const next = nextOffset < all.length ? `@/mergePolicies?start=${Buffer.from(String(nextOffset)).toString('base64url')}&orderBy=${order}&limit=${q.limit}` : '';
-      return { _page: { totalCount: all.length, pageSize: page.length }, children: page.map((p) => present(request, p)), _links: { next: { href: next } } };
+      return { _page: { totalCount: all.length, pageSize: page.length, count: page.length }, children: page.map((p) => present(request, p)), _links: { next: { href: next } } };
     },
   );
 

@@ -1,6 +1,7 @@
 /** The `rtprofile` command line: serve, token, migrate, version (and the commands each domain adds). */
 import { Command, CommanderError } from 'commander';
 import { isDomainError } from '../shared/errors.js';
+import { isStoreConnectError } from '../store/index.js';
 import { registerDemoCommand } from './demo/demo.command.js';
 import { registerImportCommand } from './import.command.js';
 import { registerInletCommand } from './inlet.command.js';
@@ -27,7 +28,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI; a domain error prints its message and exits 2, anything else is a crash (exit 1). */
+/** Runs the CLI; a domain error prints its message and exits 2, an unreachable store exits 1 with one line, else a crash. */
 export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
@@ -36,6 +37,10 @@ export async function main(argv: string[]): Promise<void> {
     if (isDomainError(err)) {
       process.stderr.write(`rtprofile: ${err.message}\n`);
       process.exit(2);
+    }
+    if (isStoreConnectError(err)) {
+      process.stderr.write(`rtprofile: ${err.message}\n`);
+      process.exit(1);
     }
     throw err;
   }

@@ -8,6 +8,7 @@ import { type Clock, systemClock } from '../shared/clock.js';
 import { DomainError } from '../shared/errors.js';
 import { SandboxService, createTokenVerifier, type TokenVerifier } from '../tenancy/index.js';
 import { parseJsonBody } from './json-body.js';
+import { serializeRequest } from './log-redaction.js';
 import { handleError } from './problem.js';
 import { registerRequestHooks, requestId } from './request-hooks.js';
 import { registerHealthRoutes } from './routes/health.routes.js';
@@ -91,7 +92,8 @@ export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 export async function buildApp(deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const app = Fastify({
-    loggerInstance: deps.logger,
+    // Request lines go through our serializer, so identity values in lookup URLs never reach the log.
+    loggerInstance: deps.logger?.child({}, { serializers: { req: serializeRequest } }),
     bodyLimit: deps.config.bodyLimit,
     genReqId: requestId,
     return503OnClosing: true,

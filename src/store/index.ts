@@ -3,4 +3,5 @@ export type { Db, DbCapabilities, SqlExecutor, SqlParam, TableInfo } from './db.
 export { openStore } from './open.js';
 export { openSqlite } from './sqlite/sqlite-db.js';
 export { openPostgres } from './postgres/postgres-db.js';
+export { StoreConnectError, isStoreConnectError } from './postgres/connect-errors.js';
 export { MIGRATIONS, SANDBOX_SCOPED_TABLES } from './migrations/index.js';

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, type ConfigOverrides, loadConfig } from '../../src/config/config.js';
+import type { Logger } from 'pino';
 import { type App, buildApp } from '../../src/http/app.js';
 import { type Db, openStore } from '../../src/store/index.js';
 import { issueToken } from '../../src/tenancy/index.js';
@@ -60,10 +61,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Builds the app over a fresh store of `kind`. */
-export async function startTestApp(kind: StoreKind, overrides: ConfigOverrides = {}): Promise<TestApp> {
+/** Builds the app over a fresh store of `kind`; with `logger`, the app logs to it (tests that read log lines). */
+export async function startTestApp(kind: StoreKind, overrides: ConfigOverrides = {}, logger?: Logger): Promise<TestApp> {
   const store = await openTestStore(kind, overrides);
-  const app = await buildApp({ config: store.config, db: store.db, secret: TEST_SECRET });
+  const app = await buildApp({ config: store.config, db: store.db, secret: TEST_SECRET, logger });
   await app.ready();
   const token = (orgs: readonly string[], options: { clientId?: string; ttlSeconds?: number; now?: number } = {}) =>
     issueToken({ secret: TEST_SECRET, orgs, clientId: options.clientId ?? API_KEY, ttlSeconds: options.ttlSeconds ?? 3600, now: options.now });

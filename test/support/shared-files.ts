@@ -15,6 +15,7 @@ export const SHARED = {
   xdmComponents: 'specs/adobe--xdm/components',
   registryYaml: 'specs/AdobeDocs--experience-platform-apis/static/swagger-specs/schema-registry.yaml',
   catalogYaml: 'specs/AdobeDocs--experience-platform-apis/static/swagger-specs/catalog.yaml',
+  postman: 'specs/adobe--experience-platform-postman-samples/apis/experience-platform',
 } as const;
 
 /** The absolute path of a file or folder under SHARED_ROOT. */

@@ -1,12 +1,8 @@
 /** `rtprofile version`: the package version, Node version and storage engines. */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../shared/version.js';
 
-/** The version in package.json. */
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+export { packageVersion };
 
 /** Registers `version`. */
 export function registerVersionCommand(program: Command): void {

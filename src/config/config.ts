@@ -38,6 +38,8 @@ export interface Config {
   readonly maxProfileIdentities: number;
   /** Merge policies per org (AEP's guardrail is 5). */
   readonly maxMergePolicies: number;
+  /** Browser origins allowed by CORS (`['*']` allows any); empty means CORS is off and no CORS headers are sent. */
+  readonly corsOrigins: readonly string[];
 }
 
 /** Settings a caller (CLI flags, tests) may force over the environment. */
@@ -86,6 +88,25 @@ function list(raw: string | undefined): string[] {
   return raw === undefined ? [] : raw.split(',').map((v) => v.trim()).filter((v) => v !== '');
 }
 
+/** Parses `*` or a comma-separated list of origins (`https://app.example.com`, `http://localhost:3000`). */
+function origins(env: NodeJS.ProcessEnv, name: string): string[] {
+  const raw = env[name];
+  const parts = list(raw);
+  if (parts.length === 1 && parts[0] === '*') return parts;
+  const expected = "'*' or a comma-separated list of origins such as https://app.example.com,http://localhost:3000";
+  for (const part of parts) {
+    let origin: string | undefined;
+    try {
+      origin = new URL(part).origin;
+    } catch {
+      origin = undefined;
+    }
+    // An origin is scheme, host and port only: no path, query, trailing slash or wildcard inside a list.
+    if (origin === undefined || origin === 'null' || origin !== part) invalid(name, raw ?? '', expected);
+  }
+  return parts;
+}
+
 function validateOverrides(o: ConfigOverrides): void {
   if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)) {
     invalid('--port', String(o.port), 'an integer from 0 to 65535');
@@ -121,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     maxGraphIdentities: integer(env, 'RTPROFILE_GRAPH_LIMIT', 50, 2, 10_000),
     maxProfileIdentities: integer(env, 'RTPROFILE_PROFILE_IDENTITY_LIMIT', 50, 1, 10_000),
     maxMergePolicies: integer(env, 'RTPROFILE_MAX_MERGE_POLICIES', 5, 1, 10_000),
+    corsOrigins: origins(env, 'RTPROFILE_CORS_ORIGINS'),
   };
   const merged = { ...base, ...stripUndefined(overrides) };
   if (overrides.dataDir !== undefined) merged.dataDir = resolve(overrides.dataDir);
@@ -154,4 +176,5 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'RTPROFILE_GRAPH_LIMIT', default: '50', meaning: 'identities per graph before FIFO eviction' },
   { name: 'RTPROFILE_PROFILE_IDENTITY_LIMIT', default: '50', meaning: 'identities a profile lookup merges before answering 422' },
   { name: 'RTPROFILE_MAX_MERGE_POLICIES', default: '5', meaning: 'merge policies per org' },
+  { name: 'RTPROFILE_CORS_ORIGINS', default: '(none: CORS off)', meaning: 'browser origins allowed by CORS: `*`, or a comma-separated list such as `https://app.example.com`' },
 ];

@@ -11,6 +11,9 @@ import { parseJsonBody } from './json-body.js';
 import { serializeRequest } from './log-redaction.js';
 import { handleError } from './problem.js';
 import { registerRequestHooks, requestId } from './request-hooks.js';
+import { registerCors } from './cors.js';
+import { registerOpenapi } from './openapi.js';
+import { createMetrics, registerMetrics } from './metrics.js';
 import { registerHealthRoutes } from './routes/health.routes.js';
 import { registerSandboxRoutes } from './routes/sandboxes.routes.js';
 import { registerSchemaRegistryRoutes } from './routes/schema-registry.routes.js';
@@ -122,7 +125,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'string' }, (req, body, done) => parseJson(req, body as string, done));
   // Adobe's Postman collections send raw JSON bodies without a JSON type, so Postman labels them text/plain.
   app.addContentTypeParser(/^text\/plain(\s*;.*)?$/i, { parseAs: 'string' }, (req, body, done) => parseJson(req, body as string, done));
-  registerRequestHooks(app, services);
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
   app.decorate('services', services);
@@ -130,6 +132,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
   });
+  // CORS before the request hooks (a preflight is answered before auth); the OpenAPI generator before any route.
+  await registerCors(app, deps.config.corsOrigins);
+  await registerOpenapi(app);
+  registerRequestHooks(app, services);
+  registerMetrics(app, createMetrics(services));
 
   registerHealthRoutes(app, services);
   registerSandboxRoutes(app, services);

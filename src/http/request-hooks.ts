@@ -38,10 +38,10 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-function authLevel(request: FastifyRequest): AuthLevel {
-  const configured = request.routeOptions.config?.auth;
+/** The auth level of a route: its declared `config.auth`, else `sandbox` under /data/ and `none` elsewhere. */
+export function authLevelOf(url: string, configured: AuthLevel | undefined): AuthLevel {
   if (configured) return configured;
-  return request.url.startsWith('/data/') ? 'sandbox' : 'none';
+  return url.startsWith('/data/') ? 'sandbox' : 'none';
 }
 
 /** What the tenancy checks need. */
@@ -78,7 +78,7 @@ export function registerRequestHooks(app: FastifyInstance, deps: TenancyDeps): v
     // PostgreSQL text cannot hold NUL, and no id, name or identity legitimately has one: refuse it for both stores.
     if (NUL_IN_URL.test(request.url)) throw new DomainError('URL_NUL_CHARACTER', 'The URL holds a NUL character (%00), which no path or query parameter may contain');
     if (request.is404) return;
-    await resolveTenancy(request, deps, authLevel(request));
+    await resolveTenancy(request, deps, authLevelOf(request.url, request.routeOptions.config?.auth));
     if (request.routeOptions.config?.bodyless) return;
     if (request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH') return;
     const type = request.headers['content-type'];

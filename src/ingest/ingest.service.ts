@@ -30,6 +30,9 @@ export type WriteHook = (
 /** A check run on every prepared record of a sandbox; it may refine the record or refuse it. Built once per call. */
 export type RecordCheck = (tenantId: number) => Promise<(r: PreparedRecord) => PreparedRecord | RecordFailure>;
 
+/** Hears how many records each committed write accepted and refused (the metrics count them; no-op by default). */
+export type RecordCounter = (source: 'streaming' | 'batch', accepted: number, refused: number) => void;
+
 /** The outcome of a prepare step: records to write and records refused, by input index. */
 export interface Prepared {
   readonly records: PreparedRecord[];
@@ -46,6 +49,7 @@ export interface IngestOutcome extends Prepared {
 export class IngestService {
   private readonly hooks: WriteHook[] = [];
   private readonly checks: RecordCheck[] = [];
+  private readonly counters: RecordCounter[] = [];
 
   constructor(
     private readonly db: Db,
@@ -62,6 +66,16 @@ export class IngestService {
   /** Adds a per-record check (the identity graph's namespace and blocklist rules). */
   addRecordCheck(check: RecordCheck): void {
     this.checks.push(check);
+  }
+
+  /** Adds a listener for the record counts of every committed write. */
+  addRecordCounter(counter: RecordCounter): void {
+    this.counters.push(counter);
+  }
+
+  /** Reports a committed write's counts; callers that run `write` in their own transaction call it after the commit. */
+  countRecords(source: 'streaming' | 'batch', accepted: number, refused: number): void {
+    for (const counter of this.counters) counter(source, accepted, refused);
   }
 
   /** Validates every item; one bad record never fails its neighbours. */
@@ -112,6 +126,7 @@ export class IngestService {
       prepared.records.length === 0
         ? { fragments: 0, eventsInserted: 0, eventsDuplicate: 0 }
         : await this.db.transaction((tx) => this.write(tx, tenantId, prepared, batchId));
+    this.countRecords(batchId === null ? 'streaming' : 'batch', prepared.records.length, prepared.failures.length);
     return { ...prepared, counts };
   }
 }

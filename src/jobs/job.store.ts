@@ -83,3 +83,11 @@ export async function finishJob(tx: SqlExecutor, jobId: number, status: 'done' |
 export async function releaseAllLeases(db: Db, now: number): Promise<void> {
   await db.run("UPDATE jobs SET lease_until = ? WHERE status = 'running'", [now - 1]);
 }
+
+/** Unfinished jobs by kind and status, across every sandbox (the metrics gauge reads it on each scrape). */
+export async function countOpenJobs(db: Db): Promise<Array<{ kind: string; status: 'queued' | 'running'; count: number }>> {
+  const rows = await db.all<{ kind: string; status: 'queued' | 'running'; n: number | string }>(
+    "SELECT kind, status, COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running') GROUP BY kind, status",
+  );
+  return rows.map((r) => ({ kind: r.kind, status: r.status, count: Number(r.n) }));
+}

@@ -62,6 +62,7 @@ export function batchJobHandler(
         await rows.addCounts(tx, tenantId, batchId, chunk.length, failedRecords, clock());
         return true;
       });
+      if (stillProcessing) ingest.countRecords('batch', prepared.records.length, failedRecords);
       Object.assign(cp, next);
       done += chunk.length;
       failed += failedRecords;

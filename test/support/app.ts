@@ -8,6 +8,7 @@ import { type App, buildApp } from '../../src/http/app.js';
 import { type Db, openStore } from '../../src/store/index.js';
 import { issueToken } from '../../src/tenancy/index.js';
 import { createTestDatabase } from './postgres.js';
+import { guardSerialization } from './serialization-guard.js';
 
 /** The two backends every store-dependent test runs against. */
 export type StoreKind = 'sqlite' | 'postgres';
@@ -65,6 +66,7 @@ export interface TestApp {
 export async function startTestApp(kind: StoreKind, overrides: ConfigOverrides = {}, logger?: Logger): Promise<TestApp> {
   const store = await openTestStore(kind, overrides);
   const app = await buildApp({ config: store.config, db: store.db, secret: TEST_SECRET, logger });
+  guardSerialization(app);
   await app.ready();
   const token = (orgs: readonly string[], options: { clientId?: string; ttlSeconds?: number; now?: number } = {}) =>
     issueToken({ secret: TEST_SECRET, orgs, clientId: options.clientId ?? API_KEY, ttlSeconds: options.ttlSeconds ?? 3600, now: options.now });

@@ -4,6 +4,8 @@ import type { Readable } from 'node:stream';
 import type { App, Services } from '../app.js';
 import { DomainError } from '../../shared/errors.js';
 import type { Batch } from '../../ingest/batches/batch.js';
+import { ERRORS, empty } from '../schemas/problem.js';
+import { BatchErrorPage, BatchObject, BatchesById } from '../schemas/catalog.js';
 
 const IMPORT = '/data/foundation/import/batches';
 const CATALOG = '/data/foundation/catalog/batches';
@@ -43,7 +45,7 @@ export function registerBatchRoutes(app: App, { batches, config }: Services): vo
 
   app.post(
     IMPORT,
-    { schema: { body: Type.Object({ datasetId: Type.String({ minLength: 1 }), inputFormat: Type.Optional(Type.Object({ format: Type.Optional(Type.String()) })) }) } },
+    { schema: { body: Type.Object({ datasetId: Type.String({ minLength: 1 }), inputFormat: Type.Optional(Type.Object({ format: Type.Optional(Type.String()) })) }), response: { 201: BatchObject, ...ERRORS } } },
     async (request, reply) => reply.status(201).send(presentBatch(await batches.create(request.ctx.tenantId, request.body, request.ctx.clientId), request.ctx.orgId)),
   );
 
@@ -51,7 +53,7 @@ export function registerBatchRoutes(app: App, { batches, config }: Services): vo
     `${IMPORT}/:batchId/datasets/:datasetId/files/:name`,
     {
       bodyLimit: config.uploadLimit,
-      schema: { params: Type.Object({ batchId: Type.String({ minLength: 1, maxLength: 64 }), datasetId: Type.String({ minLength: 1, maxLength: 128 }), name: Type.String({ minLength: 1, maxLength: 255 }) }) },
+      schema: { params: Type.Object({ batchId: Type.String({ minLength: 1, maxLength: 64 }), datasetId: Type.String({ minLength: 1, maxLength: 128 }), name: Type.String({ minLength: 1, maxLength: 255 }) }), response: { 200: empty('The file is stored'), ...ERRORS } },
     },
     async (request, reply) => {
       const body = request.body as Readable | undefined;
@@ -66,7 +68,7 @@ export function registerBatchRoutes(app: App, { batches, config }: Services): vo
 
   app.post(
     `${IMPORT}/:batchId`,
-    { config: { bodyless: true }, schema: { params: BatchId, querystring: Type.Object({ action: Type.String() }) } },
+    { config: { bodyless: true }, schema: { params: BatchId, querystring: Type.Object({ action: Type.String() }), response: { 200: BatchObject, ...ERRORS } } },
     async (request) => {
       const action = request.query.action.toUpperCase();
       const { tenantId, orgId } = request.ctx;
@@ -76,19 +78,19 @@ export function registerBatchRoutes(app: App, { batches, config }: Services): vo
     },
   );
 
-  app.get(`${IMPORT}/:batchId/errors`, { schema: { params: BatchId, querystring: Page } }, async (request) => {
+  app.get(`${IMPORT}/:batchId/errors`, { schema: { params: BatchId, querystring: Page, response: { 200: BatchErrorPage, ...ERRORS } } }, async (request) => {
     const errors = await batches.errors(request.ctx.tenantId, request.params.batchId, request.query);
     return { errors, _page: { start: request.query.start, limit: request.query.limit, count: errors.length } };
   });
 
-  app.get(`${CATALOG}/:batchId`, { schema: { params: BatchId } }, async (request) => {
+  app.get(`${CATALOG}/:batchId`, { schema: { params: BatchId, response: { 200: BatchesById, ...ERRORS } } }, async (request) => {
     const b = await batches.get(request.ctx.tenantId, request.params.batchId);
     return { [b.id]: presentBatch(b, request.ctx.orgId) };
   });
 
   app.get(
     CATALOG,
-    { schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }), start: Type.Integer({ minimum: 0, default: 0 }), dataSet: Type.Optional(Type.String()) }) } },
+    { schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }), start: Type.Integer({ minimum: 0, default: 0 }), dataSet: Type.Optional(Type.String()) }), response: { 200: BatchesById, ...ERRORS } } },
     async (request) => {
       const { limit, start, dataSet } = request.query;
       const page = await batches.list(request.ctx.tenantId, { limit, start, ...(dataSet === undefined ? {} : { datasetId: dataSet }) });

@@ -2,6 +2,8 @@
 import { Type } from 'typebox';
 import type { App, Services } from '../app.js';
 import type { Dataset } from '../../catalog/datasets/dataset.js';
+import { ERRORS } from '../schemas/problem.js';
+import { DatasetsById, RefList } from '../schemas/catalog.js';
 
 const BASE = '/data/foundation/catalog/dataSets';
 
@@ -38,6 +40,7 @@ export function registerDatasetRoutes(app: App, { datasets }: Services): void {
           },
           { additionalProperties: true },
         ),
+        response: { 201: RefList, ...ERRORS },
       },
     },
     async (request, reply) => {
@@ -55,6 +58,7 @@ export function registerDatasetRoutes(app: App, { datasets }: Services): void {
           start: Type.Integer({ minimum: 0, default: 0 }),
           name: Type.Optional(Type.String()),
         }),
+        response: { 200: DatasetsById, ...ERRORS },
       },
     },
     async (request) => {
@@ -63,7 +67,7 @@ export function registerDatasetRoutes(app: App, { datasets }: Services): void {
     },
   );
 
-  app.get(`${BASE}/:id`, { schema: { params: Id } }, async (request) => {
+  app.get(`${BASE}/:id`, { schema: { params: Id, response: { 200: DatasetsById, ...ERRORS } } }, async (request) => {
     const d = await datasets.get(request.ctx.tenantId, request.params.id);
     return { [d.id]: presentDataset(d, request.ctx.orgId) };
   });
@@ -74,6 +78,7 @@ export function registerDatasetRoutes(app: App, { datasets }: Services): void {
       schema: {
         params: Id,
         body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1 })), description: Type.Optional(Type.String()), tags: Type.Optional(Tags) }),
+        response: { 200: RefList, ...ERRORS },
       },
     },
     async (request) => {
@@ -82,7 +87,7 @@ export function registerDatasetRoutes(app: App, { datasets }: Services): void {
     },
   );
 
-  app.delete(`${BASE}/:id`, { schema: { params: Id } }, async (request) => {
+  app.delete(`${BASE}/:id`, { schema: { params: Id, response: { 200: RefList, ...ERRORS } } }, async (request) => {
     await datasets.delete(request.ctx.tenantId, request.params.id);
     return [`@/dataSets/${request.params.id}`];
   });

@@ -5,6 +5,8 @@ import { DomainError } from '../../shared/errors.js';
 import type { EntityService, PropertyFilter } from '../../profile/entities.service.js';
 import { assertSafePath, parseFields } from '../../profile/fields.js';
 import { emptyProfile, eventPageJson, presentProfile } from './entities.present.js';
+import { ERRORS, empty } from '../schemas/problem.js';
+import { EntitiesGetAnswer, EntitiesPostAnswer } from '../schemas/profile.js';
 
 const BASE = '/data/core/ups/access/entities';
 const PROFILE = '_xdm.context.profile';
@@ -66,6 +68,7 @@ export function registerEntityRoutes(app: App, { entities }: Services): void {
           start: Type.Optional(Type.String({ maxLength: 1024 })),
           withCA: Type.Optional(Type.Boolean()),
         }),
+        response: { 200: EntitiesGetAnswer, ...ERRORS },
       },
     },
     async (request, reply) => {
@@ -133,6 +136,7 @@ export function registerEntityRoutes(app: App, { entities }: Services): void {
           },
           { additionalProperties: false },
         ),
+        response: { 200: EntitiesPostAnswer, ...ERRORS },
       },
     },
     async (request, reply) => {
@@ -151,6 +155,7 @@ export function registerEntityRoutes(app: App, { entities }: Services): void {
           entityIdNS: Type.Optional(Type.String({ maxLength: 128 })),
           mergePolicyId: Type.Optional(Type.String({ maxLength: 64 })),
         }),
+        response: { 202: empty('Accepted: the profile data of the identity is deleted'), ...ERRORS },
       },
     },
     async (request, reply) => {

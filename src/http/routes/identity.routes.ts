@@ -6,6 +6,8 @@ import type { Namespace } from '../../identity/namespace.js';
 import type { NamespaceIndex } from '../../identity/namespace.service.js';
 import type { IdentityKey, Link, Member } from '../../identity/graph.store.js';
 import { fromXid, toXid } from '../../identity/xid.js';
+import { ERRORS } from '../schemas/problem.js';
+import { ClusterMembers, ExplainAnswer, GraphAnswer, GuardrailsAnswer, HistoryAnswer, NamespaceObject, XidAnswer } from '../schemas/identity.js';
 
 const NS = '/data/core/idnamespace/identities';
 const ID = '/data/core/identity';
@@ -33,9 +35,9 @@ function nsid(index: NamespaceIndex, key: IdentityKey): number {
 
 /** Registers the namespace and graph routes. */
 export function registerIdentityRoutes(app: App, { namespaces, graph, config }: Services): void {
-  app.get(NS, async (request) => (await namespaces.list(request.ctx.tenantId)).map(present));
+  app.get(NS, { schema: { response: { 200: Type.Array(NamespaceObject), ...ERRORS } } }, async (request) => (await namespaces.list(request.ctx.tenantId)).map(present));
 
-  app.get(`${NS}/:id`, { schema: { params: Type.Object({ id: Type.Integer({ minimum: 0 }) }) } }, async (request) =>
+  app.get(`${NS}/:id`, { schema: { params: Type.Object({ id: Type.Integer({ minimum: 0 }) }), response: { 200: NamespaceObject, ...ERRORS } } }, async (request) =>
     present(await namespaces.get(request.ctx.tenantId, request.params.id)),
   );
 
@@ -45,8 +47,8 @@ export function registerIdentityRoutes(app: App, { namespaces, graph, config }: 
     idType: Type.String({ minLength: 1 }),
     description: Type.Optional(Type.String({ maxLength: 2048 })),
   });
-  app.post(NS, { schema: { body: Body } }, async (request) => present(await namespaces.create(request.ctx.tenantId, request.body)));
-  app.put(`${NS}/:id`, { schema: { params: Type.Object({ id: Type.Integer({ minimum: 0 }) }), body: Type.Partial(Body) } }, async (request) =>
+  app.post(NS, { schema: { body: Body, response: { 200: NamespaceObject, ...ERRORS } } }, async (request) => present(await namespaces.create(request.ctx.tenantId, request.body)));
+  app.put(`${NS}/:id`, { schema: { params: Type.Object({ id: Type.Integer({ minimum: 0 }) }), body: Type.Partial(Body), response: { 200: NamespaceObject, ...ERRORS } } }, async (request) =>
     present(await namespaces.update(request.ctx.tenantId, request.params.id, request.body)),
   );
 
@@ -58,7 +60,7 @@ export function registerIdentityRoutes(app: App, { namespaces, graph, config }: 
     'graph-type': Type.Optional(Type.String()),
   });
 
-  app.get(`${ID}/identity`, { schema: { querystring: Query } }, async (request) => {
+  app.get(`${ID}/identity`, { schema: { querystring: Query, response: { 200: XidAnswer, ...ERRORS } } }, async (request) => {
     const index = await namespaces.index(request.ctx.tenantId);
     const key = resolveKey(index, request.query);
     return { xid: toXid(nsid(index, key), key.id) };
@@ -70,7 +72,7 @@ export function registerIdentityRoutes(app: App, { namespaces, graph, config }: 
   };
   const composite = (index: NamespaceIndex, k: IdentityKey) => ({ nsid: nsid(index, k), id: k.id });
 
-  app.get(`${ID}/cluster/members`, { schema: { querystring: Query } }, async (request) => {
+  app.get(`${ID}/cluster/members`, { schema: { querystring: Query, response: { 200: ClusterMembers, ...ERRORS } } }, async (request) => {
     const index = await namespaces.index(request.ctx.tenantId);
     const key = resolveKey(index, request.query);
     const members = await membersOf(request.ctx.tenantId, index, key);
@@ -83,7 +85,7 @@ export function registerIdentityRoutes(app: App, { namespaces, graph, config }: 
 
   app.post(
     `${ID}/clusters/members`,
-    { schema: { body: Type.Object({ xids: Type.Optional(Type.Array(Type.String(), { maxItems: 1000 })), compositeXids: Type.Optional(Type.Array(Type.Object({ nsid: Type.Integer(), id: Type.String() }), { maxItems: 1000 })) }, { additionalProperties: false, minProperties: 1 }) } },
+    { schema: { body: Type.Object({ xids: Type.Optional(Type.Array(Type.String(), { maxItems: 1000 })), compositeXids: Type.Optional(Type.Array(Type.Object({ nsid: Type.Integer(), id: Type.String() }), { maxItems: 1000 })) }, { additionalProperties: false, minProperties: 1 }), response: { 200: ClusterMembers, ...ERRORS } } },
     async (request) => {
       const index = await namespaces.index(request.ctx.tenantId);
       const clusters = [];
@@ -118,6 +120,7 @@ export function registerIdentityRoutes(app: App, { namespaces, graph, config }: 
           projection_type: Type.Optional(Type.Union([Type.Literal('set'), Type.Literal('graph')])),
           require_edge_meta_data: Type.Optional(Type.Boolean()),
         }, { additionalProperties: false }),
+        response: { 200: GraphAnswer, ...ERRORS },
       },
     },
     async (request) => {
@@ -164,7 +167,7 @@ export function registerIdentityRoutes(app: App, { namespaces, graph, config }: 
 
   const IdentityQuery = Type.Object({ namespace: Type.String({ minLength: 1 }), id: Type.String({ minLength: 1 }) });
 
-  app.get(`${ID}/cluster/history`, { schema: { querystring: IdentityQuery } }, async (request) => {
+  app.get(`${ID}/cluster/history`, { schema: { querystring: IdentityQuery, response: { 200: HistoryAnswer, ...ERRORS } } }, async (request) => {
     const index = await namespaces.index(request.ctx.tenantId);
     const key = resolveKey(index, request.query);
     const links = await graph.history(request.ctx.tenantId, key);
@@ -173,7 +176,7 @@ export function registerIdentityRoutes(app: App, { namespaces, graph, config }: 
 
   app.get(
     `${ID}/explain`,
-    { schema: { querystring: Type.Object({ fromNamespace: Type.String({ minLength: 1 }), fromId: Type.String({ minLength: 1 }), toNamespace: Type.String({ minLength: 1 }), toId: Type.String({ minLength: 1 }) }) } },
+    { schema: { querystring: Type.Object({ fromNamespace: Type.String({ minLength: 1 }), fromId: Type.String({ minLength: 1 }), toNamespace: Type.String({ minLength: 1 }), toId: Type.String({ minLength: 1 }) }), response: { 200: ExplainAnswer, ...ERRORS } } },
     async (request) => {
       const index = await namespaces.index(request.ctx.tenantId);
       const from = resolveKey(index, { namespace: request.query.fromNamespace, id: request.query.fromId });
@@ -183,7 +186,7 @@ export function registerIdentityRoutes(app: App, { namespaces, graph, config }: 
     },
   );
 
-  app.get(`${ID}/guardrails`, { schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }) } }, async (request) => ({
+  app.get(`${ID}/guardrails`, { schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }), response: { 200: GuardrailsAnswer, ...ERRORS } } }, async (request) => ({
     limits: { maxIdentitiesPerGraph: config.maxGraphIdentities, uniqueNamespaces: config.uniqueNamespaces, extraBlocklist: config.identityBlocklist },
     ...(await graph.guardrails(request.ctx.tenantId, request.query.limit)),
   }));

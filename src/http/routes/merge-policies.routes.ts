@@ -5,6 +5,8 @@ import type { App, Services } from '../app.js';
 import { DomainError } from '../../shared/errors.js';
 import type { MergePolicy, MergePolicyFields } from '../../profile/merge-policy.js';
 import { parseFlag } from '../../profile/merge-policy.js';
+import { ERRORS, empty } from '../schemas/problem.js';
+import { MergePolicyBulk, MergePolicyObject, MergePolicyPage } from '../schemas/profile.js';
 
 const BASE = '/data/core/ups/config/mergePolicies';
 
@@ -74,6 +76,7 @@ export function registerMergePolicyRoutes(app: App, { mergePolicies }: Services)
           version: Type.Optional(Type.Integer()),
           isActiveOnEdge: Type.Optional(Type.Boolean()),
         }),
+        response: { 200: MergePolicyPage, ...ERRORS },
       },
     },
     async (request) => {
@@ -97,11 +100,11 @@ export function registerMergePolicyRoutes(app: App, { mergePolicies }: Services)
     },
   );
 
-  app.post(BASE, { schema: { body: Body } }, async (request) => present(request, await mergePolicies.create(scope(request), fields(request.body as BodyT))));
+  app.post(BASE, { schema: { body: Body, response: { 200: MergePolicyObject, ...ERRORS } } }, async (request) => present(request, await mergePolicies.create(scope(request), fields(request.body as BodyT))));
 
   app.post(
     `${BASE}/bulk-get`,
-    { schema: { body: Type.Object({ ids: Type.Array(Type.Object({ id: Type.String({ minLength: 1 }) }), { minItems: 1, maxItems: 100 }) }) } },
+    { schema: { body: Type.Object({ ids: Type.Array(Type.Object({ id: Type.String({ minLength: 1 }) }), { minItems: 1, maxItems: 100 }) }), response: { 207: MergePolicyBulk, ...ERRORS } } },
     async (request, reply) => {
       const results: Record<string, unknown> = {};
       for (const { id } of request.body.ids) {
@@ -116,18 +119,18 @@ export function registerMergePolicyRoutes(app: App, { mergePolicies }: Services)
     },
   );
 
-  app.get(`${BASE}/:id`, { schema: { params: Id } }, async (request) => present(request, await mergePolicies.get(request.ctx.tenantId, request.params.id)));
+  app.get(`${BASE}/:id`, { schema: { params: Id, response: { 200: MergePolicyObject, ...ERRORS } } }, async (request) => present(request, await mergePolicies.get(request.ctx.tenantId, request.params.id)));
 
-  app.put(`${BASE}/:id`, { schema: { params: Id, body: Body } }, async (request) =>
+  app.put(`${BASE}/:id`, { schema: { params: Id, body: Body, response: { 200: MergePolicyObject, ...ERRORS } } }, async (request) =>
     present(request, await mergePolicies.replace(scope(request), request.params.id, fields(request.body as BodyT))),
   );
 
-  app.patch(`${BASE}/:id`, { schema: { params: Id, body: Type.Union([Op, Type.Array(Op, { minItems: 1, maxItems: 20 })]) } }, async (request) => {
+  app.patch(`${BASE}/:id`, { schema: { params: Id, body: Type.Union([Op, Type.Array(Op, { minItems: 1, maxItems: 20 })]), response: { 200: MergePolicyObject, ...ERRORS } } }, async (request) => {
     const ops = Array.isArray(request.body) ? request.body : [request.body];
     return present(request, await mergePolicies.patch(scope(request), request.params.id, ops));
   });
 
-  app.delete(`${BASE}/:id`, { schema: { params: Id } }, async (request, reply) => {
+  app.delete(`${BASE}/:id`, { schema: { params: Id, response: { 200: empty('Deleted'), ...ERRORS } } }, async (request, reply) => {
     await mergePolicies.delete(request.ctx.tenantId, request.params.id);
     return reply.status(200).send();
   });

@@ -1,0 +1,43 @@
+/** Response schemas every route shares: the error answer in all its shapes, open objects, and empty bodies. */
+import { type TProperties, Type } from 'typebox';
+
+/**
+ * An object whose listed members are typed for the document, and whose other members pass through untouched:
+ * Fastify serializes with these schemas, and a closed object would silently drop what it does not list.
+ */
+export function open<T extends TProperties>(properties: T, description?: string) {
+  return Type.Object(properties, { additionalProperties: true, ...(description === undefined ? {} : { description }) });
+}
+
+/** Any JSON object (an XDM entity, a stored body): serialized as it is. */
+export const AnyObject = Type.Object({}, { additionalProperties: true });
+
+/**
+ * Every error answer (`http/problem.ts`): an RFC 7807 problem with our `code`, AEP's gateway `{error_code, message}`,
+ * the Profile service's `{message, statusCode}`, or Identity's namespace shape; members vary, so all are optional.
+ */
+export const Problem = open(
+  {
+    type: Type.Optional(Type.String()),
+    status: Type.Optional(Type.Integer()),
+    title: Type.Optional(Type.String()),
+    detail: Type.Optional(Type.String()),
+    code: Type.Optional(Type.String({ description: 'Stable error code, listed in docs/errors.md' })),
+    report: Type.Optional(Type.Unknown()),
+    errors: Type.Optional(Type.Array(Type.Unknown())),
+    message: Type.Optional(Type.String()),
+    statusCode: Type.Optional(Type.String()),
+    error_code: Type.Optional(Type.String({ description: "AEP's gateway error code" })),
+    timestamp: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String()),
+  },
+  'An error: which input was wrong and why',
+);
+
+/** The error responses of every route, to spread into a route's `response`. */
+export const ERRORS = { '4xx': Problem, '5xx': Problem } as const;
+
+/** An answer without a body; typed `void` so handlers still call `reply.send()` with no argument. */
+export function empty(description: string) {
+  return Type.Unsafe<void>({ type: 'null', description });
+}

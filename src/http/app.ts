@@ -13,6 +13,7 @@ import { handleError } from './problem.js';
 import { registerRequestHooks, requestId } from './request-hooks.js';
 import { registerCors } from './cors.js';
 import { registerOpenapi } from './openapi.js';
+import { registerSharedSchemas } from './schemas/problem.js';
 import { createMetrics, registerMetrics } from './metrics.js';
 import { registerHealthRoutes } from './routes/health.routes.js';
 import { registerSandboxRoutes } from './routes/sandboxes.routes.js';
@@ -135,6 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // CORS before the request hooks (a preflight is answered before auth); the OpenAPI generator before any route.
   await registerCors(app, deps.config.corsOrigins);
   await registerOpenapi(app);
+  registerSharedSchemas(app);
   registerRequestHooks(app, services);
   registerMetrics(app, createMetrics(services));
 

@@ -63,6 +63,8 @@ export async function registerOpenapi(app: FastifyInstance): Promise<void> {
       security: AEP_SECURITY,
     },
     transform,
+    // Shared schemas keep their $id as their components name (`#/components/schemas/Problem`), not `def-N`.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { summary: 'This OpenAPI document', tags: ['Operations'] } }, async () => app.swagger());
 }

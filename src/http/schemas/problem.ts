@@ -1,5 +1,6 @@
 /** Response schemas every route shares: the error answer in all its shapes, open objects, and empty bodies. */
-import { type TProperties, Type } from 'typebox';
+import { type Static, type TProperties, Type } from 'typebox';
+import type { FastifyInstance } from 'fastify';
 
 /**
  * An object whose listed members are typed for the document, and whose other members pass through untouched:
@@ -34,8 +35,15 @@ export const Problem = open(
   'An error: which input was wrong and why',
 );
 
+/** Registers the schemas routes refer to by `$ref` (one `components.schemas` entry each in the OpenAPI document). */
+export function registerSharedSchemas(app: FastifyInstance): void {
+  app.addSchema({ ...Problem, $id: 'Problem' });
+}
+
+const ProblemRef = Type.Unsafe<Static<typeof Problem>>(Type.Ref('Problem'));
+
 /** The error responses of every route, to spread into a route's `response`. */
-export const ERRORS = { '4xx': Problem, '5xx': Problem } as const;
+export const ERRORS = { '4xx': ProblemRef, '5xx': ProblemRef } as const;
 
 /** An answer without a body; typed `void` so handlers still call `reply.send()` with no argument. */
 export function empty(description: string) {

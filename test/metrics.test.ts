@@ -1,0 +1,100 @@
+/** Prometheus metrics: requests by route pattern and status class, records ingested and refused, jobs, store health. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
+import { type IngestFixture, PROFILE_SCHEMA_ID, envelope, ingestFixture, personRecord } from './support/fixtures.js';
+
+const ORG = 'METRICS@AdobeOrg';
+
+/** The value of one series in the text exposition, or undefined when the series is absent. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`metrics (${kind})`, () => {
+    let t: TestApp;
+    let f: IngestFixture;
+    let text: string;
+    before(async () => {
+      t = await startTestApp(kind);
+      f = await ingestFixture(t, ORG);
+      for (let i = 0; i < 2; i++) assert.equal((await t.app.inject({ url: '/data/core/idnamespace/identities', headers: f.headers })).statusCode, 200);
+      assert.equal((await t.app.inject({ url: '/data/core/idnamespace/identities/6', headers: f.headers })).statusCode, 200);
+      assert.equal((await t.app.inject({ url: '/data/core/idnamespace/identities/424242', headers: f.headers })).statusCode, 404);
+      assert.equal((await t.app.inject({ url: '/no/such/route' })).statusCode, 404);
+      // Streaming: one good message, then a batch of one good and two refused.
+      const good = envelope(f.profileDataset, PROFILE_SCHEMA_ID, personRecord(1), ORG);
+      assert.equal((await t.app.inject({ method: 'POST', url: `/collection/${f.inletId}`, headers: f.headers, payload: good })).statusCode, 200);
+      const bad = envelope(f.profileDataset, PROFILE_SCHEMA_ID, personRecord(2, { identityMap: { CRMID: [{ id: 'x', primary: true }] }, _acme: { points: 'many' } }), ORG);
+      const unknownDataset = envelope('no-such-dataset', PROFILE_SCHEMA_ID, personRecord(3), ORG);
+      const batch = await t.app.inject({ method: 'POST', url: `/collection/batch/${f.inletId}`, headers: f.headers, payload: { messages: [good, bad, unknownDataset] } });
+      assert.equal(batch.statusCode, 207, batch.body);
+      // A batch of two records, completed and left queued: the job gauge counts it.
+      const created = await t.app.inject({ method: 'POST', url: '/data/foundation/import/batches', headers: f.headers, payload: { datasetId: f.profileDataset } });
+      const batchId = created.json().id as string;
+      const file = [personRecord(10), personRecord(11, { _acme: { points: 'not a number' } }), personRecord(12)].map((r) => JSON.stringify(r)).join('\n');
+      const put = await t.app.inject({
+        method: 'PUT',
+        url: `/data/foundation/import/batches/${batchId}/datasets/${f.profileDataset}/files/people.json`,
+        headers: { ...f.headers, 'content-type': 'application/octet-stream' },
+        payload: file,
+      });
+      assert.equal(put.statusCode, 200, put.body);
+      assert.equal((await t.app.inject({ method: 'POST', url: `/data/foundation/import/batches/${batchId}?action=COMPLETE`, headers: f.headers })).statusCode, 200);
+      const scrape = await t.app.inject({ url: '/metrics' });
+      assert.equal(scrape.statusCode, 200);
+      assert.match(String(scrape.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+      text = scrape.body;
+    });
+    after(() => t.close());
+
+    it('counts requests by method, registered route pattern and status class, never by raw URL', () => {
+      assert.equal(sample(text, 'rtprofile_http_requests_total{method="GET",route="/data/core/idnamespace/identities",status_class="2xx"}'), 2);
+      assert.equal(sample(text, 'rtprofile_http_requests_total{method="GET",route="/data/core/idnamespace/identities/:id",status_class="2xx"}'), 1);
+      assert.equal(sample(text, 'rtprofile_http_requests_total{method="GET",route="/data/core/idnamespace/identities/:id",status_class="4xx"}'), 1);
+      assert.equal(sample(text, 'rtprofile_http_requests_total{method="GET",route="(unmatched)",status_class="4xx"}'), 1);
+      assert.equal(sample(text, 'rtprofile_http_requests_total{method="POST",route="/collection/:inletId",status_class="2xx"}'), 1);
+      assert.doesNotMatch(text, /identities\/6"|no\/such\/route/);
+    });
+
+    it('times requests in a histogram with the same labels', () => {
+      const labels = 'method="GET",route="/data/core/idnamespace/identities",status_class="2xx"';
+      assert.equal(sample(text, `rtprofile_http_request_duration_seconds_count{${labels}}`), 2);
+      assert.equal(sample(text, `rtprofile_http_request_duration_seconds_bucket{le="+Inf",${labels}}`), 2);
+      assert.ok(sample(text, `rtprofile_http_request_duration_seconds_sum{${labels}}`)! > 0);
+    });
+
+    it('counts streaming records accepted and refused; batch records once the job commits them', async () => {
+      assert.equal(sample(text, 'rtprofile_records_ingested_total{source="streaming"}'), 2);
+      assert.equal(sample(text, 'rtprofile_records_refused_total{source="streaming"}'), 2);
+      assert.equal(sample(text, 'rtprofile_records_ingested_total{source="batch"}'), 0);
+      await t.app.services.jobs.drain();
+      const after = (await t.app.inject({ url: '/metrics' })).body;
+      assert.equal(sample(after, 'rtprofile_records_ingested_total{source="batch"}'), 2);
+      assert.equal(sample(after, 'rtprofile_records_refused_total{source="batch"}'), 1);
+      assert.equal(sample(after, 'rtprofile_jobs{kind="batch-ingest",status="queued"}'), undefined);
+    });
+
+    it('reads queued jobs from the jobs table on scrape', () => {
+      assert.equal(sample(text, 'rtprofile_jobs{kind="batch-ingest",status="queued"}'), 1);
+    });
+
+    it('reports the store dialect and that it is up', () => {
+      assert.equal(sample(text, `rtprofile_store_info{dialect="${kind}"}`), 1);
+      assert.equal(sample(text, 'rtprofile_store_up'), 1);
+    });
+
+    it('keeps each app on its own registry', async () => {
+      const other = await startTestApp(kind);
+      try {
+        const fresh = (await other.app.inject({ url: '/metrics' })).body;
+        assert.equal(sample(fresh, 'rtprofile_records_ingested_total{source="streaming"}'), 0);
+        assert.equal(sample(fresh, 'rtprofile_http_requests_total{method="GET",route="/data/core/idnamespace/identities",status_class="2xx"}'), undefined);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+}

@@ -62,7 +62,33 @@ export interface TestApp {
 
 /** Builds the app over a fresh store of `kind`. */
 export async function startTestApp(kind: StoreKind, overrides: ConfigOverrides = {}): Promise<TestApp> {
-  const store = await openTestStore(kind, overrides);
+  return appOver(await openTestStore(kind, overrides));
+}
+
+/**
+ * A second app over its own connection to the first one's data, as a second `rtprofile serve` process on the same
+ * PostgreSQL database would be. Closing it closes its connection only; the first app owns the data.
+ */
+export async function startPeerApp(first: TestApp): Promise<TestApp> {
+  const { config, kind } = first.store;
+  let db = await openStore(config);
+  const store: TestStore = {
+    kind,
+    config,
+    get db() {
+      return db;
+    },
+    async reopen() {
+      await db.close();
+      db = await openStore(config);
+      return db;
+    },
+    cleanup: () => db.close(),
+  };
+  return appOver(store);
+}
+
+async function appOver(store: TestStore): Promise<TestApp> {
   const app = await buildApp({ config: store.config, db: store.db, secret: TEST_SECRET });
   await app.ready();
   const token = (orgs: readonly string[], options: { clientId?: string; ttlSeconds?: number; now?: number } = {}) =>

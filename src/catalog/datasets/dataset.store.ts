@@ -93,11 +93,13 @@ export async function deleteDatasetAndData(db: SqlExecutor, tenantId: number, id
 
 /**
  * The ids among `ids` whose dataset rows exist, in one statement. With `lock` (stores with concurrent writers) the
- * rows are held FOR SHARE until the transaction ends: writers do not block each other, but a dataset delete waits.
+ * rows are held FOR KEY SHARE until the transaction ends, as a foreign key check would hold them: writers and dataset
+ * updates do not wait for each other, but a delete waits for the writes that hold the row, and a write that waited
+ * for a delete finds no row (PostgreSQL re-reads a locked row once its locker commits).
  */
 export async function lockExistingDatasets(db: SqlExecutor, tenantId: number, ids: readonly string[], lock: boolean): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const list = ids.map(() => '?').join(', ');
-  const found = await db.values<[string]>(`SELECT id FROM datasets WHERE tenant_id = ? AND id IN (${list})${lock ? ' FOR SHARE' : ''}`, [tenantId, ...ids]);
+  const found = await db.values<[string]>(`SELECT id FROM datasets WHERE tenant_id = ? AND id IN (${list})${lock ? ' FOR KEY SHARE' : ''}`, [tenantId, ...ids]);
   return new Set(found.map(([id]) => id));
 }

@@ -31,6 +31,11 @@ export async function openTestStore(kind: StoreKind, overrides: ConfigOverrides 
   const dataDir = mkdtempSync(join(tmpdir(), 'rtprofile-test-'));
   const databaseUrl = kind === 'postgres' ? await createTestDatabase() : undefined;
   const config = loadConfig({}, { dataDir, databaseUrl, logLevel: 'silent', logPretty: false, sqliteSync: 'normal', ...overrides });
+  return storeOn(kind, config, async () => rmSync(dataDir, { recursive: true, force: true }));
+}
+
+/** A connection to the data `config` points at, reopenable; `cleanup` closes it, then runs `removeData`. */
+async function storeOn(kind: StoreKind, config: Config, removeData: () => Promise<void>): Promise<TestStore> {
   let db = await openStore(config);
   return {
     kind,
@@ -45,7 +50,7 @@ export async function openTestStore(kind: StoreKind, overrides: ConfigOverrides 
     },
     async cleanup() {
       await db.close().catch(() => undefined);
-      rmSync(dataDir, { recursive: true, force: true });
+      await removeData();
     },
   };
 }
@@ -70,24 +75,10 @@ export async function startTestApp(kind: StoreKind, overrides: ConfigOverrides =
  * PostgreSQL database would be. Closing it closes its connection only; the first app owns the data.
  */
 export async function startPeerApp(first: TestApp): Promise<TestApp> {
-  const { config, kind } = first.store;
-  let db = await openStore(config);
-  const store: TestStore = {
-    kind,
-    config,
-    get db() {
-      return db;
-    },
-    async reopen() {
-      await db.close();
-      db = await openStore(config);
-      return db;
-    },
-    cleanup: () => db.close(),
-  };
-  return appOver(store);
+  return appOver(await storeOn(first.store.kind, first.store.config, async () => undefined));
 }
 
+/** The app and its helpers over an open store. */
 async function appOver(store: TestStore): Promise<TestApp> {
   const app = await buildApp({ config: store.config, db: store.db, secret: TEST_SECRET });
   await app.ready();

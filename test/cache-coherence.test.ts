@@ -87,6 +87,32 @@ describe('cache coherence across processes (postgres)', () => {
     assert.equal(refused.code, 'INLET_NOT_FOUND');
   });
 
+  it('lands nothing from a message in flight in B while A deletes its inlet', async () => {
+    const created = await a.app.inject({
+      method: 'POST',
+      url: CONNECTIONS,
+      headers: f.headers,
+      payload: { name: 'In flight', connectionSpec: { id: 'bc7b00d6-623a-4dfc-9fdb-f1240aeadfd3', version: '1.0' }, auth: { specName: 'Streaming Connection', params: { name: 'In flight', sourceId: 'x', dataType: 'xdm', authenticationRequired: true } } },
+    });
+    const id = created.json().id as string;
+    const inletId = (await a.app.inject({ url: `${CONNECTIONS}/${id}`, headers: f.headers })).json().items[0].auth.params.inletId as string;
+    assert.equal((await send(b, f, f.profileDataset, personRecord(300), inletId)).status, 200, 'B knows the inlet');
+    // A deletes the connection row in a transaction it holds open; B's write, already past its inlet check, waits on it.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const deleting = a.store.db.transaction(async (tx) => {
+      await tx.run('DELETE FROM connections WHERE inlet_id = ?', [inletId]);
+      await gate;
+    });
+    const inFlight = send(b, f, f.profileDataset, personRecord(301), inletId);
+    await eventually('B waits on the held row', async () => Number((await a.store.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))!.n) > 0);
+    release();
+    await deleting;
+    assert.deepEqual(await inFlight, { status: 404, code: 'INLET_NOT_FOUND' });
+    const rows = await a.store.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM fragments WHERE primary_id = 'crm-301'");
+    assert.equal(Number(rows!.n), 0);
+  });
+
   it('drops in B everything of a sandbox reset in A', async () => {
     await a.app.inject({ method: 'POST', url: SANDBOXES, headers: f.headers, payload: { name: 'resetme', title: 'Reset me', type: 'development' } });
     const dev = await ingestFixture(a, ORG, 'resetme');

@@ -1,6 +1,6 @@
 /** Streaming connection use cases: create (with an inlet), get, list, delete, and find by inlet. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Db } from '../store/db.js';
+import type { Db, SqlExecutor } from '../store/db.js';
 import { type CatalogCache, type CatalogChange, publishChange } from '../store/catalog-changes.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/errors.js';
@@ -93,6 +93,16 @@ export class ConnectionService implements CatalogCache {
       await tx.run('DELETE FROM connections WHERE tenant_id = ? AND id = ?', [tenantId, id]);
       await publishChange(tx, { tenantId, kind: 'inlet', id: connection.inletId });
     });
+  }
+
+  /**
+   * Inside a write transaction: holds the inlet's connection row (FOR KEY SHARE where writers are concurrent), so a
+   * delete waits for the writes already holding it and a write that waited for a delete finds nothing: INLET_NOT_FOUND.
+   */
+  async holdInlet(tx: SqlExecutor, tenantId: number, inletId: string): Promise<void> {
+    const lock = this.db.capabilities.concurrentWriters ? ' FOR KEY SHARE' : '';
+    const row = await tx.get('SELECT 1 AS x FROM connections WHERE tenant_id = ? AND inlet_id = ?' + lock, [tenantId, inletId]);
+    if (!row) throw new DomainError('INLET_NOT_FOUND', `Inlet '${inletId}' does not exist`);
   }
 
   /** The connection that owns an inlet, or INLET_NOT_FOUND. */

@@ -127,11 +127,17 @@ export class IngestService {
     return { ...counts, refused };
   }
 
-  /** Prepares and writes in one transaction; resolves only after the transaction committed. */
-  async ingest(tenantId: number, items: readonly IngestItem[], batchId: string | null = null): Promise<IngestOutcome> {
+  /**
+   * Prepares and writes in one transaction; resolves only after the transaction committed. `hold` runs first in that
+   * transaction and may refuse the whole write (the streaming route holds its inlet, so a deleted inlet takes nothing).
+   */
+  async ingest(tenantId: number, items: readonly IngestItem[], batchId: string | null = null, hold?: (tx: SqlExecutor) => Promise<void>): Promise<IngestOutcome> {
     const prepared = await this.prepare(tenantId, items);
     if (prepared.records.length === 0) return { ...prepared, counts: { fragments: 0, eventsInserted: 0, eventsDuplicate: 0 } };
-    const { refused, ...counts } = await this.db.transaction((tx) => this.write(tx, tenantId, prepared, batchId));
+    const { refused, ...counts } = await this.db.transaction(async (tx) => {
+      await hold?.(tx);
+      return this.write(tx, tenantId, prepared, batchId);
+    });
     if (refused.length === 0) return { ...prepared, counts };
     const gone = new Set(refused.map((f) => f.index));
     return {

@@ -27,8 +27,6 @@ export class DescriptorService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    // Was the resolver's invalidation; every write now publishes a catalog change in its transaction instead.
-    _changed?: (tenantId: number) => void,
   ) {}
 
   /** A filtered page of the sandbox's descriptors (`property=xdm:sourceSchema==…` selects one schema's), by `@id` unless ordered. */

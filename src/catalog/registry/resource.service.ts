@@ -34,8 +34,6 @@ export class ResourceService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    // Was the resolver's invalidation; every write now publishes a catalog change in its transaction instead.
-    _changed?: (tenantId: number) => void,
   ) {}
 
   /** A filtered, sorted page of one kind in one container. */

@@ -5,6 +5,7 @@ import { DomainError } from '../../shared/errors.js';
 import type { EntityService, PropertyFilter } from '../../profile/entities.service.js';
 import { parseFields } from '../../profile/fields.js';
 import { emptyProfile, eventPageJson, presentProfile } from './entities.present.js';
+import { limitParam, safeInteger } from './paging.js';
 
 const BASE = '/data/core/ups/access/entities';
 const PROFILE = '_xdm.context.profile';
@@ -47,9 +48,9 @@ export function registerEntityRoutes(app: App, { entities }: Services): void {
           relatedEntityIdNS: Type.Optional(Type.String({ maxLength: 128 })),
           fields: Type.Optional(Type.String({ maxLength: 4096 })),
           mergePolicyId: Type.Optional(Type.String({ maxLength: 64 })),
-          startTime: Type.Optional(Type.Integer({ minimum: 0 })),
-          endTime: Type.Optional(Type.Integer({ minimum: 0 })),
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
+          startTime: Type.Optional(safeInteger()),
+          endTime: Type.Optional(safeInteger()),
+          limit: limitParam(1000, 1000),
           orderby: Type.Optional(Type.String()),
           orderBy: Type.Optional(Type.String()),
           property: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 10 })])),
@@ -114,7 +115,7 @@ export function registerEntityRoutes(app: App, { entities }: Services): void {
               }),
               { minItems: 1, maxItems: 100 },
             ),
-            timeFilter: Type.Optional(Type.Object({ startTime: Type.Optional(Type.Integer({ minimum: 0 })), endTime: Type.Optional(Type.Integer({ minimum: 0 })) })),
+            timeFilter: Type.Optional(Type.Object({ startTime: Type.Optional(safeInteger()), endTime: Type.Optional(safeInteger()) })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
             orderby: Type.Optional(Type.String()),
             orderBy: Type.Optional(Type.String()),

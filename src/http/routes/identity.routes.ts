@@ -6,6 +6,7 @@ import type { Namespace } from '../../identity/namespace.js';
 import type { NamespaceIndex } from '../../identity/namespace.service.js';
 import type { IdentityKey, Link, Member } from '../../identity/graph.store.js';
 import { fromXid, toXid } from '../../identity/xid.js';
+import { limitParam, safeInteger } from './paging.js';
 
 const NS = '/data/core/idnamespace/identities';
 const ID = '/data/core/identity';
@@ -35,7 +36,7 @@ function nsid(index: NamespaceIndex, key: IdentityKey): number {
 export function registerIdentityRoutes(app: App, { namespaces, graph, config }: Services): void {
   app.get(NS, async (request) => (await namespaces.list(request.ctx.tenantId)).map(present));
 
-  app.get(`${NS}/:id`, { schema: { params: Type.Object({ id: Type.Integer({ minimum: 0 }) }) } }, async (request) =>
+  app.get(`${NS}/:id`, { schema: { params: Type.Object({ id: safeInteger() }) } }, async (request) =>
     present(await namespaces.get(request.ctx.tenantId, request.params.id)),
   );
 
@@ -46,14 +47,14 @@ export function registerIdentityRoutes(app: App, { namespaces, graph, config }: 
     description: Type.Optional(Type.String({ maxLength: 2048 })),
   });
   app.post(NS, { schema: { body: Body } }, async (request) => present(await namespaces.create(request.ctx.tenantId, request.body)));
-  app.put(`${NS}/:id`, { schema: { params: Type.Object({ id: Type.Integer({ minimum: 0 }) }), body: Type.Partial(Body) } }, async (request) =>
+  app.put(`${NS}/:id`, { schema: { params: Type.Object({ id: safeInteger() }), body: Type.Partial(Body) } }, async (request) =>
     present(await namespaces.update(request.ctx.tenantId, request.params.id, request.body)),
   );
 
   const Query = Type.Object({
     xid: Type.Optional(Type.String({ minLength: 1 })),
     namespace: Type.Optional(Type.String({ minLength: 1 })),
-    nsid: Type.Optional(Type.Integer({ minimum: 0 })),
+    nsid: Type.Optional(safeInteger()),
     id: Type.Optional(Type.String({ minLength: 1 })),
     'graph-type': Type.Optional(Type.String()),
   });
@@ -83,7 +84,7 @@ export function registerIdentityRoutes(app: App, { namespaces, graph, config }: 
 
   app.post(
     `${ID}/clusters/members`,
-    { schema: { body: Type.Object({ xids: Type.Optional(Type.Array(Type.String(), { maxItems: 1000 })), compositeXids: Type.Optional(Type.Array(Type.Object({ nsid: Type.Integer(), id: Type.String() }), { maxItems: 1000 })) }, { additionalProperties: false, minProperties: 1 }) } },
+    { schema: { body: Type.Object({ xids: Type.Optional(Type.Array(Type.String(), { maxItems: 1000 })), compositeXids: Type.Optional(Type.Array(Type.Object({ nsid: safeInteger(), id: Type.String() }), { maxItems: 1000 })) }, { additionalProperties: false, minProperties: 1 }) } },
     async (request) => {
       const index = await namespaces.index(request.ctx.tenantId);
       const clusters = [];
@@ -113,7 +114,7 @@ export function registerIdentityRoutes(app: App, { namespaces, graph, config }: 
     {
       schema: {
         body: Type.Object({
-          composite_xids: Type.Optional(Type.Array(Type.Object({ ns: Type.Optional(Type.String()), nsid: Type.Optional(Type.Integer()), id: Type.String() }), { maxItems: 1000 })),
+          composite_xids: Type.Optional(Type.Array(Type.Object({ ns: Type.Optional(Type.String()), nsid: Type.Optional(safeInteger()), id: Type.String() }), { maxItems: 1000 })),
           xids: Type.Optional(Type.Array(Type.String(), { maxItems: 1000 })),
           projection_type: Type.Optional(Type.Union([Type.Literal('set'), Type.Literal('graph')])),
           require_edge_meta_data: Type.Optional(Type.Boolean()),
@@ -183,7 +184,7 @@ export function registerIdentityRoutes(app: App, { namespaces, graph, config }: 
     },
   );
 
-  app.get(`${ID}/guardrails`, { schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }) } }, async (request) => ({
+  app.get(`${ID}/guardrails`, { schema: { querystring: Type.Object({ limit: limitParam(1000, 100) }) } }, async (request) => ({
     limits: { maxIdentitiesPerGraph: config.maxGraphIdentities, uniqueNamespaces: config.uniqueNamespaces, extraBlocklist: config.identityBlocklist },
     ...(await graph.guardrails(request.ctx.tenantId, request.query.limit)),
   }));

@@ -1,0 +1,86 @@
+/** Bounded requests through HTTP on both stores: integer ranges of every list route, errors that stay in the caller's sandbox. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
+import { type IngestFixture, ingestFixture } from './support/fixtures.js';
+
+const MAX_SAFE = '9007199254740991';
+const OUT_OF_RANGE = ['99999999999999999999', '1e20', '9223372036854775807', '9007199254740992', '-1'];
+const EVENTS = '/data/core/ups/access/entities?schema.name=_xdm.context.experienceevent&relatedEntityIdNS=CRMID&relatedEntityId=crm-1';
+
+for (const kind of STORE_KINDS) {
+  describe(`request bounds: integer parameters (${kind})`, () => {
+    let t: TestApp;
+    let f: IngestFixture;
+    let batchId: string;
+    before(async () => {
+      t = await startTestApp(kind);
+      f = await ingestFixture(t, 'Bounds@AdobeOrg');
+      batchId = (await t.app.inject({ method: 'POST', url: '/data/foundation/import/batches', headers: f.headers, payload: { datasetId: f.profileDataset } })).json().id;
+    });
+    after(() => t.close());
+
+    // [url with X for the value, parameter named in the error, lowest allowed, highest allowed]
+    const cases = (): Array<[string, string, number, string]> => [
+      ['/data/foundation/catalog/dataSets?start=X', 'querystring/start', 0, MAX_SAFE],
+      ['/data/foundation/catalog/dataSets?limit=X', 'querystring/limit', 1, '100'],
+      ['/data/foundation/catalog/batches?start=X', 'querystring/start', 0, MAX_SAFE],
+      ['/data/foundation/catalog/batches?limit=X', 'querystring/limit', 1, '100'],
+      [`/data/foundation/import/batches/${batchId}/errors?start=X`, 'querystring/start', 0, MAX_SAFE],
+      [`/data/foundation/import/batches/${batchId}/errors?limit=X`, 'querystring/limit', 1, '1000'],
+      ['/data/foundation/sandbox-management/sandboxes?offset=X', 'querystring/offset', 0, MAX_SAFE],
+      ['/data/foundation/sandbox-management/sandboxes?limit=X', 'querystring/limit', 1, '100'],
+      ['/data/core/ups/config/mergePolicies?limit=X', 'querystring/limit', 1, '100'],
+      ['/data/core/ups/config/mergePolicies?version=X', 'querystring/version', 0, MAX_SAFE],
+      ['/data/core/idnamespace/identities/X', 'params/id', 0, MAX_SAFE],
+      ['/data/core/identity/identity?id=a&nsid=X', 'querystring/nsid', 0, MAX_SAFE],
+      ['/data/core/identity/cluster/members?id=a&nsid=X', 'querystring/nsid', 0, MAX_SAFE],
+      ['/data/core/identity/guardrails?limit=X', 'querystring/limit', 1, '1000'],
+      [`${EVENTS}&startTime=X`, 'querystring/startTime', 0, MAX_SAFE],
+      [`${EVENTS}&endTime=X`, 'querystring/endTime', 0, MAX_SAFE],
+      [`${EVENTS}&limit=X`, 'querystring/limit', 1, '1000'],
+    ];
+
+    it('answers 400 naming the parameter and its range for every out-of-range integer', async () => {
+      for (const [url, path, min, max] of cases()) {
+        for (const value of [...OUT_OF_RANGE, '1.5', String(BigInt(max) + 1n)]) {
+          const res = await t.app.inject({ url: url.replace('X', value), headers: f.headers });
+          assert.equal(res.statusCode, 400, `${url} with ${value}: ${res.body}`);
+          const body = res.json();
+          assert.equal(body.code, 'REQUEST_INVALID');
+          assert.equal(body.detail, `${path} must be an integer from ${min} to ${max}`, url);
+        }
+      }
+    });
+
+    it('serves the largest allowed value from the store', async () => {
+      for (const [url, , , max] of cases()) {
+        const res = await t.app.inject({ url: url.replace('X', max), headers: f.headers });
+        assert.ok([200, 404].includes(res.statusCode), `${url} with ${max}: ${res.statusCode} ${res.body}`);
+      }
+      const page = await t.app.inject({ url: `/data/foundation/catalog/dataSets?start=${MAX_SAFE}`, headers: f.headers });
+      assert.deepEqual(page.json(), {});
+    });
+
+    it('bounds the integers of bodies and page tokens too', async () => {
+      const post = await t.app.inject({
+        method: 'POST',
+        url: '/data/core/ups/access/entities',
+        headers: f.headers,
+        payload: { schema: { name: '_xdm.context.experienceevent' }, identities: [{ relatedEntityId: 'crm-1', relatedEntityIdNS: { code: 'CRMID' } }], timeFilter: { startTime: 1e20 } },
+      });
+      assert.equal(post.statusCode, 400, post.body);
+      assert.equal(post.json().detail, `body/timeFilter/startTime must be an integer from 0 to ${MAX_SAFE}`);
+      const graph = await t.app.inject({ method: 'POST', url: '/data/core/identity/v2/graph', headers: f.headers, payload: { composite_xids: [{ nsid: 1e20, id: 'a' }] } });
+      assert.equal(graph.statusCode, 400, graph.body);
+      assert.match(graph.json().detail, /composite_xids\/0\/nsid must be an integer from 0 to/);
+      const forged = Buffer.from(JSON.stringify([1e20, f.eventDataset, 'x'])).toString('base64url');
+      const events = await t.app.inject({ url: `${EVENTS}&start=${forged}`, headers: f.headers });
+      assert.equal(events.statusCode, 400, events.body);
+      assert.equal(events.json().code, 'ENTITY_CURSOR_INVALID');
+      const token = Buffer.from('1e20').toString('base64url');
+      const policies = await t.app.inject({ url: `/data/core/ups/config/mergePolicies?start=${token}`, headers: f.headers });
+      assert.equal(policies.statusCode, 400, policies.body);
+    });
+  });
+}

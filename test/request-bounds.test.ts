@@ -84,3 +84,35 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+for (const kind of STORE_KINDS) {
+  describe(`request bounds: conflicts stay in the caller's sandbox (${kind})`, () => {
+    let t: TestApp;
+    let f: IngestFixture;
+    before(async () => {
+      t = await startTestApp(kind);
+      f = await ingestFixture(t, 'Leak@AdobeOrg');
+    });
+    after(() => t.close());
+
+    const BASE = '/data/core/ups/config/mergePolicies';
+    const policy = (name: string) => ({ name, identityGraph: { type: 'pdg' }, attributeMerge: { type: 'timestampOrdered' }, schema: { name: '_xdm.context.profile' }, isActiveOnEdge: true });
+
+    it('names another sandbox’s edge policy neither by name nor by id', async () => {
+      const prod = await t.app.inject({ method: 'POST', url: BASE, headers: f.headers, payload: policy('Secret prod edge policy') });
+      assert.equal(prod.statusCode, 200, prod.body);
+      const { id } = prod.json();
+      await t.app.inject({ method: 'POST', url: '/data/foundation/sandbox-management/sandboxes', headers: f.headers, payload: { name: 'dev', title: 'Dev', type: 'development' } });
+      const dev = await t.app.inject({ method: 'POST', url: BASE, headers: { ...f.headers, 'x-sandbox-name': 'dev' }, payload: policy('Dev edge') });
+      assert.equal(dev.statusCode, 409, dev.body);
+      assert.equal(dev.json().code, 'MERGE_POLICY_EDGE_CONFLICT');
+      assert.doesNotMatch(dev.body, /Secret prod edge policy/);
+      assert.ok(!dev.body.includes(id), dev.body);
+      assert.match(dev.json().detail, /another sandbox/);
+      // In the caller's own sandbox the holder is named, so the client knows which policy to change.
+      const again = await t.app.inject({ method: 'POST', url: BASE, headers: f.headers, payload: policy('Second prod edge') });
+      assert.equal(again.statusCode, 409, again.body);
+      assert.ok(again.json().detail.includes(id), again.body);
+    });
+  });
+}

@@ -1,7 +1,13 @@
 /** Bounded requests through HTTP on both stores: integer ranges of every list route, errors that stay in the caller's sandbox. */
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildApp } from '../src/http/app.js';
+import { STORE_KINDS, TEST_SECRET, type TestApp, startTestApp } from './support/app.js';
 import { type IngestFixture, ingestFixture } from './support/fixtures.js';
 
 const MAX_SAFE = '9007199254740991';
@@ -113,6 +119,83 @@ for (const kind of STORE_KINDS) {
       const again = await t.app.inject({ method: 'POST', url: BASE, headers: f.headers, payload: policy('Second prod edge') });
       assert.equal(again.statusCode, 409, again.body);
       assert.ok(again.json().detail.includes(id), again.body);
+    });
+  });
+}
+
+/** Waits for a condition the server reaches on its own (a file removed after a disconnect), failing after ~10 s. */
+async function until(what: string, condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (condition()) return;
+    await sleep(20);
+  }
+  assert.fail(`timed out waiting until ${what}`);
+}
+
+const partials = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.partial')) : []);
+
+for (const kind of STORE_KINDS) {
+  describe(`request bounds: uploads leave no partial files (${kind})`, () => {
+    let t: TestApp;
+    let f: IngestFixture;
+    let port: number;
+    before(async () => {
+      t = await startTestApp(kind, { uploadLimit: 64 * 1024 });
+      f = await ingestFixture(t, 'Upload@AdobeOrg');
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      port = (t.app.server.address() as AddressInfo).port;
+    });
+    after(() => t.close());
+
+    const IMPORT = '/data/foundation/import/batches';
+    const newBatch = async () => (await t.app.inject({ method: 'POST', url: IMPORT, headers: f.headers, payload: { datasetId: f.profileDataset } })).json().id as string;
+    const fileUrl = (batchId: string, name: string) => `${IMPORT}/${batchId}/datasets/${f.profileDataset}/files/${name}`;
+    const batchDir = (batchId: string) => join(t.store.config.dataDir, 'uploads', String(f.tenantId), batchId);
+    const upload = (batchId: string, name: string, payload: string) =>
+      t.app.inject({ method: 'PUT', url: fileUrl(batchId, name), headers: { ...f.headers, 'content-type': 'application/octet-stream' }, payload });
+
+    it('removes the partial file of an upload whose client disconnects mid-stream, and keeps the earlier file of that name', async () => {
+      const batchId = await newBatch();
+      const complete = JSON.stringify([{ _id: 'r1' }]);
+      assert.equal((await upload(batchId, 'data.json', complete)).statusCode, 200);
+      const req = httpRequest({
+        host: '127.0.0.1',
+        port,
+        method: 'PUT',
+        path: fileUrl(batchId, 'data.json'),
+        headers: { ...f.headers, 'content-type': 'application/octet-stream', 'content-length': String(60 * 1024) },
+      });
+      req.on('error', () => undefined);
+      req.write(Buffer.alloc(16 * 1024, 'x'));
+      await until('the upload is being written', () => partials(batchDir(batchId)).length === 1);
+      req.destroy();
+      await until('the partial file is removed', () => partials(batchDir(batchId)).length === 0);
+      assert.deepEqual(readdirSync(batchDir(batchId)), ['data.json']);
+      assert.equal(readFileSync(join(batchDir(batchId), 'data.json'), 'utf8'), complete);
+    });
+
+    it('removes the partial file of an upload refused mid-stream', async () => {
+      const batchId = await newBatch();
+      const res = await upload(batchId, 'big.json', 'x'.repeat(65 * 1024));
+      assert.equal(res.statusCode, 413, res.body);
+      assert.deepEqual(readdirSync(batchDir(batchId)), []);
+      const completed = await t.app.inject({ method: 'POST', url: `${IMPORT}/${batchId}?action=COMPLETE`, headers: f.headers });
+      assert.equal(completed.json().code, 'BATCH_EMPTY');
+    });
+
+    it('removes partial files a dead process left, at start-up', async () => {
+      const dir = batchDir('01deadbeef');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'kept.json'), '[]');
+      writeFileSync(join(dir, '~upload-old.partial'), 'half');
+      writeFileSync(join(dir, '~upload-fresh.partial'), 'half');
+      const hourAgo = new Date(Date.now() - 3600_000);
+      utimesSync(join(dir, '~upload-old.partial'), hourAgo, hourAgo);
+      const restarted = await buildApp({ config: t.store.config, db: t.store.db, secret: TEST_SECRET });
+      await restarted.close();
+      // SQLite: the process owns its data folder. PostgreSQL: other live processes may share it, so only stale files go.
+      const expected = kind === 'sqlite' ? ['kept.json'] : ['kept.json', '~upload-fresh.partial'];
+      assert.deepEqual(readdirSync(dir).sort(), expected);
     });
   });
 }

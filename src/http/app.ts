@@ -101,6 +101,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
   const services = buildServices(deps, clock, app.log);
+  // Uploads cut short by a dead process leave partial files; a SQLite process owns its data folder, so it removes them all.
+  await services.batches.removePartialUploads(!deps.db.capabilities.concurrentWriters);
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {

@@ -199,3 +199,121 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+/** Writes clusters straight into the graph tables: `members` identities each, star links from `batches` batches. */
+async function seedGraph(t: TestApp, tenantId: number, prefix: string, clusters: number, members: number, batches: number): Promise<void> {
+  await t.store.db.transaction(async (tx) => {
+    for (let c = 0; c < clusters; c++) {
+      const ids = Array.from({ length: members }, (_, m) => [tenantId, m === 0 ? 'CRMID' : 'Email', `${prefix}${c}-${m}`, `${prefix}${c}`, 1, 2, c * members + m + 1]);
+      await tx.run(`INSERT INTO identities VALUES ${ids.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`, ids.flat());
+      const links = [];
+      for (let m = 1; m < members; m++) for (let b = 0; b < batches; b++) links.push([tenantId, 'CRMID', `${prefix}${c}-0`, 'Email', `${prefix}${c}-${m}`, 'ds', `batch-${b}`, 1, 2]);
+      await tx.run(`INSERT INTO identity_links VALUES ${links.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, links.flat());
+    }
+  });
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`request bounds: heavy identity requests (${kind})`, () => {
+    let t: TestApp;
+    let f: IngestFixture;
+    let base: string;
+    before(async () => {
+      t = await startTestApp(kind);
+      f = await ingestFixture(t, 'Heavy@AdobeOrg');
+      await seedGraph(t, f.tenantId, 'p', 1000, 10, 3);
+      await seedGraph(t, f.tenantId, 'big', 1, 50, 10);
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    });
+    after(() => t.close());
+
+    const GRAPH = '/data/core/identity/v2/graph';
+    const graphOf = (ids: string[]) => ({ composite_xids: ids.map((id) => ({ ns: 'CRMID', id })), projection_type: 'graph', require_edge_meta_data: true });
+    const thousand = Array.from({ length: 1000 }, (_, i) => `p${i}-0`);
+
+    it('answers /health while several 1,000-identity graph requests are in flight', async () => {
+      // Observe (not replace) the graph reads: /health is sent once one runs, and must be answered while one still runs.
+      const graph = t.app.services.graph;
+      const read = graph.readClusters.bind(graph);
+      let reading = 0;
+      let started!: () => void;
+      const working = new Promise<void>((resolve) => (started = resolve));
+      graph.readClusters = async (...args) => {
+        reading++;
+        started();
+        try {
+          return await read(...args);
+        } finally {
+          reading--;
+        }
+      };
+      try {
+        const finished: string[] = [];
+        const heavy = Array.from({ length: 4 }, (_, i) =>
+          fetch(base + GRAPH, { method: 'POST', headers: { ...f.headers, 'content-type': 'application/json' }, body: JSON.stringify(graphOf(thousand)) }).then(async (res) => {
+            const body = (await res.json()) as { graphs: Array<{ vertices: unknown[]; edges: Array<{ batch_ids: string[] }> }> };
+            finished.push(`heavy ${i}`);
+            return { status: res.status, body };
+          }),
+        );
+        await working;
+        const sent = performance.now();
+        const health = await fetch(`${base}/health`);
+        const latency = Math.round(performance.now() - sent);
+        const stillReading = reading;
+        finished.push('health');
+        assert.equal(health.status, 200);
+        // Synchronous reads (SQLite) that never yield would finish before the event loop could answer /health.
+        assert.ok(stillReading > 0, `no graph read was in progress when /health (${latency} ms) was answered`);
+        const answers = await Promise.all(heavy);
+        assert.equal(finished[0], 'health', `completion order ${finished.join(', ')}; /health took ${latency} ms`);
+        for (const a of answers) {
+          assert.equal(a.status, 200);
+          assert.equal(a.body.graphs.length, 1000);
+          assert.equal(a.body.graphs[999]!.vertices.length, 10);
+          assert.deepEqual(a.body.graphs[999]!.edges[0]!.batch_ids, ['batch-0', 'batch-1', 'batch-2']);
+        }
+      } finally {
+        graph.readClusters = read;
+      }
+    });
+
+    it('refuses a graph or cluster request over the limits with 400 naming the limit', async () => {
+      const post = (url: string, payload: unknown) => t.app.inject({ method: 'POST', url, headers: f.headers, payload: payload as Record<string, unknown> });
+      const both = await post(GRAPH, { ...graphOf(thousand.slice(0, 600)), xids: Array.from({ length: 401 }, () => 'x') });
+      assert.equal(both.statusCode, 400, both.body);
+      assert.equal(both.json().code, 'IDENTITY_REQUEST_TOO_LARGE');
+      assert.match(both.json().detail, /at most 1000 identities/);
+      const members = await post('/data/core/identity/clusters/members', { xids: Array.from({ length: 500 }, () => 'x'), compositeXids: Array.from({ length: 501 }, () => ({ nsid: 6, id: 'a' })) });
+      assert.equal(members.statusCode, 400, members.body);
+      assert.equal(members.json().code, 'IDENTITY_REQUEST_TOO_LARGE');
+      const many = await post(GRAPH, { xids: Array.from({ length: 1001 }, () => 'x') });
+      assert.equal(many.statusCode, 400, many.body);
+      assert.match(many.json().detail, /body\/xids must NOT have more than 1000 items/);
+      // 1,000 times a 50-identity graph with 10 batches per edge: 638,000 elements.
+      const huge = await post(GRAPH, graphOf(Array.from({ length: 1000 }, () => 'big0-0')));
+      assert.equal(huge.statusCode, 400, huge.body);
+      assert.equal(huge.json().code, 'IDENTITY_REQUEST_TOO_LARGE');
+      assert.match(huge.json().detail, /more than 500000 vertices, edges and edge dataset\/batch ids/);
+      assert.equal((await post(GRAPH, { ...graphOf(['big0-0']), require_edge_meta_data: false })).statusCode, 200);
+    });
+
+    it('answers many identities at once, each cluster once, unknown ones as unprocessed', async () => {
+      const xid = (nsid: number, id: string) => Buffer.from(`${nsid}:${id}`).toString('base64url');
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/data/core/identity/clusters/members',
+        headers: f.headers,
+        payload: { xids: [xid(6, 'p1-3'), 'not-an-xid', xid(6, 'p1-4')], compositeXids: [{ nsid: 6, id: 'never-seen' }, { nsid: 99999, id: 'a' }] },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const body = res.json();
+      assert.deepEqual(body.unprocessedRecords, ['not-an-xid', { nsid: 99999, id: 'a' }]);
+      assert.equal(body.clusters.length, 3);
+      assert.equal(body.clusters[0].members.length, 10);
+      assert.deepEqual(body.clusters[0].members, body.clusters[1].members);
+      assert.deepEqual(body.clusters[2], { compositeXid: { nsid: 6, id: 'never-seen' }, members: [{ nsid: 6, id: 'never-seen' }] });
+    });
+  });
+}

@@ -6,6 +6,7 @@ import type { EntityService, PropertyFilter } from '../../profile/entities.servi
 import { parseFields } from '../../profile/fields.js';
 import { emptyProfile, eventPageJson, presentProfile } from './entities.present.js';
 import { limitParam, safeInteger } from './paging.js';
+import { slicer } from '../../shared/slices.js';
 
 const BASE = '/data/core/ups/access/entities';
 const PROFILE = '_xdm.context.profile';
@@ -170,6 +171,8 @@ type PostBody = {
 async function handlePost(entities: EntityService, tenantId: number, body: PostBody) {
   const schemaName = body.schema?.name ?? body['schema.name'];
   const paths = parseFields(body.fields);
+  // Up to 100 people, each a merge or a page of 1,000 events: yield between them so one request never holds the loop.
+  const tick = slicer();
   if (schemaName === PROFILE) {
     const out: Record<string, unknown> = {};
     for (const i of body.identities) {
@@ -177,6 +180,7 @@ async function handlePost(entities: EntityService, tenantId: number, body: PostB
       const { key, xid } = await entities.identity(tenantId, i.entityId, i.entityIdNS?.code);
       const profile = await entities.profile(tenantId, key, xid, body.mergePolicyId);
       out[xid] = profile ? presentProfile(profile, paths) : emptyProfile(xid);
+      await tick();
     }
     return out;
   }
@@ -204,6 +208,7 @@ async function handlePost(entities: EntityService, tenantId: number, body: PostB
     const at = seen.get(xid);
     if (at === undefined) seen.set(xid, out.push(entry) - 1);
     else out[at] = entry;
+    await tick();
   }
   return `{${out.join(',')}}`;
 }

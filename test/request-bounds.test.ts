@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from '../src/http/app.js';
 import { STORE_KINDS, TEST_SECRET, type TestApp, startTestApp } from './support/app.js';
 import { type IngestFixture, ingestFixture } from './support/fixtures.js';
+import { seedGraph } from './support/graph.js';
 
 const MAX_SAFE = '9007199254740991';
 const OUT_OF_RANGE = ['99999999999999999999', '1e20', '9223372036854775807', '9007199254740992', '-1'];
@@ -197,19 +198,6 @@ for (const kind of STORE_KINDS) {
       const expected = kind === 'sqlite' ? ['kept.json'] : ['kept.json', '~upload-fresh.partial'];
       assert.deepEqual(readdirSync(dir).sort(), expected);
     });
-  });
-}
-
-/** Writes clusters straight into the graph tables: `members` identities each, star links from `batches` batches. */
-async function seedGraph(t: TestApp, tenantId: number, prefix: string, clusters: number, members: number, batches: number): Promise<void> {
-  await t.store.db.transaction(async (tx) => {
-    for (let c = 0; c < clusters; c++) {
-      const ids = Array.from({ length: members }, (_, m) => [tenantId, m === 0 ? 'CRMID' : 'Email', `${prefix}${c}-${m}`, `${prefix}${c}`, 1, 2, c * members + m + 1]);
-      await tx.run(`INSERT INTO identities VALUES ${ids.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`, ids.flat());
-      const links = [];
-      for (let m = 1; m < members; m++) for (let b = 0; b < batches; b++) links.push([tenantId, 'CRMID', `${prefix}${c}-0`, 'Email', `${prefix}${c}-${m}`, 'ds', `batch-${b}`, 1, 2]);
-      await tx.run(`INSERT INTO identity_links VALUES ${links.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, links.flat());
-    }
   });
 }
 

@@ -101,8 +101,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
   const services = buildServices(deps, clock, app.log);
-  // Uploads cut short by a dead process leave partial files; a SQLite process owns its data folder, so it removes them all.
-  await services.batches.removePartialUploads(!deps.db.capabilities.concurrentWriters);
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {
@@ -128,6 +126,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
   });
 
+  // Uploads cut short by a dead process leave partial files; a SQLite process owns its data folder, so it removes them all.
+  await services.batches.removePartialUploads(!deps.db.capabilities.concurrentWriters);
   registerHealthRoutes(app, services);
   registerSandboxRoutes(app, services);
   registerSchemaRegistryRoutes(app, services);

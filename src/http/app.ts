@@ -105,7 +105,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return503OnClosing: true,
     // Schema Registry lookups take URL-encoded $ids, which pass Fastify's default of 100 characters.
     routerOptions: { maxParamLength: 2048 },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    // verbose: errors carry their schema, so a refused number is answered with its whole allowed range.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, verbose: true } },
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
   const services = buildServices(deps, clock, app.log);
@@ -141,6 +142,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
   });
 
+  // Uploads cut short by a dead process leave partial files; a SQLite process owns its data folder, so it removes them all.
+  await services.batches.removePartialUploads(!deps.db.capabilities.concurrentWriters);
   registerHealthRoutes(app, services);
   registerSandboxRoutes(app, services);
   registerSchemaRegistryRoutes(app, services);

@@ -117,7 +117,9 @@ export class MergePolicyService implements CatalogCache {
       }
       const edge = org.find((p) => p.isActiveOnEdge && p.id !== id);
       if (f.isActiveOnEdge && edge) {
-        throw new DomainError('MERGE_POLICY_EDGE_CONFLICT', `Merge policy '${edge.name}' (${edge.id}) is already active on edge; only one per org may be`);
+        // The rule is per org, but the caller may only learn about policies of its own sandbox.
+        const holder = edge.tenantId === scope.tenantId ? `Merge policy '${edge.name}' (${edge.id})` : 'A merge policy of another sandbox of this org';
+        throw new DomainError('MERGE_POLICY_EDGE_CONFLICT', `${holder} is already active on edge; only one per org may be`);
       }
       const policy: MergePolicy = {
         tenantId: scope.tenantId,

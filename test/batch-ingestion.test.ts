@@ -102,10 +102,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(batch.failedRecordCount, 4);
       const res = await t.app.inject({ url: `/data/foundation/import/batches/${batchId}/errors`, headers: f.headers });
       const errors = res.json().errors as Array<{ row: number; code: string; path: string; message: string; file: string }>;
-      assert.deepEqual([...new Set(errors.map((e) => e.row))], [1, 2, 4, 5]);
+      // Rows are numbered from 1, as editors number lines.
+      assert.deepEqual([...new Set(errors.map((e) => e.row))], [2, 3, 5, 6]);
       assert.equal(errors[0]!.path, '/person/name/firstName');
-      assert.equal(errors.find((e) => e.row === 2)!.code, 'RECORD_UNREADABLE');
-      assert.match(errors.find((e) => e.row === 4)!.message, /38 digits/);
+      assert.equal(errors.find((e) => e.row === 3)!.code, 'RECORD_UNREADABLE');
+      assert.match(errors.find((e) => e.row === 5)!.message, /38 digits/);
       assert.ok(errors.every((e) => e.file === 'mixed.ndjson'));
       assert.equal(await fragments('crm-20'), 2);
     });

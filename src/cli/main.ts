@@ -1,6 +1,7 @@
 /** The `rtprofile` command line: serve, token, migrate, version (and the commands each domain adds). */
 import { Command, CommanderError } from 'commander';
 import { isDomainError } from '../shared/errors.js';
+import { CliError } from './cli-error.js';
 import { registerDemoCommand } from './demo/demo.command.js';
 import { registerImportCommand } from './import.command.js';
 import { registerInletCommand } from './inlet.command.js';
@@ -27,12 +28,16 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI; a domain error prints its message and exits 2, anything else is a crash (exit 1). */
+/** Runs the CLI; a domain error prints its message and exits 2, a CliError exits with its code, anything else is a crash (exit 1). */
 export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) process.exit(err.exitCode);
+    if (err instanceof CliError) {
+      process.stderr.write(`rtprofile: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
     if (isDomainError(err)) {
       process.stderr.write(`rtprofile: ${err.message}\n`);
       process.exit(2);

@@ -16,7 +16,8 @@ export function registerTokenCommand(program: Command): void {
     .option('--ttl <duration>', 'lifetime, e.g. 90m, 24h, 7d', '24h')
     .option('--api-key <key>', 'API key (client_id) the token is bound to', DEFAULT_API_KEY)
     .option('--data <dir>', 'data folder holding the generated secret (env RTPROFILE_DATA, default ./data)')
-    .action(async (options: { org: string; ttl: string; apiKey: string; data?: string }) => {
+    .option('--raw', 'print only the access token, for TOKEN=$(rtprofile token --org ORG --raw)')
+    .action(async (options: { org: string; ttl: string; apiKey: string; data?: string; raw?: boolean }) => {
       const config = configFrom(options);
       const ttlSeconds = parseDuration(options.ttl);
       // Inventing a secret here would sign tokens the running server refuses (401): only `serve` creates a store.
@@ -28,6 +29,6 @@ export function registerTokenCommand(program: Command): void {
         );
       }
       const accessToken = await issueToken({ secret, orgs: [options.org], clientId: options.apiKey, ttlSeconds });
-      process.stdout.write(JSON.stringify({ accessToken, apiKey: options.apiKey, orgId: options.org }) + '\n');
+      process.stdout.write((options.raw ? accessToken : JSON.stringify({ accessToken, apiKey: options.apiKey, orgId: options.org })) + '\n');
     });
 }

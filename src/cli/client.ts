@@ -64,7 +64,8 @@ export async function connect(options: ClientOptions): Promise<ApiClient> {
     try {
       res = await fetch(url + path, { method, ...init } as RequestInit);
     } catch (err) {
-      const cause = ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message) as string;
+      const inner = (err as { cause?: { code?: string; message?: string } }).cause;
+      const cause = inner?.code ?? inner?.message ?? (err as Error).message;
       throw new CliError(
         `cannot reach the service at ${url} (${cause}). Start it with \`npx rtprofile serve\` in the folder that holds its data, or point --url (or RTPROFILE_URL) at it.`,
       );

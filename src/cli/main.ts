@@ -1,4 +1,4 @@
-/** The `rtprofile` command line: serve, token, migrate, version (and the commands each domain adds). */
+/** The `rtprofile` command line: serve, token, migrate, setup, import, version (and the commands each domain adds). */
 import { Command, CommanderError } from 'commander';
 import { isDomainError } from '../shared/errors.js';
 import { CliError } from './cli-error.js';
@@ -8,6 +8,7 @@ import { registerInletCommand } from './inlet.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
 import { registerPqlCommand } from './pql.command.js';
 import { registerServeCommand } from './serve.command.js';
+import { registerSetupCommand } from './setup.command.js';
 import { registerTokenCommand } from './token.command.js';
 import { registerVersionCommand, packageVersion } from './version.command.js';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerTokenCommand(program);
   registerMigrateCommand(program);
   registerDemoCommand(program);
+  registerSetupCommand(program);
   registerImportCommand(program);
   registerInletCommand(program);
   registerPqlCommand(program);

@@ -36,15 +36,16 @@ export function progressText(p: ProgressState, barWidth = 0): string {
       : `${count(p.done)}${p.total === undefined ? '' : ` / ${count(p.total)}`} rows`;
   const fraction = p.total ? Math.min(p.done / p.total, 1) : undefined;
   const parts: string[] = [];
+  let bar = '';
   if (barWidth > 0 && fraction !== undefined) {
     const filled = Math.round(fraction * barWidth);
-    parts.push(`[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]`);
+    bar = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] `;
   }
   parts.push(fraction === undefined ? amount : `${amount} (${Math.floor(fraction * 100)}%)`);
   parts.push(p.unit === 'bytes' ? `${formatBytes(rate)}/s` : `${count(rate)} rows/s`);
   if (p.errors !== undefined) parts.push(`${count(p.errors)} errors`);
   if (fraction !== undefined && fraction < 1 && rate > 0) parts.push(`ETA ${formatDuration((p.total! - p.done) / rate)}`);
-  return `${p.phase}: ${parts.join('  ')}`;
+  return `${p.phase}: ${bar}${parts.join('  ')}`;
 }
 
 /** Writes progress to a stream: redrawn in place when it is a terminal, else a line at most every `everyMs`. */

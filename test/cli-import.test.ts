@@ -72,10 +72,11 @@ describe('rtprofile setup, import and inlet against a running service', () => {
     assert.equal(again.stdout.trim(), datasetId, 'a rerun prints the same dataset');
     assert.match(again.stderr, /reusing schema[\s\S]*already the primary identity[\s\S]*reusing dataset/);
 
-    const events = cli(['setup', '--events', '--name', 'Web events', '--org', ORG]);
+    const events = cli(['setup', '--events', '--name', 'Web events', '--org', ORG, '--sandbox', 'dev-web']);
     assert.equal(events.status, 0, events.stderr);
     assert.notEqual(events.stdout.trim(), datasetId);
-    assert.match(events.stderr, /_id and timestamp are required/);
+    assert.match(events.stderr, /created sandbox dev-web[\s\S]*created schema 'Web events'[\s\S]*_id and timestamp are required/);
+    assert.match(events.stderr, /--sandbox dev-web/, 'the next step names the sandbox');
 
     const both = cli(['setup', '--profile', '--events', '--name', 'x', '--org', ORG]);
     assert.equal(both.status, 2);

@@ -51,6 +51,7 @@ export function progressText(p: ProgressState, barWidth = 0): string {
 /** Writes progress to a stream: redrawn in place when it is a terminal, else a line at most every `everyMs`. */
 export class ProgressDisplay {
   private drawn = false;
+  private lastDraw = 0;
   // The first periodic line waits a full period, so short work shows only its final line.
   private lastLine: number;
 
@@ -64,12 +65,15 @@ export class ProgressDisplay {
 
   /** Shows the state if it is time to (a terminal: always; a log: every `everyMs`). */
   update(state: ProgressState): void {
+    const t = this.now();
     if (this.out.isTTY) {
+      // Ten redraws a second are smooth; one per uploaded chunk would flood a slow terminal.
+      if (this.drawn && t - this.lastDraw < 100) return;
+      this.lastDraw = t;
       this.out.write(`\r${progressText(state, 24)}\u001b[K`);
       this.drawn = true;
       return;
     }
-    const t = this.now();
     if (t - this.lastLine < this.everyMs) return;
     this.lastLine = t;
     this.out.write(progressText(state) + '\n');

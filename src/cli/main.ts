@@ -1,4 +1,4 @@
-/** The `rtprofile` command line: serve, token, migrate, setup, import, version (and the commands each domain adds). */
+/** The `rtprofile` command line: serve, token, migrate, version (and the commands each domain adds). */
 import { Command, CommanderError } from 'commander';
 import { isDomainError } from '../shared/errors.js';
 import { CliError } from './cli-error.js';
@@ -30,7 +30,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI; a domain error prints its message and exits 2, a CliError exits with its code, anything else is a crash (exit 1). */
+/** Runs the CLI; a domain error prints its message and exits 2, anything else is a crash (exit 1). */
 export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);

@@ -1,7 +1,6 @@
 /** The `rtprofile` command line: serve, token, migrate, version (and the commands each domain adds). */
 import { Command, CommanderError } from 'commander';
 import { isDomainError } from '../shared/errors.js';
-import { CliError } from './cli-error.js';
 import { registerDemoCommand } from './demo/demo.command.js';
 import { registerImportCommand } from './import.command.js';
 import { registerInletCommand } from './inlet.command.js';
@@ -11,6 +10,7 @@ import { registerServeCommand } from './serve.command.js';
 import { registerSetupCommand } from './setup.command.js';
 import { registerTokenCommand } from './token.command.js';
 import { registerVersionCommand, packageVersion } from './version.command.js';
+import { CliError } from './cli-error.js';
 
 /** Builds the program with every command; exported so tests can drive it without a child process. */
 export function buildProgram(): Command {

@@ -3,13 +3,20 @@ import type { Logger } from 'pino';
 import type { Db, SqlExecutor } from '../store/db.js';
 import type { Clock } from '../shared/clock.js';
 import type { Change } from './change.js';
-import { lockOffset, pruneChanges, readChanges, saveOffset } from './change.store.js';
+import { CHANGES_CHANNEL, lockOffset, pruneChanges, readChanges, saveOffset } from './change.store.js';
 
 /**
  * Applies a page of entries inside the transaction that will also move the consumer's offset: derived state written
  * through `tx` is exactly-once; effects outside the database are at-least-once and must be idempotent.
  */
 export type ChangeHandler = (changes: readonly Change[], tx: SqlExecutor) => Promise<void>;
+
+/**
+ * After a wake-up that found nothing readable yet (PostgreSQL: an older transaction elsewhere still runs), look again
+ * this often, for this long, rather than waiting for the next poll.
+ */
+const RETRY_MS = 20;
+const RETRY_FOR_MS = 2_000;
 
 /** Tuning: how often to look without a wake-up, how many entries a step applies, how often to prune. */
 export interface ChangeFeedOptions {
@@ -29,6 +36,8 @@ export class ChangeFeed {
   private pending = false;
   private wakeUp: (() => void) | undefined;
   private lastPrune = 0;
+  private wokeAt = 0;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly db: Db,
@@ -47,23 +56,27 @@ export class ChangeFeed {
     this.consumers.set(name, handler);
   }
 
-  /** Starts the loop that feeds every consumer. */
-  start(): void {
+  /** Starts the loop that feeds every consumer; any process's committed entries wake it (the store's notices). */
+  async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
+    this.unsubscribe = await this.db.subscribe(CHANGES_CHANNEL, () => this.wake());
     this.running = this.loop();
   }
 
   /** Stops after the current step; offsets already saved stay, so the next start resumes there. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.wake();
     await this.running;
   }
 
-  /** Asks the loop to look now: a write in this process just committed entries. */
+  /** Asks the loop to look now: a transaction committed entries. */
   wake(): void {
     this.pending = true;
+    this.wokeAt = this.clock();
     this.wakeUp?.();
   }
 
@@ -118,8 +131,9 @@ export class ChangeFeed {
         this.logger.error({ err }, 'change-feed pruning failed');
       }
       if (applied === 0 && !this.pending && !this.stopped) {
+        const retrying = this.db.capabilities.concurrentWriters && this.clock() - this.wokeAt < RETRY_FOR_MS;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.pollMs);
+          const timer = setTimeout(resolve, retrying ? RETRY_MS : this.pollMs);
           this.wakeUp = () => {
             clearTimeout(timer);
             resolve();

@@ -2,17 +2,22 @@
 import type { SqlExecutor } from '../store/db.js';
 import type { Change, ChangeInput, ChangeKind, FeedPosition } from './change.js';
 
+/** The notice channel that wakes every process's feed when a transaction appended entries. */
+export const CHANGES_CHANNEL = 'rtprofile_changes';
+
 /** Entries per INSERT statement. */
 const APPEND_CHUNK = 200;
 
-/** Records changes in the caller's transaction: they commit, or vanish, with the work they describe. */
+/** Records changes in the caller's transaction: they commit, or vanish, with the work they describe (and their wake-up). */
 export async function appendChanges(tx: SqlExecutor, changes: readonly ChangeInput[], now: number): Promise<void> {
+  if (changes.length === 0) return;
   for (let i = 0; i < changes.length; i += APPEND_CHUNK) {
     const chunk = changes.slice(i, i + APPEND_CHUNK);
     const params: Array<string | number> = [];
     for (const { tenantId, kind, ...body } of chunk) params.push(tenantId, kind, JSON.stringify(body), now);
     await tx.run(`INSERT INTO changes (tenant_id, kind, body, at) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}`, params);
   }
+  await tx.notify(CHANGES_CHANNEL, '');
 }
 
 /**

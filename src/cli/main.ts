@@ -8,8 +8,10 @@ import { registerInletCommand } from './inlet.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
 import { registerPqlCommand } from './pql.command.js';
 import { registerServeCommand } from './serve.command.js';
+import { registerSetupCommand } from './setup.command.js';
 import { registerTokenCommand } from './token.command.js';
 import { registerVersionCommand, packageVersion } from './version.command.js';
+import { CliError } from './cli-error.js';
 
 /** Builds the program with every command; exported so tests can drive it without a child process. */
 export function buildProgram(): Command {
@@ -21,6 +23,7 @@ export function buildProgram(): Command {
   registerTokenCommand(program);
   registerMigrateCommand(program);
   registerDemoCommand(program);
+  registerSetupCommand(program);
   registerImportCommand(program);
   registerInletCommand(program);
   registerPqlCommand(program);
@@ -34,6 +37,10 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) process.exit(err.exitCode);
+    if (err instanceof CliError) {
+      process.stderr.write(`rtprofile: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
     if (isDomainError(err)) {
       process.stderr.write(`rtprofile: ${err.message}\n`);
       process.exit(2);

@@ -6,6 +6,7 @@ import { DomainError } from '../../shared/errors.js';
 import type { Batch } from '../../ingest/batches/batch.js';
 import { ERRORS, empty } from '../schemas/problem.js';
 import { BatchErrorPage, BatchObject, BatchesById } from '../schemas/catalog.js';
+import { catalogPage } from './paging.js';
 
 const IMPORT = '/data/foundation/import/batches';
 const CATALOG = '/data/foundation/catalog/batches';
@@ -36,7 +37,7 @@ export function presentBatch(b: Batch, orgId: string) {
 }
 
 const BatchId = Type.Object({ batchId: Type.String({ minLength: 1, maxLength: 64 }) });
-const Page = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }), start: Type.Integer({ minimum: 0, default: 0 }) });
+const Page = Type.Object(catalogPage(1000, 100));
 
 /** Registers the batch routes. */
 export function registerBatchRoutes(app: App, { batches, config }: Services): void {
@@ -90,7 +91,7 @@ export function registerBatchRoutes(app: App, { batches, config }: Services): vo
 
   app.get(
     CATALOG,
-    { schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }), start: Type.Integer({ minimum: 0, default: 0 }), dataSet: Type.Optional(Type.String()) }), response: { 200: BatchesById, ...ERRORS } } },
+    { schema: { querystring: Type.Object({ ...catalogPage(100, 50), dataSet: Type.Optional(Type.String()) }), response: { 200: BatchesById, ...ERRORS } } },
     async (request) => {
       const { limit, start, dataSet } = request.query;
       const page = await batches.list(request.ctx.tenantId, { limit, start, ...(dataSet === undefined ? {} : { datasetId: dataSet }) });

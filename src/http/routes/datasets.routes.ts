@@ -4,6 +4,7 @@ import type { App, Services } from '../app.js';
 import type { Dataset } from '../../catalog/datasets/dataset.js';
 import { ERRORS } from '../schemas/problem.js';
 import { DatasetsById, RefList } from '../schemas/catalog.js';
+import { catalogPage } from './paging.js';
 
 const BASE = '/data/foundation/catalog/dataSets';
 
@@ -54,8 +55,7 @@ export function registerDatasetRoutes(app: App, { datasets }: Services): void {
     {
       schema: {
         querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-          start: Type.Integer({ minimum: 0, default: 0 }),
+          ...catalogPage(100, 50),
           name: Type.Optional(Type.String()),
         }),
         response: { 200: DatasetsById, ...ERRORS },

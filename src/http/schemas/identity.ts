@@ -1,4 +1,5 @@
 /** Response schemas of the Identity Service routes: namespaces and the identity graph. */
+import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { open } from './problem.js';
 
@@ -39,13 +40,15 @@ export const ClusterMembers = open({
   algo_type: Type.String(),
 });
 
-/** The v2 graph: members, or vertices and edges. */
-export const GraphAnswer = open({
-  version: Type.String(),
-  graphs: Type.Array(open({})),
-  unprocessed_composite_xids: Type.Array(Type.Unknown()),
-  algo_type: Type.String(),
-});
+/** The v2 graph: members, or vertices and edges; typed as a stream too, since the route streams it graph by graph. */
+export const GraphAnswer = Type.Unsafe<Readable | Record<string, unknown>>(
+  open({
+    version: Type.String(),
+    graphs: Type.Array(open({})),
+    unprocessed_composite_xids: Type.Array(Type.Unknown()),
+    algo_type: Type.String(),
+  }),
+);
 
 /** The links an identity took part in. */
 export const HistoryAnswer = open({ identity: Key, links: Type.Array(Link) });

@@ -1,6 +1,7 @@
 /** Batch use cases: create for a dataset, upload files, complete (queues the durable job), abort, read status and errors. */
+import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -15,6 +16,10 @@ import * as rows from './batch.store.js';
 
 const FORMATS = new Set(['json', 'parquet']);
 const FILE_NAME = /^[\w.-][\w. -]{0,254}$/;
+/** An upload in progress: `~` never appears in a valid file name, so a partial file can never be taken for a real one. */
+const PARTIAL = /^~upload-[\w-]+\.partial$/;
+/** A partial file untouched this long is left over from a dead process: a live upload writes to it with every chunk. */
+export const STALE_PARTIAL_MS = 15 * 60_000;
 
 /** Batches of every sandbox; files live under `<data>/uploads/<tenant>/<batch>/`. */
 export class BatchService {
@@ -78,6 +83,9 @@ export class BatchService {
     const dir = join(this.uploadsDir, String(tenantId), batchId);
     await mkdir(dir, { recursive: true });
     const path = join(dir, name);
+    // Written under a temporary name and renamed once complete, so an aborted or failed upload (or a killed process)
+    // never leaves a truncated file under the real name, where a previous complete upload of that name may be.
+    const partial = join(dir, `~upload-${randomUUID()}.partial`);
     let size = 0;
     const limit = this.uploadLimit;
     const counter = new Transform({
@@ -88,13 +96,37 @@ export class BatchService {
       },
     });
     try {
-      await pipeline(body, counter, createWriteStream(path));
+      await pipeline(body, counter, createWriteStream(partial));
+      await rename(partial, path);
     } catch (err) {
-      await rm(path, { force: true });
+      await rm(partial, { force: true });
       throw err;
     }
     await rows.upsertFile(this.db, { tenantId, batchId, name, datasetId, path, size, now: this.clock() });
     return { size };
+  }
+
+  /**
+   * Removes partial files left by uploads that never finished (the process died mid-stream). With `all`, every partial
+   * file goes (the process owns the data folder); otherwise only those untouched for STALE_PARTIAL_MS, since other
+   * processes sharing the folder may be uploading. Returns how many were removed.
+   */
+  async removePartialUploads(all: boolean): Promise<number> {
+    const cutoff = this.clock() - STALE_PARTIAL_MS;
+    let removed = 0;
+    for (const tenant of await entries(this.uploadsDir)) {
+      for (const batch of await entries(join(this.uploadsDir, tenant))) {
+        const dir = join(this.uploadsDir, tenant, batch);
+        for (const name of (await entries(dir)).filter((n) => PARTIAL.test(n))) {
+          const path = join(dir, name);
+          const modified = await stat(path).then((s) => s.mtimeMs, () => undefined);
+          if (modified === undefined || (!all && modified > cutoff)) continue;
+          await rm(path, { force: true });
+          removed++;
+        }
+      }
+    }
+    return removed;
   }
 
   /** Completes a loading batch: it moves to processing and its job is queued in the same transaction. */
@@ -127,4 +159,9 @@ export class BatchService {
     await this.get(tenantId, batchId);
     return rows.listErrors(this.db, tenantId, batchId, page);
   }
+}
+
+/** The names in a folder; none when it does not exist or is not a folder. */
+async function entries(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
 }

@@ -111,6 +111,7 @@ describe('OpenAPI document', () => {
       const sandboxHeader = params.some((p) => p.in === 'header' && p.name === 'x-sandbox-name');
       if (path.startsWith('/data/') && !path.startsWith('/data/foundation/sandbox-management')) assert.ok(sandboxHeader && !open, `${where} needs credentials and the sandbox header`);
       if (['/health', '/ready', '/openapi.json', '/metrics'].includes(path)) assert.ok(open, `${where} needs no credentials`);
+      if (path.startsWith('/collection/')) assert.deepEqual(op.security, [{}, { bearerAuth: [], apiKey: [], imsOrg: [] }], `${where}: credentials as the inlet requires`);
     }
   });
 

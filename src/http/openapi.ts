@@ -35,7 +35,8 @@ function tagOf(url: string): string {
 function transform({ schema, url, route }: { schema: FastifySchema | undefined; url: string; route: RouteOptions }) {
   const level = authLevelOf(url, route.config?.auth);
   const out: FastifySchema & Record<string, unknown> = { ...schema, tags: (schema as { tags?: string[] } | undefined)?.tags ?? [tagOf(url)] };
-  if (level === 'none') out.security = [];
+  // Streaming inlets decide per inlet whether credentials are needed, so for them they are optional.
+  if (level === 'none') out.security = url.startsWith('/collection/') ? [{}, ...AEP_SECURITY] : [];
   if (level === 'sandbox' && schema?.headers === undefined) out.headers = SANDBOX_HEADER;
   return { schema: out, url };
 }

@@ -9,7 +9,8 @@ const ORG = 'MAL@AdobeOrg';
 const PARAM_VALUES = ['x', '%00', 'a%00b', '__proto__', 'constructor', 'a'.repeat(3000), '..%2F..%2Fetc', '%F0%9F%92%A5', "'%3B%20DROP%20TABLE%20sandboxes%3B--", '%ZZ'];
 const QUERIES = [
   '', '?limit=abc', '?limit=-1', '?limit=99999999999999999999', '?offset=x&limit=', '?start=%ZZ', '?orderby=;;', '?limit=1&limit=2',
-  '?start=a%00', '?fields=__proto__.polluted', '?fields=a.constructor.prototype', '?property=__proto__.polluted=1', '?property=a=%25ZZ',
+  '?start=99999999999999999999', '?start=1e20', '?start=9223372036854775807', '?offset=9223372036854775807', '?limit=9223372036854775807',
+  '?startTime=1e20&endTime=-1', '?version=99999999999999999999', '?start=a%00', '?fields=__proto__.polluted', '?fields=a.constructor.prototype', '?property=__proto__.polluted=1', '?property=a=%25ZZ',
 ];
 const deep = '['.repeat(20_000) + ']'.repeat(20_000);
 const BODIES: Array<{ type?: string; payload: string | Buffer }> = [

@@ -29,8 +29,19 @@ export const CHANGE_KINDS = [
 /** One of CHANGE_KINDS. */
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
-/** What an entry names; which members are present depends on the kind. */
+/** An identity as entries name it: its namespace code and value. */
+export interface IdentityRef {
+  readonly ns: string;
+  readonly id: string;
+}
+
+/**
+ * What an entry names; which members are present depends on the kind. Fragment and event writes name the records'
+ * primary identities (a consumer resolves their current cluster, which later merges may have changed); graph changes
+ * name clusters.
+ */
 export interface ChangeBody {
+  readonly identities?: readonly IdentityRef[];
   readonly clusters?: readonly string[];
   readonly datasetId?: string;
   readonly batchId?: string;

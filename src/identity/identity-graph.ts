@@ -8,6 +8,8 @@ import * as g from './graph.store.js';
 import { type IdentityKey, type Member } from './graph.store.js';
 import { evictionPriority } from './namespace.js';
 import { LinkSession } from './link-session.js';
+import { appendChanges } from '../changefeed/change.store.js';
+import type { ChangeInput } from '../changefeed/change.js';
 import { type ClusterView, readClusters } from './cluster-reader.js';
 import type { NamespaceIndex, NamespaceService } from './namespace.service.js';
 
@@ -95,6 +97,7 @@ export class IdentityGraph {
       }
     }
     await session.flush();
+    await appendChanges(tx, session.changes, now);
   }
 
   private async linkPair(session: LinkSession, tx: SqlExecutor, tenantId: number, index: NamespaceIndex, a: IdentityKey, b: IdentityKey, datasetId: string, batchId: string, now: number): Promise<void> {
@@ -122,10 +125,11 @@ export class IdentityGraph {
     // The larger cluster keeps its id, so fewer rows are rewritten.
     const [keep, drop] = ma.length >= mb.length ? [ca, cb] : [cb, ca];
     const all = session.merge(keep, drop);
+    session.changes.push({ tenantId, kind: 'merge', clusters: [keep, drop] });
     if (all.length > this.limits.maxIdentities) {
       // Eviction reads and rewrites the cluster in the database, so the session's merges and links go first.
       await session.flush();
-      await this.evict(tx, tenantId, index, keep, all, datasetId, batchId, now);
+      session.changes.push(...(await this.evict(tx, tenantId, index, keep, all, datasetId, batchId, now)));
       session.forget(keep);
     }
   }
@@ -139,7 +143,8 @@ export class IdentityGraph {
   }
 
   /** FIFO eviction past the graph limit: oldest first within the lowest priority (cookies, then devices, then people ids). */
-  private async evict(tx: SqlExecutor, tenantId: number, index: NamespaceIndex, cluster: string, all: readonly Member[], datasetId: string, batchId: string, now: number): Promise<void> {
+  /** Returns the change-feed entries of the eviction and of the split it may cause. */
+  private async evict(tx: SqlExecutor, tenantId: number, index: NamespaceIndex, cluster: string, all: readonly Member[], datasetId: string, batchId: string, now: number): Promise<ChangeInput[]> {
     const priority = (m: Member) => evictionPriority(index.byCode.get(m.ns.toLowerCase())?.idType ?? 'CROSS_DEVICE');
     const order = [...all].sort((x, y) => priority(x) - priority(y) || x.seq - y.seq);
     const evicted = order.slice(0, all.length - this.limits.maxIdentities);
@@ -148,16 +153,27 @@ export class IdentityGraph {
       await g.recordGuardrail(tx, tenantId, { kind: 'graph_limit_evicted', subject: m, datasetId, batchId, detail: `Evicted: the graph passed ${this.limits.maxIdentities} identities` }, now);
     }
     // Removing a node can disconnect what it bridged.
-    await this.split(tx, tenantId, cluster);
+    const split = await this.split(tx, tenantId, cluster);
+    return [{ tenantId, kind: 'evict', clusters: [cluster] }, ...(split ? [split] : [])];
   }
 
-  /** Re-derives a cluster's components from its remaining links; the largest keeps the id, the rest get new ones. */
-  async split(tx: SqlExecutor, tenantId: number, cluster: string): Promise<void> {
+  /**
+   * Re-derives a cluster's components from its remaining links; the largest keeps the id, the rest get new ones.
+   * Returns the `split` change-feed entry (the kept id first) when the cluster fell apart.
+   */
+  async split(tx: SqlExecutor, tenantId: number, cluster: string): Promise<ChangeInput | undefined> {
     const nodes = await g.members(tx, tenantId, cluster);
-    if (nodes.length <= 1) return;
+    if (nodes.length <= 1) return undefined;
     const links = await g.clusterLinks(tx, tenantId, cluster);
     const parts = components(nodes, links.map((l) => [l.a, l.b] as const));
-    for (const part of parts.slice(1)) await g.assign(tx, tenantId, part, g.newClusterId(this.clock()));
+    if (parts.length <= 1) return undefined;
+    const created: string[] = [];
+    for (const part of parts.slice(1)) {
+      const id = g.newClusterId(this.clock());
+      await g.assign(tx, tenantId, part, id);
+      created.push(id);
+    }
+    return { tenantId, kind: 'split', clusters: [cluster, ...created] };
   }
 
   /** Removes the links a dataset (or one batch of it) made, splitting every cluster they alone held together. */
@@ -171,7 +187,12 @@ export class IdentityGraph {
       params,
     );
     await tx.run(`DELETE FROM identity_links WHERE tenant_id = ? AND dataset_id = ?${source.batchId === undefined ? '' : ' AND batch_id = ?'}`, params);
-    for (const c of clusters) await this.split(tx, tenantId, c.cluster_id);
+    const splits: ChangeInput[] = [];
+    for (const c of clusters) {
+      const split = await this.split(tx, tenantId, c.cluster_id);
+      if (split) splits.push(split);
+    }
+    await appendChanges(tx, splits, this.clock());
   }
 
   /** The members of the identity's cluster, or just the identity when the graph has not seen it. */

@@ -5,6 +5,7 @@
 import type { SqlExecutor } from '../store/db.js';
 import * as g from './graph.store.js';
 import type { IdentityKey, Member } from './graph.store.js';
+import type { ChangeInput } from '../changefeed/change.js';
 
 const keyOf = (k: IdentityKey) => `${k.ns}\u0000${k.id}`;
 /** Rows per multi-row statement: well inside SQLite's and PostgreSQL's bound-parameter limits. */
@@ -20,6 +21,8 @@ export class LinkSession {
   private readonly pending = new Map<string, [IdentityKey, IdentityKey, string, string]>();
   /** Identities whose cluster changed since the last flush. */
   private readonly moved = new Map<string, Member>();
+  /** The change-feed entries of the call (merges, evictions, splits), appended by the caller in its transaction. */
+  readonly changes: ChangeInput[] = [];
 
   constructor(
     private readonly tx: SqlExecutor,

@@ -7,6 +7,8 @@ import type { Dataset } from '../catalog/datasets/dataset.js';
 import type { SchemaResolver } from '../catalog/schema-resolver.js';
 import { type PreparedRecord, type RecordFailure, isFailure, prepareRecord } from './prepare.js';
 import { type WriteCounts, writeRecords } from './write.js';
+import { appendChanges } from '../changefeed/change.store.js';
+import type { ChangeInput, IdentityRef } from '../changefeed/change.js';
 
 /** The refusal a record gets when its dataset is missing, whether found missing when prepared or when written. */
 function datasetGone(r: PreparedRecord): RecordFailure {
@@ -138,6 +140,7 @@ export class IngestService {
     const toStore = records.filter((r) => prepared.datasets.get(r.datasetId)?.profileEnabled);
     const counts = await writeRecords(tx, tenantId, toStore, batchId, this.clock());
     if (records.length > 0) for (const hook of this.hooks) await hook(tx, tenantId, records, { batchId, datasets: prepared.datasets });
+    await appendChanges(tx, changesOf(tenantId, toStore), this.clock());
     return { ...counts, refused };
   }
 
@@ -167,4 +170,15 @@ export class IngestService {
       counts,
     };
   }
+}
+
+/** The change-feed entries of a write: whose fragments and whose events it stored (each primary identity once). */
+function changesOf(tenantId: number, stored: readonly PreparedRecord[]): ChangeInput[] {
+  const fragments = new Map<string, IdentityRef>();
+  const events = new Map<string, IdentityRef>();
+  for (const r of stored) (r.kind === 'fragment' ? fragments : events).set(`${r.primary.ns}\u0000${r.primary.id}`, r.primary);
+  const changes: ChangeInput[] = [];
+  if (fragments.size > 0) changes.push({ tenantId, kind: 'fragments', identities: [...fragments.values()] });
+  if (events.size > 0) changes.push({ tenantId, kind: 'events', identities: [...events.values()] });
+  return changes;
 }

@@ -9,6 +9,7 @@ import { fromXid, toXid } from '../identity/xid.js';
 import { type EffectivePolicy, type MergePolicyService } from './merge-policy.service.js';
 import { type EventCursor, type EventRow, type FragmentRow, type Scope, clusterFragmentsOf, deletePerson, eventsOf, fragmentsOf, hasEvents } from './profile.store.js';
 import { valuesAt } from './fields.js';
+import { appendChanges } from '../changefeed/change.store.js';
 
 /** The unified profile of one person. */
 export interface UnifiedProfile {
@@ -156,7 +157,11 @@ export class EntityService {
   async delete(tenantId: number, key: IdentityKey, mergePolicyId?: string): Promise<number> {
     const policy = await this.policies.effective(tenantId, mergePolicyId);
     const { members } = await this.scope(tenantId, key, policy);
-    return this.db.transaction((tx) => deletePerson(tx, tenantId, members));
+    return this.db.transaction(async (tx) => {
+      const n = await deletePerson(tx, tenantId, members);
+      await appendChanges(tx, [{ tenantId, kind: 'entity-delete', identities: members }], Date.now());
+      return n;
+    });
   }
 }
 

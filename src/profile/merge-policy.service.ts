@@ -9,6 +9,7 @@ import type { DatasetService } from '../catalog/datasets/dataset.service.js';
 import { compileMergePolicy, type MergePlan } from '../merge/index.js';
 import { type MergePolicy, type MergePolicyFields, NO_DEFAULT_POLICY, assertPolicyFields, parseFlag } from './merge-policy.js';
 import * as rows from './merge-policy.store.js';
+import { appendChanges } from '../changefeed/change.store.js';
 
 /** Who acts: the sandbox's tenant key and its org (the edge and count rules are per org). */
 export interface PolicyScope {
@@ -137,6 +138,7 @@ export class MergePolicyService implements CatalogCache {
       if (policy.isDefault) await rows.clearDefault(tx, scope.tenantId, policy.className, policy.id, epoch);
       await rows.savePolicy(tx, policy, now);
       await publishChange(tx, { tenantId: scope.tenantId, kind: 'mergePolicy', id: policy.id });
+      await appendChanges(tx, [{ tenantId: scope.tenantId, kind: 'policy', policyId: policy.id }], now);
       return policy;
     });
     return saved;
@@ -168,6 +170,7 @@ export class MergePolicyService implements CatalogCache {
     await this.db.transaction(async (tx) => {
       if (!(await rows.deletePolicy(tx, tenantId, id))) throw new DomainError('MERGE_POLICY_NOT_FOUND', `Merge policy '${id}' does not exist in this sandbox`);
       await publishChange(tx, { tenantId, kind: 'mergePolicy', id });
+      await appendChanges(tx, [{ tenantId, kind: 'policy', policyId: id }], this.clock());
     });
   }
 

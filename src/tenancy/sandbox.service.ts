@@ -7,6 +7,7 @@ import { LoadCache } from '../shared/load-cache.js';
 import { uuid } from '../shared/ids.js';
 import { DEFAULT_SANDBOX, type Sandbox, assertSandboxName, assertSandboxType } from './sandbox.js';
 import * as rows from './sandbox.store.js';
+import { appendChanges } from '../changefeed/change.store.js';
 
 /** Who acts, for the `createdBy` audit field. */
 export interface Actor {
@@ -112,6 +113,8 @@ export class SandboxService implements CatalogCache {
     const sandbox = await this.fresh(actor, name);
     await this.db.transaction(async (tx) => {
       await rows.purgeSandboxData(tx, sandbox.tenantId);
+      // The purge removed the sandbox's pending entries too; this one tells consumers to drop what they derived.
+      await appendChanges(tx, [{ tenantId: sandbox.tenantId, kind: 'sandbox-reset' }], this.clock());
       await rows.touchSandbox(tx, sandbox.tenantId, this.clock());
       await publishChange(tx, { tenantId: sandbox.tenantId, kind: 'sandbox' });
     });
@@ -126,6 +129,7 @@ export class SandboxService implements CatalogCache {
     }
     await this.db.transaction(async (tx) => {
       await rows.purgeSandboxData(tx, sandbox.tenantId);
+      await appendChanges(tx, [{ tenantId: sandbox.tenantId, kind: 'sandbox-reset' }], this.clock());
       await rows.deleteSandboxRow(tx, sandbox.tenantId);
       await publishChange(tx, { tenantId: sandbox.tenantId, kind: 'sandbox' });
     });

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { SchemaResolver } from '../schema-resolver.js';
 import { type Dataset, type Tags, assertTags, tagEnabled } from './dataset.js';
 import * as rows from './dataset.store.js';
+import { appendChanges } from '../../changefeed/change.store.js';
 
 /** What a caller sends to create a dataset (Catalog's dataSetRequest). */
 export interface DatasetInput {
@@ -114,6 +115,7 @@ export class DatasetService implements CatalogCache {
       if (!(await rows.deleteDatasetAndData(tx, tenantId, id))) throw datasetNotFound(id);
       for (const hook of this.deleteHooks) await hook(tx, tenantId, id);
       await publishChange(tx, { tenantId, kind: 'dataset', id });
+      await appendChanges(tx, [{ tenantId, kind: 'dataset-delete', datasetId: id }], this.clock());
     });
   }
 

@@ -64,6 +64,9 @@ for (const kind of STORE_KINDS) {
       assert.equal(sample(text, `rtprofile_http_request_duration_seconds_count{${labels}}`), 2);
       assert.equal(sample(text, `rtprofile_http_request_duration_seconds_bucket{le="+Inf",${labels}}`), 2);
       assert.ok(sample(text, `rtprofile_http_request_duration_seconds_sum{${labels}}`)! > 0);
+      const buckets = text.split('\n').filter((l) => l.startsWith('rtprofile_http_request_duration_seconds_bucket{') && l.includes(labels)).map((l) => Number(l.split(' ')[1]));
+      assert.equal(buckets.length, 15, 'fourteen bounds and +Inf');
+      assert.deepEqual([...buckets].sort((a, b) => a - b), buckets, 'bucket counts are cumulative');
     });
 
     it('counts streaming records accepted and refused; batch records once the job commits them', async () => {

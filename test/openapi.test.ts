@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { type TestApp, startTestApp } from './support/app.js';
-import { ingestFixture } from './support/fixtures.js';
+import { EVENT_SCHEMA_ID, envelope, eventRecord, ingestFixture } from './support/fixtures.js';
 
 type Json = Record<string, unknown>;
 type Operation = { parameters?: Json[]; responses?: Record<string, Json>; security?: unknown[]; requestBody?: Json };
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const ORG = 'OPENAPI@AdobeOrg';
+const EVENTS_ORG = 'OPENAPI-EVENTS@AdobeOrg';
 
 /** Follows a local JSON pointer (`#/components/schemas/x`), or answers undefined. */
 function resolvePointer(doc: unknown, ref: string): unknown {
@@ -165,5 +166,30 @@ describe('OpenAPI document', () => {
     assert.equal(await check('GET', '/data/core/ups/config/mergePolicies/nope', '/data/core/ups/config/mergePolicies/{id}'), 404);
     assert.equal(await check('GET', '/data/core/identity/cluster/members?namespace=Email&id=a@example.com', '/data/core/identity/cluster/members'), 200);
     assert.equal(await check('POST', '/data/foundation/import/batches', '/data/foundation/import/batches', { datasetId: f.profileDataset }), 201);
+  });
+
+  it('leaves event pages as written: each event is the stored JSON text, byte for byte', async () => {
+    const f = await ingestFixture(t, EVENTS_ORG);
+    const event = {
+      ...eventRecord(7, 'ev-7', '2026-03-01T10:00:00Z'),
+      web: { webPageDetails: { name: 'ünïcode \u2028 and "quotes"', URL: 'https://example.com/a?b=1&c=%20' } },
+      commerce: { order: { priceTotal: 1.5e-7, currencyCode: 'USD' }, purchases: { value: 1 } },
+    };
+    const sent = await t.app.inject({ method: 'POST', url: `/collection/${f.inletId}`, headers: f.headers, payload: envelope(f.eventDataset, EVENT_SCHEMA_ID, event, EVENTS_ORG) });
+    assert.equal(sent.statusCode, 200, sent.body);
+    const stored = await t.store.db.get<{ data: string }>('SELECT data FROM events WHERE tenant_id = ? AND event_id = ?', [f.tenantId, 'ev-7']);
+    assert.ok(stored);
+    const url = '/data/core/ups/access/entities?schema.name=_xdm.context.experienceevent&relatedSchema.name=_xdm.context.profile&relatedEntityId=crm-7&relatedEntityIdNS=CRMID';
+    const page = await t.app.inject({ url, headers: f.headers });
+    assert.equal(page.statusCode, 200, page.body);
+    assert.ok(page.body.includes(`"entity":${stored.data},`), page.body);
+    const post = await t.app.inject({
+      method: 'POST',
+      url: '/data/core/ups/access/entities',
+      headers: f.headers,
+      payload: { schema: { name: '_xdm.context.experienceevent' }, relatedSchema: { name: '_xdm.context.profile' }, identities: [{ relatedEntityId: 'crm-7', relatedEntityIdNS: { code: 'CRMID' } }] },
+    });
+    assert.equal(post.statusCode, 200, post.body);
+    assert.ok(post.body.includes(`"entity":${stored.data},`), post.body);
   });
 });

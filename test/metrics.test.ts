@@ -99,5 +99,14 @@ for (const kind of STORE_KINDS) {
         await other.close();
       }
     });
+
+    // Last: it closes the store under the app.
+    it('still answers a scrape when the store is down, with rtprofile_store_up 0', async () => {
+      await t.store.db.close();
+      const res = await t.app.inject({ url: '/metrics' });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(sample(res.body, 'rtprofile_store_up'), 0);
+      assert.equal(sample(res.body, `rtprofile_store_info{dialect="${kind}"}`), 1);
+    });
   });
 }

@@ -42,7 +42,9 @@ export function createMetrics(deps: MetricsDeps): Registry {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const row of await countOpenJobs(db)) this.set({ kind: row.kind, status: row.status }, row.count);
+      // A store that does not answer leaves the gauge empty rather than failing the scrape: rtprofile_store_up says why.
+      const rows = await countOpenJobs(db).catch(() => []);
+      for (const row of rows) this.set({ kind: row.kind, status: row.status }, row.count);
     },
   });
   new Gauge({ name: 'rtprofile_store_info', help: 'The storage backend in use', labelNames: ['dialect'], registers: [registry] }).set({ dialect: db.dialect }, 1);

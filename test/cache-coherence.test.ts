@@ -105,9 +105,14 @@ describe('cache coherence across processes (postgres)', () => {
       await gate;
     });
     const inFlight = send(b, f, f.profileDataset, personRecord(301), inletId);
-    await eventually('B waits on the held row', async () => Number((await a.store.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))!.n) > 0);
-    release();
-    await deleting;
+    try {
+      const waiting = "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+      await eventually('B waits on the held row', async () => Number((await a.store.db.get<{ n: number }>(waiting))!.n) > 0, 15_000);
+    } finally {
+      // Never leave the transaction open, or closing the app would wait for it forever.
+      release();
+      await deleting;
+    }
     assert.deepEqual(await inFlight, { status: 404, code: 'INLET_NOT_FOUND' });
     const rows = await a.store.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM fragments WHERE primary_id = 'crm-301'");
     assert.equal(Number(rows!.n), 0);

@@ -100,10 +100,14 @@ describe('cache coherence across processes (postgres)', () => {
     // A deletes the connection row in a transaction it holds open; B's write, already past its inlet check, waits on it.
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let deleted!: () => void;
+    const rowDeleted = new Promise<void>((r) => (deleted = r));
     const deleting = a.store.db.transaction(async (tx) => {
       await tx.run('DELETE FROM connections WHERE inlet_id = ?', [inletId]);
+      deleted();
       await gate;
     });
+    await rowDeleted;
     const inFlight = send(b, f, f.profileDataset, personRecord(301), inletId);
     try {
       const waiting = "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";

@@ -21,6 +21,7 @@ import { registerDatasetRoutes } from './routes/datasets.routes.js';
 import { registerConnectionRoutes } from './routes/connections.routes.js';
 import { registerCollectionRoutes } from './routes/collection.routes.js';
 import { registerBatchRoutes } from './routes/batches.routes.js';
+import { registerCatalogBatchRoutes } from './routes/catalog-batches.routes.js';
 import { BatchService } from '../ingest/batches/batch.service.js';
 import { batchJobHandler } from '../ingest/batches/batch.processor.js';
 import { BATCH_JOB } from '../ingest/batches/batch.js';
@@ -136,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerConnectionRoutes(app, services);
   registerCollectionRoutes(app, services);
   registerBatchRoutes(app, services);
+  registerCatalogBatchRoutes(app, services);
   registerIdentityRoutes(app, services);
   registerMergePolicyRoutes(app, services);
   registerEntityRoutes(app, services);

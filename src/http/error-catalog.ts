@@ -56,6 +56,7 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   DATASET_NOT_FOUND: { status: 404, title: 'Dataset not found' },
   DATASET_INVALID: { status: 400, title: 'Invalid dataset' },
   DATASET_SCHEMA_NOT_PROFILE_ENABLED: { status: 400, title: 'Schema not enabled for Profile' },
+  DATASET_SCHEMA_IMMUTABLE: { status: 400, title: 'Dataset schema cannot change' },
   CONNECTION_NOT_FOUND: { status: 404, title: 'Connection not found' },
   CONNECTION_INVALID: { status: 400, title: 'Invalid connection' },
   CONNECTION_SPEC_UNSUPPORTED: { status: 400, title: 'Unsupported connection spec' },
@@ -69,6 +70,10 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   BATCH_EMPTY: { status: 400, title: 'Batch has no files' },
   BATCH_FILE_NAME_INVALID: { status: 400, title: 'Invalid file name' },
   BATCH_ACTION_INVALID: { status: 400, title: 'Invalid batch action' },
+  BATCH_INVALID: { status: 400, title: 'Invalid batch' },
+  BATCH_EXISTS: { status: 409, title: 'Batch already exists' },
+  BATCH_FIELD_READ_ONLY: { status: 400, title: 'Batch field is read-only' },
+  BATCH_PROCESSING: { status: 409, title: 'Batch is processing' },
   // Identity namespaces and graph
   NAMESPACE_NOT_FOUND: { status: 404, title: 'Namespace not found' },
   NAMESPACE_INVALID: { status: 400, title: 'NAMESPACE_INVALID', shape: 'namespace', type: 'http://ns.adobe.com/adobecloud/problem/namespacevalidation' },

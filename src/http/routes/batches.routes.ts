@@ -4,9 +4,15 @@ import type { Readable } from 'node:stream';
 import type { App, Services } from '../app.js';
 import { DomainError } from '../../shared/errors.js';
 import type { Batch } from '../../ingest/batches/batch.js';
+import { MUTABLE_FIELDS } from '../../ingest/batches/catalog-batch.js';
 
 const IMPORT = '/data/foundation/import/batches';
 const CATALOG = '/data/foundation/catalog/batches';
+
+/** The client-owned fields Catalog keeps on a batch (tags always present, as Catalog answers). */
+function catalogFields(body: Readonly<Record<string, unknown>>) {
+  return { tags: {}, ...Object.fromEntries(MUTABLE_FIELDS.filter((k) => body[k] !== undefined).map((k) => [k, body[k]])) };
+}
 
 /** Catalog's batch object. */
 export function presentBatch(b: Batch, orgId: string) {
@@ -29,7 +35,7 @@ export function presentBatch(b: Batch, orgId: string) {
       ...(b.recordsFailed > 0 ? [{ code: 'RECORDS_FAILED', description: `${b.recordsFailed} records failed`, rows: b.recordsFailed, _links: { self: `${IMPORT}/${b.id}/errors` } }] : []),
     ],
     version: '1.0.0',
-    tags: {},
+    ...catalogFields(b.body),
   };
 }
 

@@ -27,8 +27,8 @@ export class BatchService {
     private readonly onQueued: () => void = () => undefined,
   ) {}
 
-  /** Creates a batch in `loading` for an existing dataset. */
-  async create(tenantId: number, input: { datasetId: string; inputFormat?: { format?: string } }, createdBy: string): Promise<Batch> {
+  /** Creates a batch in `loading` for an existing dataset; Catalog callers may choose the id and add mutable fields. */
+  async create(tenantId: number, input: { datasetId: string; inputFormat?: { format?: string }; id?: string; extra?: Record<string, unknown> }, createdBy: string): Promise<Batch> {
     await this.datasets.get(tenantId, input.datasetId);
     const format = (input.inputFormat?.format ?? 'json').toLowerCase();
     if (!FORMATS.has(format)) {
@@ -37,13 +37,13 @@ export class BatchService {
     const now = this.clock();
     const batch: Batch = {
       tenantId,
-      id: sortableId(now),
+      id: input.id ?? sortableId(now),
       datasetId: input.datasetId,
       status: 'loading',
       format,
       recordsTotal: 0,
       recordsFailed: 0,
-      body: { inputFormat: { format }, createdUser: createdBy },
+      body: { ...input.extra, inputFormat: { format }, createdUser: createdBy },
       createdAt: now,
       modifiedAt: now,
       startedAt: null,

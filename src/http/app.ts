@@ -22,6 +22,7 @@ import { registerConnectionRoutes } from './routes/connections.routes.js';
 import { registerCollectionRoutes } from './routes/collection.routes.js';
 import { registerBatchRoutes } from './routes/batches.routes.js';
 import { registerCatalogBatchRoutes } from './routes/catalog-batches.routes.js';
+import { registerBatchFileRoutes } from './routes/batch-files.routes.js';
 import { BatchService } from '../ingest/batches/batch.service.js';
 import { batchJobHandler } from '../ingest/batches/batch.processor.js';
 import { BATCH_JOB } from '../ingest/batches/batch.js';
@@ -138,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerCollectionRoutes(app, services);
   registerBatchRoutes(app, services);
   registerCatalogBatchRoutes(app, services);
+  registerBatchFileRoutes(app, services);
   registerIdentityRoutes(app, services);
   registerMergePolicyRoutes(app, services);
   registerEntityRoutes(app, services);

@@ -74,6 +74,9 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   BATCH_EXISTS: { status: 409, title: 'Batch already exists' },
   BATCH_FIELD_READ_ONLY: { status: 400, title: 'Batch field is read-only' },
   BATCH_PROCESSING: { status: 409, title: 'Batch is processing' },
+  BATCH_RANGE_INVALID: { status: 400, title: 'Invalid Content-Range' },
+  BATCH_FILE_NOT_FOUND: { status: 404, title: 'File not found' },
+  MULTIPART_INVALID: { status: 400, title: 'BadRequestError' },
   // Identity namespaces and graph
   NAMESPACE_NOT_FOUND: { status: 404, title: 'Namespace not found' },
   NAMESPACE_INVALID: { status: 400, title: 'NAMESPACE_INVALID', shape: 'namespace', type: 'http://ns.adobe.com/adobecloud/problem/namespacevalidation' },

@@ -1,20 +1,18 @@
 /** Batch use cases: create for a dataset, upload files, complete (queues the durable job), abort, read status and errors. */
-import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { Db } from '../../store/db.js';
 import type { Clock } from '../../shared/clock.js';
 import { DomainError } from '../../shared/errors.js';
 import { sortableId } from '../../shared/ids.js';
 import type { DatasetService } from '../../catalog/datasets/dataset.service.js';
 import { enqueueJob } from '../../jobs/job.store.js';
-import { BATCH_JOB, type Batch, type BatchError } from './batch.js';
+import { BATCH_JOB, type Batch, type BatchError, assertUploadable } from './batch.js';
+import { writeCapped } from './upload-stream.js';
 import * as rows from './batch.store.js';
 
 const FORMATS = new Set(['json', 'parquet']);
-const FILE_NAME = /^[\w.-][\w. -]{0,254}$/;
 
 /** Batches of every sandbox; files live under `<data>/uploads/<tenant>/<batch>/`. */
 export class BatchService {
@@ -67,28 +65,13 @@ export class BatchService {
 
   /** Streams an uploaded file to disk (never into memory) and records it; only while the batch is loading. */
   async addFile(tenantId: number, batchId: string, datasetId: string, name: string, body: Readable): Promise<{ size: number }> {
-    const batch = await this.get(tenantId, batchId);
-    if (batch.datasetId !== datasetId) {
-      throw new DomainError('BATCH_DATASET_MISMATCH', `Batch '${batchId}' belongs to dataset '${batch.datasetId}', not '${datasetId}'`);
-    }
-    if (batch.status !== 'loading') throw new DomainError('BATCH_NOT_LOADING', `Batch '${batchId}' is ${batch.status}; files can only be added while it is loading`);
-    if (!FILE_NAME.test(name) || name.includes('..')) {
-      throw new DomainError('BATCH_FILE_NAME_INVALID', `File name '${name}' is not valid: letters, digits, spaces, '.', '-' and '_' only`);
-    }
+    assertUploadable(await this.get(tenantId, batchId), datasetId, name);
     const dir = join(this.uploadsDir, String(tenantId), batchId);
     await mkdir(dir, { recursive: true });
     const path = join(dir, name);
-    let size = 0;
-    const limit = this.uploadLimit;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (size > limit) done(new DomainError('BODY_TOO_LARGE', `File '${name}' is larger than the upload limit of ${limit} bytes`));
-        else done(null, chunk);
-      },
-    });
+    let size: number;
     try {
-      await pipeline(body, counter, createWriteStream(path));
+      size = await writeCapped(body, path, this.uploadLimit, () => new DomainError('BODY_TOO_LARGE', `File '${name}' is larger than the upload limit of ${this.uploadLimit} bytes`));
     } catch (err) {
       await rm(path, { force: true });
       throw err;

@@ -303,3 +303,93 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+for (const kind of STORE_KINDS) {
+  describe(`identity mappings, bulk cluster history, org namespaces (${kind})`, () => {
+    let t: TestApp;
+    let f: IngestFixture;
+    const ID = '/data/core/identity';
+    before(async () => {
+      t = await startTestApp(kind);
+      f = await ingestFixture(t, ORG);
+      for (const record of [
+        personRecord(930),
+        personRecord(930, { identityMap: { CRMID: [{ id: 'crm-930', primary: true }], Email: [{ id: 'alt930@example.com' }] } }),
+      ]) {
+        const res = await t.app.inject({ method: 'POST', url: `/collection/${f.inletId}`, headers: f.headers, payload: envelope(f.profileDataset, PROFILE_SCHEMA_ID, record, ORG) });
+        assert.equal(res.statusCode, 200, res.body);
+      }
+    });
+    after(() => t.close());
+
+    const get = (url: string) => t.app.inject({ url, headers: f.headers });
+    const post = (url: string, payload: unknown) => t.app.inject({ method: 'POST', url, headers: f.headers, payload: payload as string });
+    const xidOf = async (ns: string, id: string) => (await get(`${ID}/identity?namespace=${ns}&id=${encodeURIComponent(id)}`)).json().xid as string;
+    const nsidOf = async (code: string) => ((await get('/data/core/idnamespace/identities')).json() as Array<{ code: string; id: number }>).find((n) => n.code === code)!.id;
+
+    it('GET mapping lists the target namespace identities linked to an identity', async () => {
+      const emailNs = await nsidOf('Email');
+      const crm = await xidOf('CRMID', 'crm-930');
+      const res = await get(`${ID}/mapping?xid=${crm}&targetNs=${emailNs}`);
+      assert.equal(res.statusCode, 200, res.body);
+      const [m] = res.json().mappings;
+      assert.deepEqual(m.identity, { xid: crm });
+      const linked = m.identityTimestamps.map((x: { xid: { xid: string } }) => x.xid.xid).sort();
+      assert.deepEqual(linked, [await xidOf('Email', 'alt930@example.com'), await xidOf('Email', 'person930@example.com')].sort());
+      assert.ok(!Number.isNaN(Date.parse(m.identityTimestamps[0].lastAssociationTime)));
+      const byCode = await get(`${ID}/mapping?namespace=CRMID&id=crm-930&targetNs=Email`);
+      assert.equal(byCode.json().mappings[0].identityTimestamps.length, 2);
+      const noTarget = await get(`${ID}/mapping?xid=${crm}`);
+      assert.equal(noTarget.statusCode, 400);
+      assert.equal(noTarget.json().code, 'REQUEST_INVALID');
+      assert.equal((await get(`${ID}/mapping?xid=${crm}&targetNs=999999`)).json().code, 'NAMESPACE_NOT_FOUND');
+    });
+
+    it('POST mappings answers many identities and lists those it cannot read as unprocessed', async () => {
+      const crmNs = await nsidOf('CRMID');
+      const email = await xidOf('Email', 'person930@example.com');
+      const res = await post(`${ID}/mappings`, { xids: [{ xid: email }, { xid: 'not-an-xid' }], compositeXids: [{ nsid: await nsidOf('Email'), id: 'nobody@example.com' }], targetNs: crmNs, version: 1 });
+      assert.equal(res.statusCode, 200, res.body);
+      const body = res.json();
+      assert.equal(body.mappings.length, 2);
+      assert.deepEqual(body.mappings[0].identityTimestamps.map((x: { xid: { xid: string } }) => x.xid.xid), [await xidOf('CRMID', 'crm-930')]);
+      assert.deepEqual(body.mappings[1].identityTimestamps, []);
+      assert.deepEqual(body.unprocessedXids, [{ xid: 'not-an-xid' }]);
+      const empty = await post(`${ID}/mappings`, { targetNs: crmNs });
+      assert.equal(empty.statusCode, 400);
+      assert.equal(empty.json().code, 'IDENTITY_QUERY_INVALID');
+      const tooMany = await post(`${ID}/mappings`, { xids: Array.from({ length: 1001 }, () => email), targetNs: crmNs });
+      assert.equal(tooMany.statusCode, 400);
+      assert.equal(tooMany.json().code, 'REQUEST_INVALID');
+    });
+
+    it('POST clusters/history gives each identity its cluster', async () => {
+      const crm = await xidOf('CRMID', 'crm-930');
+      const email = await xidOf('Email', 'person930@example.com');
+      const res = await post(`${ID}/clusters/history`, { xids: [{ xid: crm }, { xid: email }, { xid: 'bad' }], 'graph-type': 'Private Graph', version: '1.0' });
+      assert.equal(res.statusCode, 200, res.body);
+      const [a, b] = res.json().xidsClusterHistory;
+      assert.deepEqual(a.xid, { xid: crm });
+      assert.equal(a.clusterHistory.length, 1);
+      assert.equal(a.clusterHistory[0].clusterId, b.clusterHistory[0].clusterId);
+      assert.ok(!Number.isNaN(Date.parse(a.clusterHistory[0].cRecordedTS)));
+      assert.deepEqual(res.json().unprocessedXids, [{ xid: 'bad' }]);
+      const unseen = await post(`${ID}/clusters/history`, { compositeXids: [{ namespace: 'Email', id: 'never@example.com' }] });
+      assert.deepEqual(unseen.json().xidsClusterHistory[0].clusterHistory, []);
+    });
+
+    it('GET idnamespace/orgs/{org}/identities answers the caller org its namespaces and another org none', async () => {
+      const own = await get(`/data/core/idnamespace/orgs/${ORG}/identities`);
+      assert.equal(own.statusCode, 200, own.body);
+      assert.deepEqual(own.json(), (await get('/data/core/idnamespace/identities')).json());
+      const other = await get('/data/core/idnamespace/orgs/OTHER@AdobeOrg/identities');
+      assert.equal(other.statusCode, 200);
+      assert.deepEqual(other.json(), []);
+      const emailNs = await nsidOf('Email');
+      assert.equal((await get(`/data/core/idnamespace/orgs/${ORG}/identities/${emailNs}`)).json().code, 'Email');
+      const hidden = await get(`/data/core/idnamespace/orgs/OTHER@AdobeOrg/identities/${emailNs}`);
+      assert.equal(hidden.statusCode, 404);
+      assert.equal(hidden.json().code, 'NAMESPACE_NOT_FOUND');
+    });
+  });
+}

@@ -33,6 +33,7 @@ import { NamespaceService } from '../identity/namespace.service.js';
 import { IdentityGraph } from '../identity/identity-graph.js';
 import { createBlocklist } from '../identity/blocklist.js';
 import { registerIdentityRoutes } from './routes/identity.routes.js';
+import { registerIdentityMappingRoutes } from './routes/identity-mappings.routes.js';
 import { registerMergePolicyRoutes } from './routes/merge-policies.routes.js';
 import { registerEntityRoutes } from './routes/entities.routes.js';
 import { MergePolicyService } from '../profile/merge-policy.service.js';
@@ -141,6 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerCatalogBatchRoutes(app, services);
   registerBatchFileRoutes(app, services);
   registerIdentityRoutes(app, services);
+  registerIdentityMappingRoutes(app, services);
   registerMergePolicyRoutes(app, services);
   registerEntityRoutes(app, services);
   app.addHook('onClose', () => services.jobs.stop());

@@ -393,3 +393,41 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+for (const kind of STORE_KINDS) {
+  describe(`streaming under /data/foundation/import (${kind})`, () => {
+    let t: TestApp;
+    let f: IngestFixture;
+    before(async () => {
+      t = await startTestApp(kind);
+      f = await ingestFixture(t, ORG);
+    });
+    after(() => t.close());
+
+    it('takes one message and a batch of messages at the Data Ingestion collection paths, as /collection does', async () => {
+      const one = await t.app.inject({
+        method: 'POST',
+        url: `/data/foundation/import/collection/${f.inletId}?syncValidation=true&synchronousValidation=true`,
+        headers: f.headers,
+        payload: envelope(f.profileDataset, PROFILE_SCHEMA_ID, personRecord(940), ORG),
+      });
+      assert.equal(one.statusCode, 200, one.body);
+      assert.equal(one.json().inletId, f.inletId);
+      const bad = personRecord(941, { _acme: { points: 'many' } });
+      const many = await t.app.inject({
+        method: 'POST',
+        url: `/data/foundation/import/collection/batch/${f.inletId}`,
+        headers: f.headers,
+        payload: { messages: [envelope(f.profileDataset, PROFILE_SCHEMA_ID, personRecord(942), ORG), envelope(f.profileDataset, PROFILE_SCHEMA_ID, bad, ORG)] },
+      });
+      assert.equal(many.statusCode, 207, many.body);
+      assert.equal(many.json().responses[0].status, undefined);
+      assert.equal(many.json().responses[1].status, 400);
+      const stored = await t.store.db.all<{ primary_id: string }>('SELECT primary_id FROM fragments WHERE tenant_id = ? AND primary_id IN (?, ?, ?) ORDER BY primary_id', [f.tenantId, 'crm-940', 'crm-941', 'crm-942']);
+      assert.deepEqual(stored.map((r) => r.primary_id), ['crm-940', 'crm-942']);
+      const unknown = await t.app.inject({ method: 'POST', url: '/data/foundation/import/collection/nope', headers: f.headers, payload: {} });
+      assert.equal(unknown.statusCode, 404);
+      assert.equal(unknown.json().code, 'INLET_NOT_FOUND');
+    });
+  });
+}

@@ -185,249 +185,222 @@ for (const kind of STORE_KINDS) {
         assert.equal((await inject('PUT', `${CATALOG}/dataSets/nope`, { name: 'x' })).statusCode, 404);
       });
     });
-  });
-}
 
-for (const kind of STORE_KINDS) {
-  describe(`large files and preview (${kind})`, () => {
-    let t: TestApp;
-    let f: IngestFixture;
-    before(async () => {
-      t = await startTestApp(kind, { uploadLimit: 4096 });
-      f = await ingestFixture(t, ORG);
-    });
-    after(() => t.close());
+    describe('large files and preview', () => {
 
-    const call = (method: string, url: string, payload?: string | Buffer, headers: Record<string, string> = {}) =>
-      t.app.inject({ method: method as 'GET', url, headers: { ...f.headers, ...headers }, ...(payload === undefined ? {} : { payload }) });
-    async function newBatch(): Promise<string> {
-      const res = await call('POST', IMPORT, JSON.stringify({ datasetId: f.profileDataset, inputFormat: { format: 'json' } }));
-      assert.equal(res.statusCode, 201, res.body);
-      return res.json().id;
-    }
-    const fileUrl = (b: string, name = 'big.json') => `${IMPORT}/${b}/datasets/${f.profileDataset}/files/${name}`;
-    const chunk = (b: string, range: string, bytes: string | Buffer, type = 'application/octet-stream') =>
-      call('PATCH', fileUrl(b), bytes, { 'content-type': type, 'content-range': range });
-
-    it('assembles a file from ordered chunks and loads it like a PUT file', async () => {
-      const b = await newBatch();
-      const content = [personRecord(700), personRecord(701), personRecord(702)].map((r) => JSON.stringify(r)).join('\n');
-      const init = await call('POST', `${fileUrl(b)}?action=INITIALIZE`);
-      assert.equal(init.statusCode, 200, init.body);
-      assert.deepEqual(init.json(), { name: 'big.json', sizeInBytes: 0 });
-      const empty = await call('HEAD', fileUrl(b));
-      assert.equal(empty.statusCode, 200);
-      assert.equal(empty.headers.range, undefined);
-
-      const cut = 100;
-      const first = await chunk(b, `bytes 0-${cut - 1}/${content.length}`, content.slice(0, cut));
-      assert.equal(first.statusCode, 200, first.body);
-      assert.deepEqual(first.json(), { name: 'big.json', sizeInBytes: cut });
-      assert.equal((await call('HEAD', fileUrl(b))).headers.range, `bytes=0-${cut - 1}`);
-
-      const gap = await chunk(b, `bytes ${cut + 10}-${cut + 19}/*`, 'x'.repeat(10));
-      assert.equal(gap.statusCode, 400);
-      assert.equal(gap.json().code, 'BATCH_RANGE_INVALID');
-      assert.match(gap.json().detail, new RegExp(`bytes ${cut + 10}-${cut + 19} leaves a gap: bytes ${cut}-${cut + 9}`));
-      const overlap = await chunk(b, `bytes 50-59/*`, 'x'.repeat(10));
-      assert.equal(overlap.statusCode, 400);
-      assert.match(overlap.json().detail, /bytes 50-59 overlaps bytes 50-99/);
-      const short = await chunk(b, `bytes ${cut}-${cut + 19}/*`, 'x'.repeat(5));
-      assert.equal(short.statusCode, 400);
-      assert.match(short.json().detail, /holds 5 bytes but Content-Range bytes 100-119 names 20/);
-      const long = await chunk(b, `bytes ${cut}-${cut + 1}/*`, 'x'.repeat(5));
-      assert.equal(long.statusCode, 400);
-      assert.equal((await call('HEAD', fileUrl(b))).headers.range, `bytes=0-${cut - 1}`);
-
-      // The rest as multipart/form-data, the way Adobe's Postman collection sends a chunk.
-      const boundary = '----postman123';
-      const rest = content.slice(cut);
-      const form = `--${boundary}\r\nContent-Disposition: form-data; name="file"\r\n\r\n${rest}\r\n--${boundary}--\r\n`;
-      const second = await chunk(b, `bytes ${cut}-${content.length - 1}/${content.length}`, form, `multipart/form-data; boundary=${boundary}`);
-      assert.equal(second.statusCode, 200, second.body);
-      assert.equal(second.json().sizeInBytes, content.length);
-
-      const done = await call('POST', `${fileUrl(b)}?action=COMPLETE`);
-      assert.equal(done.statusCode, 200, done.body);
-      assert.deepEqual(done.json(), { name: 'big.json', sizeInBytes: content.length });
-      assert.equal((await call('HEAD', fileUrl(b))).headers.range, `bytes=0-${content.length - 1}`);
-      assert.equal((await call('POST', `${IMPORT}/${b}?action=COMPLETE`)).statusCode, 200);
-      await t.app.services.jobs.drain();
-      const batch = (await call('GET', `${CATALOG}/batches/${b}`)).json()[b];
-      assert.equal(batch.status, 'success');
-      assert.equal(batch.recordCount, 3);
-      assert.equal(batch.failedRecordCount, 0);
-    });
-
-    it('refuses chunks without INITIALIZE, without a Content-Range, or past the upload limit', async () => {
-      const b = await newBatch();
-      const none = await chunk(b, 'bytes 0-1/*', 'ab');
-      assert.equal(none.statusCode, 404);
-      assert.equal(none.json().code, 'BATCH_FILE_NOT_FOUND');
-      assert.equal((await call('POST', `${fileUrl(b)}?action=COMPLETE`)).statusCode, 404);
-      await call('POST', `${fileUrl(b)}?action=INITIALIZE`);
-      const noRange = await call('PATCH', fileUrl(b), 'ab', { 'content-type': 'application/octet-stream' });
-      assert.equal(noRange.statusCode, 400);
-      assert.match(noRange.json().detail, /Content-Range '' is not valid/);
-      const backwards = await chunk(b, 'bytes 5-1/*', 'ab');
-      assert.equal(backwards.statusCode, 400);
-      const big = await chunk(b, 'bytes 0-4096/*', 'ab');
-      assert.equal(big.statusCode, 413);
-      assert.equal(big.json().code, 'BODY_TOO_LARGE');
-      const cut = await chunk(b, 'bytes 0-1/*', '--x\r\nContent-Disposition: form-data; name="file"\r\n\r\nab', 'multipart/form-data; boundary=x');
-      assert.equal(cut.statusCode, 400);
-      assert.equal(cut.json().code, 'MULTIPART_INVALID');
-      assert.equal((await call('HEAD', fileUrl(b))).headers.range, undefined);
-      const action = await call('POST', `${fileUrl(b)}?action=RESUME`);
-      assert.equal(action.statusCode, 400);
-      assert.equal(action.json().code, 'BATCH_ACTION_INVALID');
-      assert.equal((await call('HEAD', fileUrl(b, 'other.json'))).statusCode, 404);
-    });
-
-    it('previews the first rows of the uploaded files', async () => {
-      const b = await newBatch();
-      const lines = [personRecord(710), personRecord(711), personRecord(712)].map((r) => JSON.stringify(r)).join('\n');
-      assert.equal((await call('PUT', fileUrl(b, 'p.json'), lines, { 'content-type': 'application/octet-stream' })).statusCode, 200);
-      const res = await call('GET', `${IMPORT}/${b}/datasets/${f.profileDataset}/preview?format=json&nrow=2`);
-      assert.equal(res.statusCode, 200, res.body);
-      const { formatParams, preview } = res.json();
-      assert.deepEqual(formatParams, { delimiter: ',', quote: '"', escape: '\\', charset: 'UTF-8', header: true, format: 'json' });
-      assert.deepEqual(preview.columns.map((c: { name: string }) => c.name), ['identityMap', 'person', 'personalEmail', '_acme']);
-      assert.equal(preview.rows.length, 2);
-      const emailCid = preview.columns.find((c: { name: string }) => c.name === 'personalEmail').cid;
-      assert.equal(preview.rows[1][emailCid], JSON.stringify({ address: 'person711@example.com' }));
-      assert.equal((await call('GET', `${IMPORT}/${b}/datasets/${f.profileDataset}/preview?nrow=101`)).statusCode, 400);
-      assert.equal((await call('GET', `${IMPORT}/${b}/datasets/${f.profileDataset}/preview?format=csv`)).json().code, 'BATCH_FORMAT_UNSUPPORTED');
-      assert.equal((await call('GET', `${IMPORT}/${b}/datasets/${f.eventDataset}/preview`)).json().code, 'BATCH_DATASET_MISMATCH');
-      assert.equal((await call('GET', `${IMPORT}/${b}/datasets/${f.profileDataset}/preview`)).json().preview.rows.length, 3);
-    });
-  });
-}
-
-for (const kind of STORE_KINDS) {
-  describe(`identity mappings, bulk cluster history, org namespaces (${kind})`, () => {
-    let t: TestApp;
-    let f: IngestFixture;
-    const ID = '/data/core/identity';
-    before(async () => {
-      t = await startTestApp(kind);
-      f = await ingestFixture(t, ORG);
-      for (const record of [
-        personRecord(930),
-        personRecord(930, { identityMap: { CRMID: [{ id: 'crm-930', primary: true }], Email: [{ id: 'alt930@example.com' }] } }),
-      ]) {
-        const res = await t.app.inject({ method: 'POST', url: `/collection/${f.inletId}`, headers: f.headers, payload: envelope(f.profileDataset, PROFILE_SCHEMA_ID, record, ORG) });
-        assert.equal(res.statusCode, 200, res.body);
+      async function newBatch(): Promise<string> {
+        const res = await inject('POST', IMPORT, JSON.stringify({ datasetId: f.profileDataset, inputFormat: { format: 'json' } }));
+        assert.equal(res.statusCode, 201, res.body);
+        return res.json().id;
       }
-    });
-    after(() => t.close());
+      const fileUrl = (b: string, name = 'big.json') => `${IMPORT}/${b}/datasets/${f.profileDataset}/files/${name}`;
+      const chunk = (b: string, range: string, bytes: string | Buffer, type = 'application/octet-stream') =>
+        inject('PATCH', fileUrl(b), bytes, { 'content-type': type, 'content-range': range });
 
-    const get = (url: string) => t.app.inject({ url, headers: f.headers });
-    const post = (url: string, payload: unknown) => t.app.inject({ method: 'POST', url, headers: f.headers, payload: payload as string });
-    const xidOf = async (ns: string, id: string) => (await get(`${ID}/identity?namespace=${ns}&id=${encodeURIComponent(id)}`)).json().xid as string;
-    const nsidOf = async (code: string) => ((await get('/data/core/idnamespace/identities')).json() as Array<{ code: string; id: number }>).find((n) => n.code === code)!.id;
+      it('assembles a file from ordered chunks and loads it like a PUT file', async () => {
+        const b = await newBatch();
+        const content = [personRecord(700), personRecord(701), personRecord(702)].map((r) => JSON.stringify(r)).join('\n');
+        const init = await inject('POST', `${fileUrl(b)}?action=INITIALIZE`);
+        assert.equal(init.statusCode, 200, init.body);
+        assert.deepEqual(init.json(), { name: 'big.json', sizeInBytes: 0 });
+        const empty = await inject('HEAD', fileUrl(b));
+        assert.equal(empty.statusCode, 200);
+        assert.equal(empty.headers.range, undefined);
 
-    it('GET mapping lists the target namespace identities linked to an identity', async () => {
-      const emailNs = await nsidOf('Email');
-      const crm = await xidOf('CRMID', 'crm-930');
-      const res = await get(`${ID}/mapping?xid=${crm}&targetNs=${emailNs}`);
-      assert.equal(res.statusCode, 200, res.body);
-      const [m] = res.json().mappings;
-      assert.deepEqual(m.identity, { xid: crm });
-      const linked = m.identityTimestamps.map((x: { xid: { xid: string } }) => x.xid.xid).sort();
-      assert.deepEqual(linked, [await xidOf('Email', 'alt930@example.com'), await xidOf('Email', 'person930@example.com')].sort());
-      assert.ok(!Number.isNaN(Date.parse(m.identityTimestamps[0].lastAssociationTime)));
-      const byCode = await get(`${ID}/mapping?namespace=CRMID&id=crm-930&targetNs=Email`);
-      assert.equal(byCode.json().mappings[0].identityTimestamps.length, 2);
-      const noTarget = await get(`${ID}/mapping?xid=${crm}`);
-      assert.equal(noTarget.statusCode, 400);
-      assert.equal(noTarget.json().code, 'REQUEST_INVALID');
-      assert.equal((await get(`${ID}/mapping?xid=${crm}&targetNs=999999`)).json().code, 'NAMESPACE_NOT_FOUND');
-    });
+        const cut = 100;
+        const first = await chunk(b, `bytes 0-${cut - 1}/${content.length}`, content.slice(0, cut));
+        assert.equal(first.statusCode, 200, first.body);
+        assert.deepEqual(first.json(), { name: 'big.json', sizeInBytes: cut });
+        assert.equal((await inject('HEAD', fileUrl(b))).headers.range, `bytes=0-${cut - 1}`);
 
-    it('POST mappings answers many identities and lists those it cannot read as unprocessed', async () => {
-      const crmNs = await nsidOf('CRMID');
-      const email = await xidOf('Email', 'person930@example.com');
-      const res = await post(`${ID}/mappings`, { xids: [{ xid: email }, { xid: 'not-an-xid' }], compositeXids: [{ nsid: await nsidOf('Email'), id: 'nobody@example.com' }], targetNs: crmNs, version: 1 });
-      assert.equal(res.statusCode, 200, res.body);
-      const body = res.json();
-      assert.equal(body.mappings.length, 2);
-      assert.deepEqual(body.mappings[0].identityTimestamps.map((x: { xid: { xid: string } }) => x.xid.xid), [await xidOf('CRMID', 'crm-930')]);
-      assert.deepEqual(body.mappings[1].identityTimestamps, []);
-      assert.deepEqual(body.unprocessedXids, [{ xid: 'not-an-xid' }]);
-      const empty = await post(`${ID}/mappings`, { targetNs: crmNs });
-      assert.equal(empty.statusCode, 400);
-      assert.equal(empty.json().code, 'IDENTITY_QUERY_INVALID');
-      const tooMany = await post(`${ID}/mappings`, { xids: Array.from({ length: 1001 }, () => email), targetNs: crmNs });
-      assert.equal(tooMany.statusCode, 400);
-      assert.equal(tooMany.json().code, 'REQUEST_INVALID');
-    });
+        const gap = await chunk(b, `bytes ${cut + 10}-${cut + 19}/*`, 'x'.repeat(10));
+        assert.equal(gap.statusCode, 400);
+        assert.equal(gap.json().code, 'BATCH_RANGE_INVALID');
+        assert.match(gap.json().detail, new RegExp(`bytes ${cut + 10}-${cut + 19} leaves a gap: bytes ${cut}-${cut + 9}`));
+        const overlap = await chunk(b, `bytes 50-59/*`, 'x'.repeat(10));
+        assert.equal(overlap.statusCode, 400);
+        assert.match(overlap.json().detail, /bytes 50-59 overlaps bytes 50-99/);
+        const short = await chunk(b, `bytes ${cut}-${cut + 19}/*`, 'x'.repeat(5));
+        assert.equal(short.statusCode, 400);
+        assert.match(short.json().detail, /holds 5 bytes but Content-Range bytes 100-119 names 20/);
+        const long = await chunk(b, `bytes ${cut}-${cut + 1}/*`, 'x'.repeat(5));
+        assert.equal(long.statusCode, 400);
+        assert.equal((await inject('HEAD', fileUrl(b))).headers.range, `bytes=0-${cut - 1}`);
 
-    it('POST clusters/history gives each identity its cluster', async () => {
-      const crm = await xidOf('CRMID', 'crm-930');
-      const email = await xidOf('Email', 'person930@example.com');
-      const res = await post(`${ID}/clusters/history`, { xids: [{ xid: crm }, { xid: email }, { xid: 'bad' }], 'graph-type': 'Private Graph', version: '1.0' });
-      assert.equal(res.statusCode, 200, res.body);
-      const [a, b] = res.json().xidsClusterHistory;
-      assert.deepEqual(a.xid, { xid: crm });
-      assert.equal(a.clusterHistory.length, 1);
-      assert.equal(a.clusterHistory[0].clusterId, b.clusterHistory[0].clusterId);
-      assert.ok(!Number.isNaN(Date.parse(a.clusterHistory[0].cRecordedTS)));
-      assert.deepEqual(res.json().unprocessedXids, [{ xid: 'bad' }]);
-      const unseen = await post(`${ID}/clusters/history`, { compositeXids: [{ namespace: 'Email', id: 'never@example.com' }] });
-      assert.deepEqual(unseen.json().xidsClusterHistory[0].clusterHistory, []);
-    });
+        // The rest as multipart/form-data, the way Adobe's Postman collection sends a chunk.
+        const boundary = '----postman123';
+        const rest = content.slice(cut);
+        const form = `--${boundary}\r\nContent-Disposition: form-data; name="file"\r\n\r\n${rest}\r\n--${boundary}--\r\n`;
+        const second = await chunk(b, `bytes ${cut}-${content.length - 1}/${content.length}`, form, `multipart/form-data; boundary=${boundary}`);
+        assert.equal(second.statusCode, 200, second.body);
+        assert.equal(second.json().sizeInBytes, content.length);
 
-    it('GET idnamespace/orgs/{org}/identities answers the caller org its namespaces and another org none', async () => {
-      const own = await get(`/data/core/idnamespace/orgs/${ORG}/identities`);
-      assert.equal(own.statusCode, 200, own.body);
-      assert.deepEqual(own.json(), (await get('/data/core/idnamespace/identities')).json());
-      const other = await get('/data/core/idnamespace/orgs/OTHER@AdobeOrg/identities');
-      assert.equal(other.statusCode, 200);
-      assert.deepEqual(other.json(), []);
-      const emailNs = await nsidOf('Email');
-      assert.equal((await get(`/data/core/idnamespace/orgs/${ORG}/identities/${emailNs}`)).json().code, 'Email');
-      const hidden = await get(`/data/core/idnamespace/orgs/OTHER@AdobeOrg/identities/${emailNs}`);
-      assert.equal(hidden.statusCode, 404);
-      assert.equal(hidden.json().code, 'NAMESPACE_NOT_FOUND');
-    });
-  });
-}
-
-for (const kind of STORE_KINDS) {
-  describe(`streaming under /data/foundation/import (${kind})`, () => {
-    let t: TestApp;
-    let f: IngestFixture;
-    before(async () => {
-      t = await startTestApp(kind);
-      f = await ingestFixture(t, ORG);
-    });
-    after(() => t.close());
-
-    it('takes one message and a batch of messages at the Data Ingestion collection paths, as /collection does', async () => {
-      const one = await t.app.inject({
-        method: 'POST',
-        url: `/data/foundation/import/collection/${f.inletId}?syncValidation=true&synchronousValidation=true`,
-        headers: f.headers,
-        payload: envelope(f.profileDataset, PROFILE_SCHEMA_ID, personRecord(940), ORG),
+        const done = await inject('POST', `${fileUrl(b)}?action=COMPLETE`);
+        assert.equal(done.statusCode, 200, done.body);
+        assert.deepEqual(done.json(), { name: 'big.json', sizeInBytes: content.length });
+        assert.equal((await inject('HEAD', fileUrl(b))).headers.range, `bytes=0-${content.length - 1}`);
+        assert.equal((await inject('POST', `${IMPORT}/${b}?action=COMPLETE`)).statusCode, 200);
+        await t.app.services.jobs.drain();
+        const batch = (await inject('GET', `${CATALOG}/batches/${b}`)).json()[b];
+        assert.equal(batch.status, 'success');
+        assert.equal(batch.recordCount, 3);
+        assert.equal(batch.failedRecordCount, 0);
       });
-      assert.equal(one.statusCode, 200, one.body);
-      assert.equal(one.json().inletId, f.inletId);
-      const bad = personRecord(941, { _acme: { points: 'many' } });
-      const many = await t.app.inject({
-        method: 'POST',
-        url: `/data/foundation/import/collection/batch/${f.inletId}`,
-        headers: f.headers,
-        payload: { messages: [envelope(f.profileDataset, PROFILE_SCHEMA_ID, personRecord(942), ORG), envelope(f.profileDataset, PROFILE_SCHEMA_ID, bad, ORG)] },
+
+      it('refuses chunks without INITIALIZE, without a Content-Range, or past the upload limit', async () => {
+        const b = await newBatch();
+        const none = await chunk(b, 'bytes 0-1/*', 'ab');
+        assert.equal(none.statusCode, 404);
+        assert.equal(none.json().code, 'BATCH_FILE_NOT_FOUND');
+        assert.equal((await inject('POST', `${fileUrl(b)}?action=COMPLETE`)).statusCode, 404);
+        await inject('POST', `${fileUrl(b)}?action=INITIALIZE`);
+        const noRange = await inject('PATCH', fileUrl(b), 'ab', { 'content-type': 'application/octet-stream' });
+        assert.equal(noRange.statusCode, 400);
+        assert.match(noRange.json().detail, /Content-Range '' is not valid/);
+        const backwards = await chunk(b, 'bytes 5-1/*', 'ab');
+        assert.equal(backwards.statusCode, 400);
+        const big = await chunk(b, 'bytes 0-4096/*', 'ab');
+        assert.equal(big.statusCode, 413);
+        assert.equal(big.json().code, 'BODY_TOO_LARGE');
+        const cut = await chunk(b, 'bytes 0-1/*', '--x\r\nContent-Disposition: form-data; name="file"\r\n\r\nab', 'multipart/form-data; boundary=x');
+        assert.equal(cut.statusCode, 400);
+        assert.equal(cut.json().code, 'MULTIPART_INVALID');
+        assert.equal((await inject('HEAD', fileUrl(b))).headers.range, undefined);
+        const action = await inject('POST', `${fileUrl(b)}?action=RESUME`);
+        assert.equal(action.statusCode, 400);
+        assert.equal(action.json().code, 'BATCH_ACTION_INVALID');
+        assert.equal((await inject('HEAD', fileUrl(b, 'other.json'))).statusCode, 404);
       });
-      assert.equal(many.statusCode, 207, many.body);
-      assert.equal(many.json().responses[0].status, undefined);
-      assert.equal(many.json().responses[1].status, 400);
-      const stored = await t.store.db.all<{ primary_id: string }>('SELECT primary_id FROM fragments WHERE tenant_id = ? AND primary_id IN (?, ?, ?) ORDER BY primary_id', [f.tenantId, 'crm-940', 'crm-941', 'crm-942']);
-      assert.deepEqual(stored.map((r) => r.primary_id), ['crm-940', 'crm-942']);
-      const unknown = await t.app.inject({ method: 'POST', url: '/data/foundation/import/collection/nope', headers: f.headers, payload: {} });
-      assert.equal(unknown.statusCode, 404);
-      assert.equal(unknown.json().code, 'INLET_NOT_FOUND');
+
+      it('previews the first rows of the uploaded files', async () => {
+        const b = await newBatch();
+        const lines = [personRecord(710), personRecord(711), personRecord(712)].map((r) => JSON.stringify(r)).join('\n');
+        assert.equal((await inject('PUT', fileUrl(b, 'p.json'), lines, { 'content-type': 'application/octet-stream' })).statusCode, 200);
+        const res = await inject('GET', `${IMPORT}/${b}/datasets/${f.profileDataset}/preview?format=json&nrow=2`);
+        assert.equal(res.statusCode, 200, res.body);
+        const { formatParams, preview } = res.json();
+        assert.deepEqual(formatParams, { delimiter: ',', quote: '"', escape: '\\', charset: 'UTF-8', header: true, format: 'json' });
+        assert.deepEqual(preview.columns.map((c: { name: string }) => c.name), ['identityMap', 'person', 'personalEmail', '_acme']);
+        assert.equal(preview.rows.length, 2);
+        const emailCid = preview.columns.find((c: { name: string }) => c.name === 'personalEmail').cid;
+        assert.equal(preview.rows[1][emailCid], JSON.stringify({ address: 'person711@example.com' }));
+        assert.equal((await inject('GET', `${IMPORT}/${b}/datasets/${f.profileDataset}/preview?nrow=101`)).statusCode, 400);
+        assert.equal((await inject('GET', `${IMPORT}/${b}/datasets/${f.profileDataset}/preview?format=csv`)).json().code, 'BATCH_FORMAT_UNSUPPORTED');
+        assert.equal((await inject('GET', `${IMPORT}/${b}/datasets/${f.eventDataset}/preview`)).json().code, 'BATCH_DATASET_MISMATCH');
+        assert.equal((await inject('GET', `${IMPORT}/${b}/datasets/${f.profileDataset}/preview`)).json().preview.rows.length, 3);
+      });
+    });
+
+    describe('identity mappings, bulk cluster history, org namespaces', () => {
+      const ID = '/data/core/identity';
+      before(async () => {
+        for (const record of [
+          personRecord(930),
+          personRecord(930, { identityMap: { CRMID: [{ id: 'crm-930', primary: true }], Email: [{ id: 'alt930@example.com' }] } }),
+        ]) {
+          const res = await t.app.inject({ method: 'POST', url: `/collection/${f.inletId}`, headers: f.headers, payload: envelope(f.profileDataset, PROFILE_SCHEMA_ID, record, ORG) });
+          assert.equal(res.statusCode, 200, res.body);
+        }
+      });
+
+      const get = (url: string) => t.app.inject({ url, headers: f.headers });
+      const post = (url: string, payload: unknown) => t.app.inject({ method: 'POST', url, headers: f.headers, payload: payload as string });
+      const xidOf = async (ns: string, id: string) => (await get(`${ID}/identity?namespace=${ns}&id=${encodeURIComponent(id)}`)).json().xid as string;
+      const nsidOf = async (code: string) => ((await get('/data/core/idnamespace/identities')).json() as Array<{ code: string; id: number }>).find((n) => n.code === code)!.id;
+
+      it('GET mapping lists the target namespace identities linked to an identity', async () => {
+        const emailNs = await nsidOf('Email');
+        const crm = await xidOf('CRMID', 'crm-930');
+        const res = await get(`${ID}/mapping?xid=${crm}&targetNs=${emailNs}`);
+        assert.equal(res.statusCode, 200, res.body);
+        const [m] = res.json().mappings;
+        assert.deepEqual(m.identity, { xid: crm });
+        const linked = m.identityTimestamps.map((x: { xid: { xid: string } }) => x.xid.xid).sort();
+        assert.deepEqual(linked, [await xidOf('Email', 'alt930@example.com'), await xidOf('Email', 'person930@example.com')].sort());
+        assert.ok(!Number.isNaN(Date.parse(m.identityTimestamps[0].lastAssociationTime)));
+        const byCode = await get(`${ID}/mapping?namespace=CRMID&id=crm-930&targetNs=Email`);
+        assert.equal(byCode.json().mappings[0].identityTimestamps.length, 2);
+        const noTarget = await get(`${ID}/mapping?xid=${crm}`);
+        assert.equal(noTarget.statusCode, 400);
+        assert.equal(noTarget.json().code, 'REQUEST_INVALID');
+        assert.equal((await get(`${ID}/mapping?xid=${crm}&targetNs=999999`)).json().code, 'NAMESPACE_NOT_FOUND');
+      });
+
+      it('POST mappings answers many identities and lists those it cannot read as unprocessed', async () => {
+        const crmNs = await nsidOf('CRMID');
+        const email = await xidOf('Email', 'person930@example.com');
+        const res = await post(`${ID}/mappings`, { xids: [{ xid: email }, { xid: 'not-an-xid' }], compositeXids: [{ nsid: await nsidOf('Email'), id: 'nobody@example.com' }], targetNs: crmNs, version: 1 });
+        assert.equal(res.statusCode, 200, res.body);
+        const body = res.json();
+        assert.equal(body.mappings.length, 2);
+        assert.deepEqual(body.mappings[0].identityTimestamps.map((x: { xid: { xid: string } }) => x.xid.xid), [await xidOf('CRMID', 'crm-930')]);
+        assert.deepEqual(body.mappings[1].identityTimestamps, []);
+        assert.deepEqual(body.unprocessedXids, [{ xid: 'not-an-xid' }]);
+        const empty = await post(`${ID}/mappings`, { targetNs: crmNs });
+        assert.equal(empty.statusCode, 400);
+        assert.equal(empty.json().code, 'IDENTITY_QUERY_INVALID');
+        const tooMany = await post(`${ID}/mappings`, { xids: Array.from({ length: 1001 }, () => email), targetNs: crmNs });
+        assert.equal(tooMany.statusCode, 400);
+        assert.equal(tooMany.json().code, 'REQUEST_INVALID');
+      });
+
+      it('POST clusters/history gives each identity its cluster', async () => {
+        const crm = await xidOf('CRMID', 'crm-930');
+        const email = await xidOf('Email', 'person930@example.com');
+        const res = await post(`${ID}/clusters/history`, { xids: [{ xid: crm }, { xid: email }, { xid: 'bad' }], 'graph-type': 'Private Graph', version: '1.0' });
+        assert.equal(res.statusCode, 200, res.body);
+        const [a, b] = res.json().xidsClusterHistory;
+        assert.deepEqual(a.xid, { xid: crm });
+        assert.equal(a.clusterHistory.length, 1);
+        assert.equal(a.clusterHistory[0].clusterId, b.clusterHistory[0].clusterId);
+        assert.ok(!Number.isNaN(Date.parse(a.clusterHistory[0].cRecordedTS)));
+        assert.deepEqual(res.json().unprocessedXids, [{ xid: 'bad' }]);
+        const unseen = await post(`${ID}/clusters/history`, { compositeXids: [{ namespace: 'Email', id: 'never@example.com' }] });
+        assert.deepEqual(unseen.json().xidsClusterHistory[0].clusterHistory, []);
+      });
+
+      it('GET idnamespace/orgs/{org}/identities answers the caller org its namespaces and another org none', async () => {
+        const own = await get(`/data/core/idnamespace/orgs/${ORG}/identities`);
+        assert.equal(own.statusCode, 200, own.body);
+        assert.deepEqual(own.json(), (await get('/data/core/idnamespace/identities')).json());
+        const other = await get('/data/core/idnamespace/orgs/OTHER@AdobeOrg/identities');
+        assert.equal(other.statusCode, 200);
+        assert.deepEqual(other.json(), []);
+        const emailNs = await nsidOf('Email');
+        assert.equal((await get(`/data/core/idnamespace/orgs/${ORG}/identities/${emailNs}`)).json().code, 'Email');
+        const hidden = await get(`/data/core/idnamespace/orgs/OTHER@AdobeOrg/identities/${emailNs}`);
+        assert.equal(hidden.statusCode, 404);
+        assert.equal(hidden.json().code, 'NAMESPACE_NOT_FOUND');
+      });
+    });
+
+    describe('streaming under /data/foundation/import', () => {
+
+      it('takes one message and a batch of messages at the Data Ingestion collection paths, as /collection does', async () => {
+        const one = await t.app.inject({
+          method: 'POST',
+          url: `/data/foundation/import/collection/${f.inletId}?syncValidation=true&synchronousValidation=true`,
+          headers: f.headers,
+          payload: envelope(f.profileDataset, PROFILE_SCHEMA_ID, personRecord(940), ORG),
+        });
+        assert.equal(one.statusCode, 200, one.body);
+        assert.equal(one.json().inletId, f.inletId);
+        const bad = personRecord(941, { _acme: { points: 'many' } });
+        const many = await t.app.inject({
+          method: 'POST',
+          url: `/data/foundation/import/collection/batch/${f.inletId}`,
+          headers: f.headers,
+          payload: { messages: [envelope(f.profileDataset, PROFILE_SCHEMA_ID, personRecord(942), ORG), envelope(f.profileDataset, PROFILE_SCHEMA_ID, bad, ORG)] },
+        });
+        assert.equal(many.statusCode, 207, many.body);
+        assert.equal(many.json().responses[0].status, undefined);
+        assert.equal(many.json().responses[1].status, 400);
+        const stored = await t.store.db.all<{ primary_id: string }>('SELECT primary_id FROM fragments WHERE tenant_id = ? AND primary_id IN (?, ?, ?) ORDER BY primary_id', [f.tenantId, 'crm-940', 'crm-941', 'crm-942']);
+        assert.deepEqual(stored.map((r) => r.primary_id), ['crm-940', 'crm-942']);
+        const unknown = await t.app.inject({ method: 'POST', url: '/data/foundation/import/collection/nope', headers: f.headers, payload: {} });
+        assert.equal(unknown.statusCode, 404);
+        assert.equal(unknown.json().code, 'INLET_NOT_FOUND');
+      });
     });
   });
 }

@@ -38,21 +38,26 @@ async function firstChar(path: string): Promise<string> {
 }
 
 async function* readJson(path: string, skip: number): AsyncGenerator<FileRecord> {
-  if ((await firstChar(path)) === '[') {
+  // The file is closed in `finally`, also when a reader (the preview) stops early.
+  const input = createReadStream(path, { encoding: 'utf8' });
+  try {
+    if ((await firstChar(path)) === '[') {
+      let index = 0;
+      for await (const part of splitJsonArray(input)) {
+        if (index >= skip) yield 'error' in part ? { index, error: part.error } : parse(index, part.text);
+        index++;
+      }
+      return;
+    }
+    // NDJSON: one record per non-blank line.
     let index = 0;
-    for await (const part of splitJsonArray(createReadStream(path, { encoding: 'utf8' }))) {
-      if (index >= skip) yield 'error' in part ? { index, error: part.error } : parse(index, part.text);
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      if (line.trim() === '') continue;
+      if (index >= skip) yield parse(index, line);
       index++;
     }
-    return;
-  }
-  // NDJSON: one record per non-blank line.
-  let index = 0;
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    if (index >= skip) yield parse(index, line);
-    index++;
+  } finally {
+    input.destroy();
   }
 }
 

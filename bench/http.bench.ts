@@ -142,7 +142,7 @@ async function ingest(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
     const stored = await countEvents(s, runId);
     // Requests still in flight when the run ends may commit without their answer being counted, hence the slack.
     if (stored < acknowledged || stored > acknowledged + 8 * 100) throw new Error(`ingest: ${acknowledged} messages acknowledged but ${stored} stored`);
-    rates.push(acknowledged / r.duration);
+    rates.push(acknowledged / r.seconds);
     p99.push(r.p99);
   }
   const rows = sampleEventRows(50_000);

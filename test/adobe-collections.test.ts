@@ -237,6 +237,9 @@ for (const kind of STORE_KINDS) {
         const tooMany = await post(`${ID}/mappings`, { xids: Array.from({ length: 1001 }, () => email), targetNs: crmNs });
         assert.equal(tooMany.statusCode, 400);
         assert.equal(tooMany.json().code, 'REQUEST_INVALID');
+        const together = await post(`${ID}/clusters/history`, { xids: Array.from({ length: 600 }, () => email), compositeXids: Array.from({ length: 401 }, () => ({ namespace: 'Email', id: 'x@example.com' })) });
+        assert.equal(together.statusCode, 400);
+        assert.equal(together.json().code, 'IDENTITY_REQUEST_TOO_LARGE');
       });
 
       it('POST clusters/history gives each identity its cluster', async () => {

@@ -16,10 +16,11 @@ describe('batch crash and resume', () => {
   after(() => rmSync(data, { recursive: true, force: true }));
 
   it('resumes a batch after SIGKILL and ends with every row stored once', async () => {
+    // Only serve creates a store (and its secret); token signs with it.
+    let server = await serve(['--data', data], { RTPROFILE_SQLITE_SYNC: 'normal' });
     const credential = JSON.parse(runCli(['token', '--org', ORG, '--data', data]).stdout);
     const headers = { authorization: `Bearer ${credential.accessToken}`, 'x-api-key': credential.apiKey, 'x-gw-ims-org-id': credential.orgId };
     const json = { ...headers, 'content-type': 'application/json' };
-    let server = await serve(['--data', data], { RTPROFILE_SQLITE_SYNC: 'normal' });
     try {
       assert.equal((await fetch(`${server.url}/data/foundation/sandbox-management/sandboxes`, { headers })).status, 200);
       // The schema goes in as the registry stores it; this test is about the batch path.

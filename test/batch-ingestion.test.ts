@@ -1,6 +1,7 @@
 /** Batch ingestion through HTTP: JSON array, NDJSON and Parquet files land with correct counts and per-record errors. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
 import { type IngestFixture, eventRecord, ingestFixture, personRecord } from './support/fixtures.js';
@@ -102,12 +103,45 @@ for (const kind of STORE_KINDS) {
       assert.equal(batch.failedRecordCount, 4);
       const res = await t.app.inject({ url: `/data/foundation/import/batches/${batchId}/errors`, headers: f.headers });
       const errors = res.json().errors as Array<{ row: number; code: string; path: string; message: string; file: string }>;
-      assert.deepEqual([...new Set(errors.map((e) => e.row))], [1, 2, 4, 5]);
+      // Rows are numbered from 1, as editors number lines.
+      assert.deepEqual([...new Set(errors.map((e) => e.row))], [2, 3, 5, 6]);
       assert.equal(errors[0]!.path, '/person/name/firstName');
-      assert.equal(errors.find((e) => e.row === 2)!.code, 'RECORD_UNREADABLE');
-      assert.match(errors.find((e) => e.row === 4)!.message, /38 digits/);
+      assert.equal(errors.find((e) => e.row === 3)!.code, 'RECORD_UNREADABLE');
+      assert.match(errors.find((e) => e.row === 5)!.message, /38 digits/);
       assert.ok(errors.every((e) => e.file === 'mixed.ndjson'));
       assert.equal(await fragments('crm-20'), 2);
+    });
+
+    it('reads gzip-compressed NDJSON and JSON arrays, found by their magic bytes', async () => {
+      const batchId = await createBatch(f.profileDataset);
+      await upload(batchId, f.profileDataset, 'a.ndjson.gz', gzipSync(Array.from({ length: 30 }, (_, i) => JSON.stringify(personRecord(300 + i))).join('\n')));
+      await upload(batchId, f.profileDataset, 'b.json.gz', gzipSync(JSON.stringify(Array.from({ length: 20 }, (_, i) => personRecord(330 + i)))));
+      const batch = await completeAndWait(batchId);
+      assert.equal(batch.status, 'success');
+      assert.equal(batch.recordCount, 50);
+      assert.equal(await fragments('crm-3'), 50);
+    });
+
+    it('fails a file that is not what it claims with one file-level error, and an empty file as a failed batch', async () => {
+      const cases: Array<[string, string | Buffer, string, RegExp]> = [
+        ['people.csv', 'email,name\nada@example.com,Ada\n', 'json', /^looks like CSV, not JSON \(first line "email,name"\)/],
+        ['people.ndjson', JSON.stringify(personRecord(1)), 'parquet', /^not Parquet: the file does not start with PAR1 \(it looks like JSON\)/],
+        ['empty.ndjson', '', 'json', /^empty file: no records$/],
+        ['blank.ndjson', '\n\n  \n', 'json', /^empty file: no records$/],
+        ['none.json', '[ ]', 'json', /^empty file: no records$/],
+      ];
+      for (const [name, body, format, message] of cases) {
+        const batchId = await createBatch(f.profileDataset, format);
+        await upload(batchId, f.profileDataset, name, body);
+        const batch = await completeAndWait(batchId);
+        assert.equal(batch.status, 'failed', name);
+        const errors = (await t.app.inject({ url: `/data/foundation/import/batches/${batchId}/errors`, headers: f.headers })).json().errors;
+        assert.equal(errors.length, 1, `${name}: one error for the file, not one per line`);
+        assert.equal(errors[0].row, 0);
+        assert.equal(errors[0].file, name);
+        assert.equal(errors[0].code, message.source.startsWith('^empty') ? 'FILE_EMPTY' : 'FILE_UNREADABLE');
+        assert.match(errors[0].message, message);
+      }
     });
 
     it('refuses bad batch requests with named errors', async () => {

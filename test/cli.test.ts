@@ -1,6 +1,6 @@
 /** The CLI end to end: serve prints a working curl line, token output works against it, SIGTERM exits 0. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -48,9 +48,9 @@ describe('rtprofile CLI', () => {
 
   it('keeps data across a restart of serve', async () => {
     const data = tempData();
+    const first = await serve(['--data', data]);
     const credential = JSON.parse(runCli(['token', '--org', 'KEEP@AdobeOrg', '--data', data]).stdout);
     const headers = { authorization: `Bearer ${credential.accessToken}`, 'x-api-key': credential.apiKey, 'x-gw-ims-org-id': credential.orgId, 'content-type': 'application/json' };
-    const first = await serve(['--data', data]);
     const created = await fetch(`${first.url}/data/foundation/sandbox-management/sandboxes`, {
       method: 'POST',
       headers,
@@ -65,6 +65,15 @@ describe('rtprofile CLI', () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it('token refuses, with exit 1, to invent a secret for a folder that holds no store', () => {
+    const elsewhere = tempData();
+    const refused = runCli(['token', '--org', 'NEW@AdobeOrg'], { RTPROFILE_DATA: '' }, elsewhere);
+    assert.equal(refused.status, 1);
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, /data holds no rtprofile store \(no jwt-secret\).*Run this in the folder where `rtprofile serve` keeps its data, pass --data DIR/);
+    assert.equal(existsSync(join(elsewhere, 'data')), false, 'no fresh ./data (new secret, empty store) is left behind');
   });
 
   it('migrate reports an up-to-date store, version prints versions, bad input exits 2 with a message', () => {

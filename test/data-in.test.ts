@@ -1,14 +1,14 @@
 /** Data in, as the docs show it: the spec's registry payloads, Catalog's "Enable for Profile" dataset, then records. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
 import { parseYaml } from './support/yaml.js';
+import { SHARED, needsShared, sharedPath } from './support/shared-files.js';
 import { createSpecSchema, enc, registryClient, specDefinition } from './schema-registry-examples.js';
 
 const ORG = 'ACME@AdobeOrg';
-const CATALOG = resolve(process.cwd(), '../shared/specs/AdobeDocs--experience-platform-apis/static/swagger-specs/catalog.yaml');
+const CATALOG = sharedPath(SHARED.catalogYaml);
 
 /** Catalog's own example body for a Profile-enabled dataset (tags written `enabled: true`, with a space). */
 function enableForProfileExample(schemaId: string): Record<string, any> {
@@ -18,7 +18,7 @@ function enableForProfileExample(schemaId: string): Record<string, any> {
 }
 
 for (const kind of STORE_KINDS) {
-  describe(`data in from the spec payloads (${kind})`, () => {
+  describe(`data in from the spec payloads (${kind})`, needsShared(SHARED.catalogYaml, SHARED.registryYaml), () => {
     let t: TestApp;
     let headers: Record<string, string>;
     let schemaId: string;

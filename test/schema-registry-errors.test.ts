@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
-import { EVENT, PERSONAL_DETAILS, PROFILE, XED, createSpecSchema, enc, registryClient, specDefinition } from './schema-registry-examples.js';
+import { EVENT, PERSONAL_DETAILS, PROFILE, XED, createSpecSchema, enc, registryClient, specDefinition, withSpec } from './schema-registry-examples.js';
 
 const TENANT = 'acme';
 /** A standard field group intended for XDM Individual Profile only. */
@@ -65,7 +65,7 @@ for (const kind of STORE_KINDS) {
       );
     });
 
-    it('refuses descriptors on missing paths, unknown schemas and a second primary identity', async () => {
+    it('refuses descriptors on missing paths, unknown schemas and a second primary identity', withSpec(), async () => {
       const { schema } = await createSpecSchema(call, TENANT);
       const id = schema.body.$id;
       const base = { '@type': 'xdm:descriptorIdentity', 'xdm:sourceSchema': id, 'xdm:sourceVersion': 1, 'xdm:namespace': 'Phone' };
@@ -95,7 +95,7 @@ for (const kind of STORE_KINDS) {
       refused(await call('GET', `/tenant/descriptors/${secondary.body['@id']}`), 404, 'REGISTRY_DESCRIPTOR_NOT_FOUND', /No descriptor/);
     });
 
-    it('applies JSON Patch and refuses malformed or forbidden patches', async () => {
+    it('applies JSON Patch and refuses malformed or forbidden patches', withSpec(), async () => {
       const { schema, fieldGroup } = await createSpecSchema(call, TENANT);
       const path = `/tenant/schemas/${enc(schema.body.$id)}`;
       const patched = await call('PATCH', path, [
@@ -125,7 +125,7 @@ for (const kind of STORE_KINDS) {
       refused(await call('PATCH', `/tenant/fieldgroups/${enc(fieldGroup.body.$id)}`, retype), 400, 'REGISTRY_DESCRIPTOR_PATH_NOT_FOUND', /New Schema again.*\/_acme\/propertyName/);
     });
 
-    it('deletes with 204, refuses deleting what is in use, and takes a schema\'s descriptors along', async () => {
+    it('deletes with 204, refuses deleting what is in use, and takes a schema\'s descriptors along', withSpec(), async () => {
       const { dataType, fieldGroup, schema } = await createSpecSchema(call, TENANT);
       refused(await call('DELETE', `/tenant/datatypes/${dataType.body['meta:altId']}`), 409, 'REGISTRY_RESOURCE_IN_USE', /Property Details/);
       refused(await call('DELETE', `/tenant/fieldgroups/${fieldGroup.body['meta:altId']}`), 409, 'REGISTRY_RESOURCE_IN_USE', /New Schema/);

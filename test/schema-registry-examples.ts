@@ -1,9 +1,12 @@
 /** Reads example payloads out of schema-registry.yaml (no YAML package is installed: a parser for the subset its definitions use). */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseYaml } from './support/yaml.js';
+import { SHARED, needsShared, sharedPath } from './support/shared-files.js';
 
-const SPEC = resolve(process.cwd(), '../shared/specs/AdobeDocs--experience-platform-apis/static/swagger-specs/schema-registry.yaml');
+const SPEC = sharedPath(SHARED.registryYaml);
+
+/** Test options for a test that reads the spec's payloads: skipped, with the reason, when the spec is absent. */
+export const withSpec = (): { skip?: string } => needsShared(SHARED.registryYaml);
 
 let definitions: Record<string, unknown> | undefined;
 

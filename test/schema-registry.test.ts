@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { SchemaResolver } from '../src/catalog/schema-resolver.js';
 import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
 import {
-  PROFILE, XED, XED_FULL, XED_ID, createSpecSchema, enc, registryClient, specDefinition,
+  PROFILE, XED, XED_FULL, XED_ID, createSpecSchema, enc, registryClient, specDefinition, withSpec,
 } from './schema-registry-examples.js';
 
 const ORG = 'ACME@AdobeOrg';
@@ -28,7 +28,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(typeof stats.body.counts.schemas, 'number');
     });
 
-    it('builds the spec example schema, its descriptors, Profile enablement and the union', async () => {
+    it('builds the spec example schema, its descriptors, Profile enablement and the union', withSpec(), async () => {
       const { dataType, fieldGroup, schema } = await createSpecSchema(call, TENANT);
       assert.equal(dataType.status, 201, JSON.stringify(dataType.body));
       assert.equal(fieldGroup.status, 201, JSON.stringify(fieldGroup.body));
@@ -82,7 +82,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(resolved.validate({ personalEmail: { address: 'guest@example.com' }, _acme: { propertyType: 'yoga' } }), { ok: true });
     });
 
-    it('answers listings and lookups in the form the Accept header asks for', async () => {
+    it('answers listings and lookups in the form the Accept header asks for', withSpec(), async () => {
       const { schema, fieldGroup } = await createSpecSchema(call, TENANT);
       const ids = await call('GET', '/tenant/schemas', undefined, XED_ID);
       assert.equal(ids.status, 200);
@@ -145,7 +145,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(titles, [...titles].sort().reverse());
     });
 
-    it('keeps resources and descriptors inside their sandbox and org', async () => {
+    it('keeps resources and descriptors inside their sandbox and org', withSpec(), async () => {
       const created = await call('POST', '/tenant/datatypes', specDefinition('createDataType', TENANT).example);
       const sandbox = await t.app.inject({
         method: 'POST',

@@ -1,12 +1,11 @@
 /** The lookup ceiling: bare Fastify answering one SQLite row (or 100 rows) by key, with no auth, merge or graph. */
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const { people, profile, event } = JSON.parse(process.argv[2]!) as { people: number; profile: string; event: string };
-const db = new Database(join(mkdtempSync(join(tmpdir(), 'rtprofile-ceiling-')), 'c.db'));
+// The parent owns `dir` and removes it once this process has exited, however it exited.
+const { people, profile, event, dir } = JSON.parse(process.argv[2]!) as { people: number; profile: string; event: string; dir: string };
+const db = new Database(join(dir, 'c.db'));
 db.pragma('journal_mode = WAL');
 db.exec('CREATE TABLE p (k TEXT PRIMARY KEY, data TEXT NOT NULL); CREATE TABLE e (k TEXT NOT NULL, i INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (k, i))');
 const insertP = db.prepare('INSERT INTO p VALUES (?, ?)');
@@ -30,4 +29,9 @@ app.get('/e/:n', async (request, reply) => {
 });
 const address = await app.listen({ port: 0, host: '127.0.0.1' });
 process.stdout.write(`listening ${address}\n`);
-process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
+process.once('SIGTERM', () =>
+  void app.close().then(() => {
+    db.close();
+    process.exit(0);
+  }),
+);

@@ -41,8 +41,23 @@ const SCRIPT = fileURLToPath(new URL('./ceiling-server.ts', import.meta.url));
 
 /** Starts the ceiling server as its own process, filled with `people` copies of the given JSON bodies. */
 export function startCeilingServer(people: number, profile: string, event: string): Promise<CeilingServer> {
+  // Its database is gigabytes at full size: removed when the server exits, and with the server when this process exits.
+  const dir = mkdtempSync(join(tmpdir(), 'rtprofile-ceiling-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, JSON.stringify({ people, profile, event, dir })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const onHarnessExit = () => {
+    child.kill('SIGKILL');
+    remove();
+  };
+  process.once('exit', onHarnessExit);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      process.off('exit', onHarnessExit);
+      remove();
+      resolve(code);
+    }),
+  );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, JSON.stringify({ people, profile, event })], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
@@ -51,14 +66,13 @@ export function startCeilingServer(people: number, profile: string, event: strin
         resolve({
           url: m[1]!,
           cpuSeconds: () => cpuSecondsOf(child.pid!),
-          stop: () =>
-            new Promise<void>((r) => {
-              child.once('exit', () => r());
-              child.kill('SIGTERM');
-            }),
+          stop: async () => {
+            child.kill('SIGTERM');
+            await exited;
+          },
         });
       }
     });
-    child.once('exit', (code) => reject(new Error(`ceiling server exited ${code}`)));
+    void exited.then((code) => reject(new Error(`ceiling server exited ${code}`)));
   });
 }

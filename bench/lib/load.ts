@@ -7,7 +7,10 @@ import type { DriveConfig } from './drive.js';
 export interface DriveResult {
   requestsPerSecond: number;
   total: number;
+  /** autocannon's figure: an `amount` run's is rounded up to its next whole-second sample. */
   duration: number;
+  /** Exact wall time from the start to the last answer; what a fixed-count rate must divide by. */
+  seconds: number;
   p50: number;
   p99: number;
   non2xx: number;

@@ -1,6 +1,8 @@
 /** Turns a sandbox's schema id into a compiled validator, class behaviour and identity descriptors, cached per schema. */
 import type { SqlExecutor } from '../store/db.js';
+import type { CatalogCache, CatalogChange } from '../store/catalog-changes.js';
 import { DomainError } from '../shared/errors.js';
+import { LoadCache } from '../shared/load-cache.js';
 import { listDescriptors } from './registry/descriptor.store.js';
 import { listResources } from './registry/resource.store.js';
 import {
@@ -24,27 +26,26 @@ export interface ResolvedSchema {
   readonly descriptors: readonly IdentityDescriptor[];
 }
 
-/** Reads tenant XDM resources and descriptors from the store and composes them; callers invalidate on change. */
-export class SchemaResolver {
-  private readonly cache = new Map<string, Promise<ResolvedSchema>>();
+/** Reads tenant XDM resources and descriptors from the store and composes them; registry change notices invalidate. */
+export class SchemaResolver implements CatalogCache {
+  private readonly cache = new LoadCache<string, ResolvedSchema>();
 
   constructor(private readonly db: SqlExecutor) {}
 
   /** The resolved schema, or SCHEMA_NOT_FOUND / SCHEMA_INVALID naming what is wrong. */
   resolve(tenantId: number, schemaId: string): Promise<ResolvedSchema> {
-    const key = `${tenantId}\u0000${schemaId}`;
-    let hit = this.cache.get(key);
-    if (!hit) {
-      hit = this.load(tenantId, schemaId);
-      this.cache.set(key, hit);
-      hit.catch(() => this.cache.delete(key));
-    }
-    return hit;
+    return this.cache.get(`${tenantId}\u0000${schemaId}`, () => this.load(tenantId, schemaId));
   }
 
-  /** Forgets every cached schema of a sandbox; the registry calls this on any write to its resources. */
+  /** Forgets every cached schema of a sandbox, in this process only (the registry's notices reach every process). */
   invalidate(tenantId: number): void {
-    for (const key of this.cache.keys()) if (key.startsWith(`${tenantId}\u0000`)) this.cache.delete(key);
+    this.cache.deleteWhere((key) => key.startsWith(`${tenantId}\u0000`));
+  }
+
+  /** Drops what a catalog change made stale: a sandbox's schemas compose from all its resources, so all of them. */
+  catalogChanged(change: CatalogChange | undefined): void {
+    if (change === undefined) this.cache.clear();
+    else if (change.kind === 'schema' || change.kind === 'sandbox') this.invalidate(change.tenantId);
   }
 
   private async load(tenantId: number, schemaId: string): Promise<ResolvedSchema> {

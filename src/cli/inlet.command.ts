@@ -1,36 +1,34 @@
-/** `rtprofile inlet create`: creates a streaming connection and prints its inlet, as Flow Service does over HTTP. */
+/** `rtprofile inlet create`: creates a streaming connection on the running service and prints its inlet. */
 import type { Command } from 'commander';
 import { HTTP_API_CONNECTION_SPEC } from '../ingest/connection.js';
-import { type TenantOptions, openTenant, withTenantOptions } from './context.js';
+import { type ClientOptions, connect, withClientOptions } from './client.js';
 
-interface InletOptions extends TenantOptions {
+interface InletOptions extends ClientOptions {
   name: string;
   auth: boolean;
-  url: string;
 }
 
 /** Registers `inlet create`. */
 export function registerInletCommand(program: Command): void {
   const inlet = program.command('inlet').description('streaming inlets (Flow Service HTTP API connections)');
-  withTenantOptions(
+  withClientOptions(
     inlet
       .command('create')
-      .description('create a streaming connection and print {id, inletId, inletUrl, authenticationRequired}')
+      .description('create a streaming connection on the running service and print {id, inletId, inletUrl, authenticationRequired}')
       .requiredOption('--name <name>', 'connection name')
-      .option('--no-auth', 'accept messages without credentials (must be asked for explicitly)')
-      .option('--url <base>', 'base URL the service is reached at, for inletUrl', 'http://127.0.0.1:8080'),
+      .option('--no-auth', 'accept messages without credentials (must be asked for explicitly)'),
   ).action(async (options: InletOptions) => {
-    const { services, ctx, close } = await openTenant(options);
-    try {
-      const c = await services.connections.create(ctx.tenantId, {
-        name: options.name,
-        connectionSpec: { id: HTTP_API_CONNECTION_SPEC, version: '1.0' },
-        auth: { specName: 'Streaming Connection', params: { name: options.name, dataType: 'xdm', authenticationRequired: options.auth } },
-      });
-      const inletUrl = `${options.url.replace(/\/$/, '')}/collection/${c.inletId}`;
-      process.stdout.write(JSON.stringify({ id: c.id, inletId: c.inletId, inletUrl, authenticationRequired: c.authRequired, sandbox: ctx.sandbox.name }) + '\n');
-    } finally {
-      await close();
-    }
+    const api = await connect(options);
+    const created = await api.call<{ id: string }>('POST', '/data/foundation/flowservice/connections', {
+      name: options.name,
+      connectionSpec: { id: HTTP_API_CONNECTION_SPEC, version: '1.0' },
+      auth: { specName: 'Streaming Connection', params: { name: options.name, dataType: 'xdm', authenticationRequired: options.auth } },
+    });
+    const [c] = (await api.call<{ items: Array<{ sandboxName: string; auth: { params: { inletId: string; inletUrl: string; authenticationRequired: boolean } } }> }>(
+      'GET',
+      `/data/foundation/flowservice/connections/${created.id}`,
+    )).items;
+    const { inletId, inletUrl, authenticationRequired } = c!.auth.params;
+    process.stdout.write(JSON.stringify({ id: created.id, inletId, inletUrl, authenticationRequired, sandbox: c!.sandboxName }) + '\n');
   });
 }

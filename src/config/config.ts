@@ -38,6 +38,10 @@ export interface Config {
   readonly maxProfileIdentities: number;
   /** Merge policies per org (AEP's guardrail is 5). */
   readonly maxMergePolicies: number;
+  /** Where the CLI's data commands (import, setup, inlet) find the running service. */
+  readonly apiUrl: string;
+  /** An access token the CLI's data commands send; absent means one is signed with the data folder's secret. */
+  readonly apiToken: string | undefined;
 }
 
 /** Settings a caller (CLI flags, tests) may force over the environment. */
@@ -86,7 +90,15 @@ function list(raw: string | undefined): string[] {
   return raw === undefined ? [] : raw.split(',').map((v) => v.trim()).filter((v) => v !== '');
 }
 
+function url(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^https?:\/\/[^/\s]+/.test(raw)) invalid(name, raw, 'an http:// or https:// URL such as http://127.0.0.1:8080');
+  return raw.replace(/\/+$/, '');
+}
+
 function validateOverrides(o: ConfigOverrides): void {
+  if (o.apiUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(o.apiUrl)) invalid('--url', o.apiUrl, 'an http:// or https:// URL such as http://127.0.0.1:8080');
   if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)) {
     invalid('--port', String(o.port), 'an integer from 0 to 65535');
   }
@@ -121,9 +133,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     maxGraphIdentities: integer(env, 'RTPROFILE_GRAPH_LIMIT', 50, 2, 10_000),
     maxProfileIdentities: integer(env, 'RTPROFILE_PROFILE_IDENTITY_LIMIT', 50, 1, 10_000),
     maxMergePolicies: integer(env, 'RTPROFILE_MAX_MERGE_POLICIES', 5, 1, 10_000),
+    apiUrl: url(env, 'RTPROFILE_URL', 'http://127.0.0.1:8080'),
+    apiToken: env.RTPROFILE_TOKEN || undefined,
   };
   const merged = { ...base, ...stripUndefined(overrides) };
   if (overrides.dataDir !== undefined) merged.dataDir = resolve(overrides.dataDir);
+  merged.apiUrl = merged.apiUrl.replace(/\/+$/, '');
   if (merged.jwtSecret !== undefined && merged.jwtSecret.length < 32) {
     invalid('RTPROFILE_JWT_SECRET', '(hidden)', 'at least 32 characters');
   }
@@ -154,4 +169,6 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'RTPROFILE_GRAPH_LIMIT', default: '50', meaning: 'identities per graph before FIFO eviction' },
   { name: 'RTPROFILE_PROFILE_IDENTITY_LIMIT', default: '50', meaning: 'identities a profile lookup merges before answering 422' },
   { name: 'RTPROFILE_MAX_MERGE_POLICIES', default: '5', meaning: 'merge policies per org' },
+  { name: 'RTPROFILE_URL', default: 'http://127.0.0.1:8080', meaning: 'where the CLI data commands (setup, import, inlet) reach the service (`--url`)' },
+  { name: 'RTPROFILE_TOKEN', default: '(signed with the data folder secret)', meaning: 'access token the CLI data commands send (`--token`)' },
 ];

@@ -4,10 +4,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Db } from '../store/db.js';
+import { publishChange, watchCatalog } from '../store/catalog-changes.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { DomainError } from '../shared/errors.js';
 import { SandboxService, createTokenVerifier, type TokenVerifier } from '../tenancy/index.js';
 import { parseJsonBody } from './json-body.js';
+import { serializeRequest } from './log-redaction.js';
 import { handleError } from './problem.js';
 import { registerRequestHooks, requestId } from './request-hooks.js';
 import { registerHealthRoutes } from './routes/health.routes.js';
@@ -58,6 +60,11 @@ export interface Services {
   readonly entities: EntityService;
   /** Durable jobs; started by `serve` when the process has the worker role, and by tests that need it. */
   readonly jobs: JobRunner;
+  /**
+   * The catalog caches' subscription to change notices: resolves, with the way to stop it, once other processes' changes
+   * are heard (buildApp waits for it; see docs/architecture.md, Caches).
+   */
+  readonly catalogWatch: Promise<() => void>;
 }
 
 /** Everything the app is built from; `secret` signs and checks HS256 tokens. */
@@ -82,7 +89,7 @@ declare module 'fastify' {
     routeTable: readonly RouteEntry[];
     /** The domain services behind the routes (the CLI starts the job runner through it). */
     services: Services;
-    /** Drops the compiled schemas of a sandbox, after its XDM resources changed outside the registry routes. */
+    /** Tells every process that a sandbox's XDM resources changed outside the registry (this one drops at once). */
     schemasChanged(tenantId: number): void;
   }
 }
@@ -94,16 +101,19 @@ export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 export async function buildApp(deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const app = Fastify({
-    loggerInstance: deps.logger,
+    // Request lines go through our serializer, so identity values in lookup URLs never reach the log.
+    loggerInstance: deps.logger?.child({}, { serializers: { req: serializeRequest } }),
     bodyLimit: deps.config.bodyLimit,
     genReqId: requestId,
     return503OnClosing: true,
     // Schema Registry lookups take URL-encoded $ids, which pass Fastify's default of 100 characters.
     routerOptions: { maxParamLength: 2048 },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    // verbose: errors carry their schema, so a refused number is answered with its whole allowed range.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, verbose: true } },
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
   const services = buildServices(deps, clock, app.log);
+  const stopWatching = await services.catalogWatch;
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {
@@ -127,11 +137,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
   app.decorate('services', services);
-  app.decorate('schemasChanged', (tenantId: number) => services.schemas.invalidate(tenantId));
+  app.decorate('schemasChanged', (tenantId: number) => {
+    // Outside a transaction a notice reaches this process before the call returns; the others hear it moments later.
+    publishChange(deps.db, { tenantId, kind: 'schema' }).catch((err: Error) => app.log.warn({ err }, 'schema change notice not sent'));
+  });
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
   });
 
+  // Uploads cut short by a dead process leave partial files; a SQLite process owns its data folder, so it removes them all.
+  await services.batches.removePartialUploads(!deps.db.capabilities.concurrentWriters);
   registerHealthRoutes(app, services);
   registerSandboxRoutes(app, services);
   registerSchemaRegistryRoutes(app, services);
@@ -145,11 +160,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerIdentityMappingRoutes(app, services);
   registerMergePolicyRoutes(app, services);
   registerEntityRoutes(app, services);
-  app.addHook('onClose', () => services.jobs.stop());
+  app.addHook('onClose', () => {
+    stopWatching();
+    return services.jobs.stop();
+  });
   return app;
 }
 
-/** Wires the domain services once; caches of a sandbox are dropped when its data is purged. */
+/** Wires the domain services once; their catalog caches follow change notices from every process on the database. */
 export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 'info' | 'warn' | 'error'>): Services {
   const sandboxes = new SandboxService(deps.db, clock);
   const schemas = new SchemaResolver(deps.db);
@@ -160,13 +178,9 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   const graph = new IdentityGraph(deps.db, namespaces, createBlocklist(config.identityBlocklist), { maxIdentities: config.maxGraphIdentities, uniqueNamespaces: config.uniqueNamespaces }, clock);
   datasets.addDeleteHook((tx, tenantId, datasetId) => graph.removeLinks(tx, tenantId, { datasetId }));
   const mergePolicies = new MergePolicyService(deps.db, datasets, clock, config.maxMergePolicies);
-  sandboxes.onPurge((tenantId) => {
-    schemas.invalidate(tenantId);
-    datasets.forget(tenantId);
-    connections.forgetAll();
-    namespaces.forget(tenantId);
-    mergePolicies.forget(tenantId);
-  });
+  const catalogWatch = watchCatalog(deps.db, [sandboxes, schemas, datasets, connections, namespaces, mergePolicies]);
+  // Callers that do not wait for it (the CLI's short-lived commands) must not die of an unhandled rejection.
+  catalogWatch.catch((err: Error) => logger.warn(`catalog change notices unavailable: ${err.message}`));
   const ingest = new IngestService(deps.db, datasets, schemas, clock);
   ingest.addRecordCheck((tenantId) => graph.recordCheck(tenantId));
   ingest.addWriteHook((tx, tenantId, records, context) => graph.link(tx, tenantId, records, context.datasets, context.batchId));
@@ -188,5 +202,6 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     graph,
     mergePolicies,
     entities: new EntityService(deps.db, namespaces, graph, mergePolicies, config.maxProfileIdentities),
+    catalogWatch,
   };
 }

@@ -84,6 +84,7 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   NAMESPACE_READ_ONLY: { status: 400, title: 'NAMESPACE_READ_ONLY', shape: 'namespace', type: 'http://ns.adobe.com/adobecloud/problem/namespacevalidation' },
   IDENTITY_XID_INVALID: { status: 400, title: 'Invalid XID' },
   IDENTITY_QUERY_INVALID: { status: 400, title: 'Invalid identity query' },
+  IDENTITY_REQUEST_TOO_LARGE: { status: 400, title: 'Identity request too large' },
   // Profile (UPS): merge policies and entities, in the Profile service's {message, statusCode} shape
   MERGE_POLICY_NOT_FOUND: { status: 404, title: 'NotFoundError', shape: 'ups', ups: 'UPS-MRG-1000404' },
   MERGE_POLICY_INVALID: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-MRG-1000400' },

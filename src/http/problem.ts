@@ -92,11 +92,21 @@ function frameworkAnswer(err: FastifyError, request: FastifyRequest): ErrorAnswe
   return undefined;
 }
 
-function describeValidation(v: { keyword: string; message?: string; params: Record<string, unknown> }): string {
+function describeValidation(v: { keyword: string; message?: string; params: Record<string, unknown>; parentSchema?: Record<string, unknown> }): string {
+  const range = rangeOf(v);
+  if (range) return range;
   if (v.keyword === 'required') return `must have property '${String(v.params.missingProperty)}'`;
   if (v.keyword === 'additionalProperties') return `must not have property '${String(v.params.additionalProperty)}'`;
   if (v.keyword === 'enum') return `must be one of ${JSON.stringify(v.params.allowedValues)}`;
   return v.message ?? v.keyword;
+}
+
+/** For a number out of range (or not an integer), the whole allowed range: "must be an integer from 0 to 100". */
+function rangeOf(v: { keyword: string; params: Record<string, unknown>; parentSchema?: Record<string, unknown> }): string | undefined {
+  const s = v.parentSchema;
+  const isNumberError = v.keyword === 'minimum' || v.keyword === 'maximum' || (v.keyword === 'type' && (v.params.type === 'integer' || v.params.type === 'number'));
+  if (!s || !isNumberError || typeof s.minimum !== 'number' || typeof s.maximum !== 'number') return undefined;
+  return `must be ${s.type === 'integer' ? 'an integer' : 'a number'} from ${s.minimum} to ${s.maximum}`;
 }
 
 /** The root error handler: registered once at the app root so every route, hook and plugin shares it. */

@@ -8,6 +8,7 @@ import * as g from './graph.store.js';
 import { type IdentityKey, type Member } from './graph.store.js';
 import { evictionPriority } from './namespace.js';
 import { LinkSession } from './link-session.js';
+import { type ClusterView, readClusters } from './cluster-reader.js';
 import type { NamespaceIndex, NamespaceService } from './namespace.service.js';
 
 /** Guardrail settings; AEP's defaults are 50 identities per graph and CRMID unique. */
@@ -178,6 +179,11 @@ export class IdentityGraph {
     return g.membersOfIdentity(this.db, tenantId, key);
   }
 
+  /** The clusters of many identities at once (the Graph API's batch calls), each read once, in slices that yield. */
+  readClusters(tenantId: number, keys: readonly IdentityKey[], options: { edges: boolean; edgeMeta: boolean }): Promise<ClusterView[]> {
+    return readClusters(this.db, tenantId, keys, options);
+  }
+
   /** The links of the identity's cluster (for the graph projection and explain). */
   async clusterLinks(tenantId: number, key: IdentityKey): Promise<g.Link[]> {
     const cluster = await g.clusterOf(this.db, tenantId, key);
@@ -195,12 +201,17 @@ export class IdentityGraph {
     const key = (k: IdentityKey) => `${k.ns}\u0000${k.id}`;
     const adjacent = new Map<string, g.Link[]>();
     for (const l of links) {
-      for (const end of [l.a, l.b]) adjacent.set(key(end), [...(adjacent.get(key(end)) ?? []), l]);
+      for (const end of [l.a, l.b]) {
+        const list = adjacent.get(key(end));
+        if (list) list.push(l);
+        else adjacent.set(key(end), [l]);
+      }
     }
     const via = new Map<string, g.Link | null>([[key(from), null]]);
     const queue: IdentityKey[] = [from];
-    while (queue.length > 0) {
-      const node = queue.shift()!;
+    // An index instead of shift(): a cluster with thousands of links would make the search quadratic.
+    for (let head = 0; head < queue.length; head++) {
+      const node = queue[head]!;
       if (key(node) === key(to)) break;
       for (const l of adjacent.get(key(node)) ?? []) {
         const next = key(l.a) === key(node) ? l.b : l.a;

@@ -32,3 +32,17 @@ export function resolveKey(index: NamespaceIndex, input: IdentityRef): IdentityK
 export function nsidOf(index: NamespaceIndex, key: IdentityKey): number {
   return index.byCode.get(key.ns.toLowerCase())?.id ?? -1;
 }
+
+/** Resolves each input; those that name no identity of this sandbox are answered as unprocessed (as `skip`), not as an error. */
+export function resolveAll<T extends { query: Parameters<typeof resolveKey>[1]; skip: unknown }>(index: NamespaceIndex, inputs: readonly T[]) {
+  const resolved: Array<T & { key: IdentityKey }> = [];
+  const unprocessed: unknown[] = [];
+  for (const input of inputs) {
+    try {
+      resolved.push({ ...input, key: resolveKey(index, input.query) });
+    } catch {
+      unprocessed.push(input.skip);
+    }
+  }
+  return { resolved, unprocessed };
+}

@@ -14,9 +14,8 @@ export function targetNamespace(index: NamespaceIndex, target: string | number):
   return ns;
 }
 
-/** The other identities of the identity's graph that are in the target namespace, most recently seen first. */
-export async function mappedIdentities(db: SqlExecutor, tenantId: number, key: IdentityKey, target: Namespace): Promise<Member[]> {
-  const members = await g.membersOfIdentity(db, tenantId, key);
+/** The other identities of an identity's graph (its cluster's members) that are in the target namespace, most recently seen first. */
+export function mappedIdentities(members: readonly Member[], key: IdentityKey, target: Namespace): Member[] {
   const code = target.code.toLowerCase();
   return members
     .filter((m) => m.ns.toLowerCase() === code && !(m.ns === key.ns && m.id === key.id))

@@ -1,7 +1,9 @@
 /** Namespaces of a sandbox: the standard ones plus custom ones (create, get, update; never delete). */
 import type { Db } from '../store/db.js';
+import { type CatalogCache, type CatalogChange, publishChange } from '../store/catalog-changes.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/errors.js';
+import { LoadCache } from '../shared/load-cache.js';
 import { FIRST_CUSTOM_ID, type IdType, type Namespace, STANDARD_NAMESPACES, assertNamespaceCode, parseIdType } from './namespace.js';
 
 /** A sandbox's namespaces by lower-cased code and by id. */
@@ -33,9 +35,9 @@ function toNamespace(r: Row): Namespace {
   };
 }
 
-/** Custom namespaces per sandbox, with a cached index the write path reads for every record. */
-export class NamespaceService {
-  private readonly cache = new Map<number, Promise<NamespaceIndex>>();
+/** Custom namespaces per sandbox, with a cached index the write path reads for every record (kept by notices). */
+export class NamespaceService implements CatalogCache {
+  private readonly cache = new LoadCache<number, NamespaceIndex>();
 
   constructor(
     private readonly db: Db,
@@ -71,9 +73,10 @@ export class NamespaceService {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
         [tenantId, id, input.code, input.code.toLowerCase(), input.name, input.description ?? '', idType, now, now],
       );
-      return result.changes === 1 ? id : undefined;
+      if (result.changes !== 1) return undefined;
+      await publishChange(tx, { tenantId, kind: 'namespace', id: String(id) });
+      return id;
     });
-    this.cache.delete(tenantId);
     if (inserted === undefined) {
       throw new DomainError('NAMESPACE_CODE_CONFLICT', 'Namespace code already exists. Please use a different code', { report: { code: 'INTEGRATION_CODE_EXISTS' } });
     }
@@ -86,31 +89,28 @@ export class NamespaceService {
     if (!current.custom) throw new DomainError('NAMESPACE_READ_ONLY', `Namespace ${current.code} is a standard namespace and cannot be changed`);
     if (input.code !== undefined && input.code !== current.code) throw new DomainError('NAMESPACE_READ_ONLY', 'A namespace code cannot be changed');
     if (input.idType !== undefined && parseIdType(input.idType) !== current.idType) throw new DomainError('NAMESPACE_READ_ONLY', 'A namespace idType cannot be changed');
-    await this.db.run('UPDATE identity_namespaces SET name = ?, description = ?, modified_at = ? WHERE tenant_id = ? AND id = ?', [
-      input.name ?? current.name,
-      input.description ?? current.description,
-      this.clock(),
-      tenantId,
-      id,
-    ]);
-    this.cache.delete(tenantId);
+    await this.db.transaction(async (tx) => {
+      await tx.run('UPDATE identity_namespaces SET name = ?, description = ?, modified_at = ? WHERE tenant_id = ? AND id = ?', [
+        input.name ?? current.name,
+        input.description ?? current.description,
+        this.clock(),
+        tenantId,
+        id,
+      ]);
+      await publishChange(tx, { tenantId, kind: 'namespace', id: String(id) });
+    });
     return this.get(tenantId, id);
   }
 
   /** The sandbox's namespace index, cached until a namespace changes. */
   index(tenantId: number): Promise<NamespaceIndex> {
-    let hit = this.cache.get(tenantId);
-    if (!hit) {
-      hit = this.load(tenantId);
-      this.cache.set(tenantId, hit);
-      hit.catch(() => this.cache.delete(tenantId));
-    }
-    return hit;
+    return this.cache.get(tenantId, () => this.load(tenantId));
   }
 
-  /** Drops a sandbox's cached index (after a reset). */
-  forget(tenantId: number): void {
-    this.cache.delete(tenantId);
+  /** Drops what a catalog change made stale: the index of a sandbox whose namespaces changed or that was purged. */
+  catalogChanged(change: CatalogChange | undefined): void {
+    if (change === undefined) this.cache.clear();
+    else if (change.kind === 'namespace' || change.kind === 'sandbox') this.cache.delete(change.tenantId);
   }
 
   private async load(tenantId: number): Promise<NamespaceIndex> {

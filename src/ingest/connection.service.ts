@@ -1,8 +1,10 @@
 /** Streaming connection use cases: create (with an inlet), get, list, delete, and find by inlet. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Db } from '../store/db.js';
+import type { Db, SqlExecutor } from '../store/db.js';
+import { type CatalogCache, type CatalogChange, publishChange } from '../store/catalog-changes.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/errors.js';
+import { LoadCache } from '../shared/load-cache.js';
 import { type Connection, type ConnectionInput, assertConnectionInput } from './connection.js';
 
 interface Row {
@@ -33,9 +35,9 @@ function toConnection(r: Row): Connection {
   };
 }
 
-/** Connections of every sandbox; inlets are looked up on every streaming request, so they are cached. */
-export class ConnectionService {
-  private readonly byInlet = new Map<string, Promise<Connection | undefined>>();
+/** Connections of every sandbox; inlets are looked up on every streaming request, so they are cached (kept by notices). */
+export class ConnectionService implements CatalogCache {
+  private readonly byInlet = new LoadCache<string, Connection | undefined>();
 
   constructor(
     private readonly db: Db,
@@ -84,23 +86,31 @@ export class ConnectionService {
     return rows.map(toConnection);
   }
 
-  /** Deletes a connection; its inlet stops accepting messages at once. */
+  /** Deletes a connection; its inlet stops accepting messages at once, in every process. */
   async delete(tenantId: number, id: string): Promise<void> {
     const connection = await this.get(tenantId, id);
-    await this.db.run('DELETE FROM connections WHERE tenant_id = ? AND id = ?', [tenantId, id]);
-    this.byInlet.delete(connection.inletId);
+    await this.db.transaction(async (tx) => {
+      await tx.run('DELETE FROM connections WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+      await publishChange(tx, { tenantId, kind: 'inlet', id: connection.inletId });
+    });
+  }
+
+  /**
+   * Inside a write transaction: holds the inlet's connection row (FOR KEY SHARE where writers are concurrent), so a
+   * delete waits for the writes already holding it and a write that waited for a delete finds nothing: INLET_NOT_FOUND.
+   */
+  async holdInlet(tx: SqlExecutor, tenantId: number, inletId: string): Promise<void> {
+    const lock = this.db.capabilities.concurrentWriters ? ' FOR KEY SHARE' : '';
+    const row = await tx.get('SELECT 1 AS x FROM connections WHERE tenant_id = ? AND inlet_id = ?' + lock, [tenantId, inletId]);
+    if (!row) throw new DomainError('INLET_NOT_FOUND', `Inlet '${inletId}' does not exist`);
   }
 
   /** The connection that owns an inlet, or INLET_NOT_FOUND. */
   async byInletId(inletId: string): Promise<Connection> {
-    let hit = this.byInlet.get(inletId);
-    if (!hit) {
-      hit = this.db
-        .get<Row>(`SELECT ${COLUMNS} FROM connections WHERE inlet_id = ?`, [inletId])
-        .then((row) => row && toConnection(row));
-      this.byInlet.set(inletId, hit);
-    }
-    const connection = await hit;
+    const connection = await this.byInlet.get(inletId, async () => {
+      const row = await this.db.get<Row>(`SELECT ${COLUMNS} FROM connections WHERE inlet_id = ?`, [inletId]);
+      return row && toConnection(row);
+    });
     if (!connection) {
       this.byInlet.delete(inletId);
       throw new DomainError('INLET_NOT_FOUND', `Inlet '${inletId}' does not exist`);
@@ -108,8 +118,10 @@ export class ConnectionService {
     return connection;
   }
 
-  /** Drops every cached inlet (after a sandbox purge; inlets are cheap to look up again). */
-  forgetAll(): void {
-    this.byInlet.clear();
+  /** Drops what a catalog change made stale: one inlet, or the inlets of a purged sandbox. */
+  catalogChanged(change: CatalogChange | undefined): void {
+    if (change === undefined) this.byInlet.clear();
+    else if (change.kind === 'inlet') this.byInlet.delete(change.id ?? '');
+    else if (change.kind === 'sandbox') this.byInlet.deleteWhere((_key, c, settled) => !settled || c?.tenantId === change.tenantId);
   }
 }

@@ -2,11 +2,17 @@
 import type { Db, SqlExecutor } from '../store/db.js';
 import type { Clock } from '../shared/clock.js';
 import { isDomainError } from '../shared/errors.js';
-import type { DatasetService } from '../catalog/datasets/dataset.service.js';
+import { type DatasetService, datasetNotFound } from '../catalog/datasets/dataset.service.js';
 import type { Dataset } from '../catalog/datasets/dataset.js';
 import type { SchemaResolver } from '../catalog/schema-resolver.js';
 import { type PreparedRecord, type RecordFailure, isFailure, prepareRecord } from './prepare.js';
 import { type WriteCounts, writeRecords } from './write.js';
+
+/** The refusal a record gets when its dataset is missing, whether found missing when prepared or when written. */
+function datasetGone(r: PreparedRecord): RecordFailure {
+  const { code, message } = datasetNotFound(r.datasetId);
+  return { index: r.index, datasetId: r.datasetId, code, message, errors: [{ path: '', code, message }] };
+}
 
 /** One record to ingest, naming its dataset; `schemaRefId`, when given, must be the dataset's schema. */
 export interface IngestItem {
@@ -40,6 +46,11 @@ export interface Prepared {
 /** The outcome of an ingest call. */
 export interface IngestOutcome extends Prepared {
   readonly counts: WriteCounts;
+}
+
+/** What a write did, and the records it refused because their dataset was deleted after they were prepared. */
+export interface WriteOutcome extends WriteCounts {
+  readonly refused: RecordFailure[];
 }
 
 /** Ingestion for streaming requests and batch chunks alike. */
@@ -97,21 +108,43 @@ export class IngestService {
     return { records, failures, datasets };
   }
 
-  /** Writes prepared records (only those of Profile-enabled datasets reach the profile store) and runs the hooks. */
-  async write(tx: SqlExecutor, tenantId: number, prepared: Prepared, batchId: string | null): Promise<WriteCounts> {
-    const toStore = prepared.records.filter((r) => prepared.datasets.get(r.datasetId)?.profileEnabled);
+  /**
+   * Writes prepared records (only those of Profile-enabled datasets reach the profile store) and runs the hooks. The
+   * datasets are confirmed first, in the transaction (one statement): a record whose dataset was deleted since it was
+   * prepared is refused as DATASET_NOT_FOUND rather than written as rows no dataset owns.
+   */
+  async write(tx: SqlExecutor, tenantId: number, prepared: Prepared, batchId: string | null): Promise<WriteOutcome> {
+    const existing = await this.datasets.existing(tx, tenantId, [...new Set(prepared.records.map((r) => r.datasetId))]);
+    const records: PreparedRecord[] = [];
+    const refused: RecordFailure[] = [];
+    for (const r of prepared.records) {
+      if (existing.has(r.datasetId)) records.push(r);
+      else refused.push(datasetGone(r));
+    }
+    const toStore = records.filter((r) => prepared.datasets.get(r.datasetId)?.profileEnabled);
     const counts = await writeRecords(tx, tenantId, toStore, batchId, this.clock());
-    for (const hook of this.hooks) await hook(tx, tenantId, prepared.records, { batchId, datasets: prepared.datasets });
-    return counts;
+    if (records.length > 0) for (const hook of this.hooks) await hook(tx, tenantId, records, { batchId, datasets: prepared.datasets });
+    return { ...counts, refused };
   }
 
-  /** Prepares and writes in one transaction; resolves only after the transaction committed. */
-  async ingest(tenantId: number, items: readonly IngestItem[], batchId: string | null = null): Promise<IngestOutcome> {
+  /**
+   * Prepares and writes in one transaction; resolves only after the transaction committed. `hold` runs first in that
+   * transaction and may refuse the whole write (the streaming route holds its inlet, so a deleted inlet takes nothing).
+   */
+  async ingest(tenantId: number, items: readonly IngestItem[], batchId: string | null = null, hold?: (tx: SqlExecutor) => Promise<void>): Promise<IngestOutcome> {
     const prepared = await this.prepare(tenantId, items);
-    const counts =
-      prepared.records.length === 0
-        ? { fragments: 0, eventsInserted: 0, eventsDuplicate: 0 }
-        : await this.db.transaction((tx) => this.write(tx, tenantId, prepared, batchId));
-    return { ...prepared, counts };
+    if (prepared.records.length === 0) return { ...prepared, counts: { fragments: 0, eventsInserted: 0, eventsDuplicate: 0 } };
+    const { refused, ...counts } = await this.db.transaction(async (tx) => {
+      await hold?.(tx);
+      return this.write(tx, tenantId, prepared, batchId);
+    });
+    if (refused.length === 0) return { ...prepared, counts };
+    const gone = new Set(refused.map((f) => f.index));
+    return {
+      records: prepared.records.filter((r) => !gone.has(r.index)),
+      failures: [...prepared.failures, ...refused].sort((a, b) => a.index - b.index),
+      datasets: prepared.datasets,
+      counts,
+    };
   }
 }

@@ -17,6 +17,7 @@ export const PQL_ERROR_CODES = [
   'PQL_BAD_REGEX',
   'PQL_UNBOUND',
   'PQL_UNKNOWN_FIELD',
+  'PQL_FORBIDDEN_FIELD',
   'PQL_TYPE',
   'PQL_JSON',
   'PQL_NOT_REPRESENTABLE',
@@ -24,6 +25,14 @@ export const PQL_ERROR_CODES = [
 ] as const;
 
 export type PqlErrorCode = (typeof PQL_ERROR_CODES)[number];
+
+/** Field names that reach an object's prototype chain; PQL refuses them wherever a path is written. */
+const FORBIDDEN_FIELDS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Throws PQL_FORBIDDEN_FIELD for a field name such as `__proto__`; `span` and `source` place it in pql/text. */
+export function assertFieldName(name: string, span?: Span, source?: string): void {
+  if (FORBIDDEN_FIELDS.has(name)) throw new PqlError('PQL_FORBIDDEN_FIELD', `the field name '${name}' is not allowed`, span, source);
+}
 
 /** Where in the source text a node or token sits; offsets are UTF-16 indexes, line and column are 1-based. */
 export interface Span {

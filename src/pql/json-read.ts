@@ -1,6 +1,6 @@
 /** pql/json → AST, tolerant as ref §6 asks: envelopes, text where JSON was promised, and a missing literalType. */
 import { freeze, unitOf, type CmpOp, type Direction, type Node, type OccursTail, type PqlQuery, type VarDecl } from './ast.js';
-import { PqlError } from './errors.js';
+import { PqlError, assertFieldName } from './errors.js';
 import { asArray, asObject, asString, readLiteral, type Json } from './json-literal.js';
 import { functionSpec, methodSpec } from './functions/globals.js';
 import { checkDepth, DEFAULT_LIMITS, type PqlLimits } from './limits.js';
@@ -84,6 +84,7 @@ class Reader {
       case 'literal': return readLiteral(o, path);
       case 'fieldLookup': {
         const name = asString(o.fieldName, `${path}.fieldName`);
+        assertFieldName(name);
         const obj = o.object as Json | undefined | null;
         const implicit = obj === undefined || obj === null || (this.elements === 0 && obj.nodeType === 'parameterReference' && obj.position === 1);
         return { kind: 'field', name, object: implicit ? null : this.node(obj, `${path}.object`) };

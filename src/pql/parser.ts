@@ -1,7 +1,7 @@
 /** The Pratt parser for pql/text: operators by binding power, postfix paths, calls, literals and the lambda head. */
 import { freeze, type BinaryOp, type Node, type PqlQuery } from './ast.js';
 import { CMP_OPS, Cursor, RESERVED } from './cursor.js';
-import { PqlError } from './errors.js';
+import { PqlError, assertFieldName } from './errors.js';
 import { lex, type Token } from './lexer.js';
 import { checkDepth, DEFAULT_LIMITS, type PqlLimits } from './limits.js';
 import { BP_ADD, BP_AND, BP_CMP, BP_MUL, BP_NEG, BP_NOT, BP_OR } from './precedence.js';
@@ -144,6 +144,7 @@ export class Parser extends Cursor {
 
   /** `xdm:name`: a JSON-LD prefixed step, accepted only when the colon touches both words. */
   private prefixedName(first: Token): string {
+    assertFieldName(first.text, { start: first.start, end: first.end, line: first.line, column: first.column }, this.source);
     if (this.atPunct(':') && this.peek(1).type === 'ident' && this.tokens[this.pos - 1]!.end === this.peek().start && this.touching(0)) {
       this.next();
       return `${first.text}:${this.next().text}`;

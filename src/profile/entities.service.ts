@@ -177,7 +177,7 @@ function encodeCursor(c: EventCursor): string {
 function decodeCursor(text: string): EventCursor {
   try {
     const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(c) && c.length === 3 && typeof c[0] === 'number' && typeof c[1] === 'string' && typeof c[2] === 'string') return c as unknown as EventCursor;
+    if (Array.isArray(c) && c.length === 3 && Number.isSafeInteger(c[0]) && typeof c[1] === 'string' && typeof c[2] === 'string') return c as unknown as EventCursor;
   } catch {
     /* fall through */
   }

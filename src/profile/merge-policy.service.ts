@@ -1,8 +1,10 @@
 /** Merge policy use cases: CRUD with AEP's rules (one default per class, one edge policy per org, a per-org cap). */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db.js';
+import { type CatalogCache, type CatalogChange, publishChange } from '../store/catalog-changes.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/errors.js';
+import { LoadCache } from '../shared/load-cache.js';
 import type { DatasetService } from '../catalog/datasets/dataset.service.js';
 import { compileMergePolicy, type MergePlan } from '../merge/index.js';
 import { type MergePolicy, type MergePolicyFields, NO_DEFAULT_POLICY, assertPolicyFields, parseFlag } from './merge-policy.js';
@@ -43,10 +45,10 @@ function orgKey(orgId: string): number {
   return h;
 }
 
-/** Merge policies of every sandbox, with compiled plans cached by id and version. */
-export class MergePolicyService {
+/** Merge policies of every sandbox, with compiled plans cached by id and version and defaults kept by notices. */
+export class MergePolicyService implements CatalogCache {
   private readonly plans = new Map<string, EffectivePolicy>();
-  private readonly defaults = new Map<number, Promise<EffectivePolicy>>();
+  private readonly defaults = new LoadCache<number, EffectivePolicy>();
   private readonly noDefault: EffectivePolicy;
 
   constructor(
@@ -115,7 +117,9 @@ export class MergePolicyService {
       }
       const edge = org.find((p) => p.isActiveOnEdge && p.id !== id);
       if (f.isActiveOnEdge && edge) {
-        throw new DomainError('MERGE_POLICY_EDGE_CONFLICT', `Merge policy '${edge.name}' (${edge.id}) is already active on edge; only one per org may be`);
+        // The rule is per org, but the caller may only learn about policies of its own sandbox.
+        const holder = edge.tenantId === scope.tenantId ? `Merge policy '${edge.name}' (${edge.id})` : 'A merge policy of another sandbox of this org';
+        throw new DomainError('MERGE_POLICY_EDGE_CONFLICT', `${holder} is already active on edge; only one per org may be`);
       }
       const policy: MergePolicy = {
         tenantId: scope.tenantId,
@@ -132,9 +136,9 @@ export class MergePolicyService {
       };
       if (policy.isDefault) await rows.clearDefault(tx, scope.tenantId, policy.className, policy.id, epoch);
       await rows.savePolicy(tx, policy, now);
+      await publishChange(tx, { tenantId: scope.tenantId, kind: 'mergePolicy', id: policy.id });
       return policy;
     });
-    this.defaults.delete(scope.tenantId);
     return saved;
   }
 
@@ -161,28 +165,34 @@ export class MergePolicyService {
 
   /** Deletes a policy. */
   async delete(tenantId: number, id: string): Promise<void> {
-    if (!(await rows.deletePolicy(this.db, tenantId, id))) throw new DomainError('MERGE_POLICY_NOT_FOUND', `Merge policy '${id}' does not exist in this sandbox`);
-    this.defaults.delete(tenantId);
+    await this.db.transaction(async (tx) => {
+      if (!(await rows.deletePolicy(tx, tenantId, id))) throw new DomainError('MERGE_POLICY_NOT_FOUND', `Merge policy '${id}' does not exist in this sandbox`);
+      await publishChange(tx, { tenantId, kind: 'mergePolicy', id });
+    });
   }
 
   /** The policy a read uses: the named one, else the sandbox default for profiles, else no merge and no stitching. */
   async effective(tenantId: number, id: string | undefined): Promise<EffectivePolicy> {
     if (id !== undefined) return this.compiled(await this.get(tenantId, id));
-    let hit = this.defaults.get(tenantId);
-    if (!hit) {
-      hit = rows.listPolicies(this.db, tenantId).then((all) => {
-        const d = all.find((p) => p.isDefault && p.className === '_xdm.context.profile');
-        return d ? this.compiled(d) : this.noDefault;
-      });
-      this.defaults.set(tenantId, hit);
-      hit.catch(() => this.defaults.delete(tenantId));
-    }
-    return hit;
+    return this.defaults.get(tenantId, async () => {
+      const d = (await rows.listPolicies(this.db, tenantId)).find((p) => p.isDefault && p.className === '_xdm.context.profile');
+      return d ? this.compiled(d) : this.noDefault;
+    });
   }
 
-  /** Drops cached defaults of a purged sandbox. */
-  forget(tenantId: number): void {
-    this.defaults.delete(tenantId);
+  /**
+   * Drops what a catalog change made stale: a sandbox's default (any policy write may move it), and on a purge its
+   * compiled plans too. Plans are keyed by version, so a changed policy is never read from an old plan anyway.
+   */
+  catalogChanged(change: CatalogChange | undefined): void {
+    if (change === undefined) {
+      this.defaults.clear();
+      this.plans.clear();
+    } else if (change.kind === 'mergePolicy') this.defaults.delete(change.tenantId);
+    else if (change.kind === 'sandbox') {
+      this.defaults.delete(change.tenantId);
+      for (const key of this.plans.keys()) if (key.startsWith(`${change.tenantId}\u0000`)) this.plans.delete(key);
+    }
   }
 
   private compiled(p: MergePolicy): EffectivePolicy {

@@ -21,7 +21,16 @@ export interface SqlExecutor {
    * key (e.g. one sandbox's identity graph) take turns. Free on SQLite, whose transactions already take turns.
    */
   lock(space: number, key: number): Promise<void>;
+  /**
+   * Publishes `payload` on `channel` to every subscriber of every process on this database. Inside a transaction it is
+   * delivered only if the transaction commits, and before `transaction()` resolves in this process; outside one it
+   * is delivered at once (in this process before the call returns). Payloads are small (under 8,000 bytes).
+   */
+  notify(channel: string, payload: string): Promise<void>;
 }
+
+/** Receives a channel's payloads; `undefined` means notices may have been missed (a reconnect), so drop everything. */
+export type NoticeHandler = (payload: string | undefined) => void;
 
 /** What a backend can do, so callers branch on capability and never on the dialect's name. */
 export interface DbCapabilities {
@@ -52,6 +61,12 @@ export interface Db extends SqlExecutor {
   pendingMigrations(): Promise<string[]>;
   /** Every table with its columns. */
   tables(): Promise<TableInfo[]>;
+  /**
+   * Calls `handler` for every notice on `channel`, from this process and others; resolves, with the way to stop, once
+   * notices from other processes are being received (PostgreSQL: one LISTEN connection per Db, reconnected with
+   * backoff, every handler told `undefined` on each reconnect).
+   */
+  subscribe(channel: string, handler: NoticeHandler): Promise<() => void>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /** Closes every connection; waits for a running transaction to end first. */

@@ -12,10 +12,17 @@ export interface Grant {
   readonly subject: string | undefined;
 }
 
+/** Reads the HS256 secret of a data folder, or undefined when the folder has none (no service ever started there). */
+export function readSecret(dataDir: string): string | undefined {
+  const file = join(dataDir, 'jwt-secret');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
 /** Reads the HS256 secret from the data folder, generating one (mode 0600) on first start. */
 export function loadOrCreateSecret(dataDir: string): string {
+  const existing = readSecret(dataDir);
+  if (existing !== undefined) return existing;
   const file = join(dataDir, 'jwt-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(48).toString('base64url');
   writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });

@@ -1,7 +1,9 @@
 /** Sandbox use cases: resolving a request's sandbox, and listing, creating, renaming, resetting and deleting them. */
 import type { Db } from '../store/db.js';
+import { type CatalogCache, type CatalogChange, publishChange } from '../store/catalog-changes.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/errors.js';
+import { LoadCache } from '../shared/load-cache.js';
 import { uuid } from '../shared/ids.js';
 import { DEFAULT_SANDBOX, type Sandbox, assertSandboxName, assertSandboxType } from './sandbox.js';
 import * as rows from './sandbox.store.js';
@@ -12,29 +14,17 @@ export interface Actor {
   readonly clientId: string;
 }
 
-interface CacheEntry {
-  sandbox: Sandbox;
-  until: number;
-}
-
-/** Sandboxes of every org, with a small cache because every request resolves one. */
-export class SandboxService {
-  private readonly cache = new Map<string, CacheEntry>();
-  private readonly purgeListeners: Array<(tenantId: number) => void> = [];
-  // Another process may delete a sandbox on a shared PostgreSQL; a short TTL bounds how long we would miss it.
-  private readonly ttlMs: number;
+/**
+ * Sandboxes of every org, cached because every request resolves one. A reset, delete or rename publishes a `sandbox`
+ * catalog change in its transaction, which every cache of the tenant's catalog state (this one included) drops on.
+ */
+export class SandboxService implements CatalogCache {
+  private readonly cache = new LoadCache<string, Sandbox>();
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-  ) {
-    this.ttlMs = db.capabilities.concurrentWriters ? 2_000 : Number.POSITIVE_INFINITY;
-  }
-
-  /** Registers a callback run after a sandbox's data was purged (reset or delete), so caches drop its entries. */
-  onPurge(listener: (tenantId: number) => void): void {
-    this.purgeListeners.push(listener);
-  }
+  ) {}
 
   /** The sandbox with this tenant key, if it still exists. */
   byTenant(tenantId: number): Promise<Sandbox | undefined> {
@@ -44,12 +34,7 @@ export class SandboxService {
   /** The sandbox a request acts in: the named one, or the org's default production sandbox when none is named. */
   async resolve(actor: Actor, name: string | undefined): Promise<Sandbox> {
     const wanted = name ?? DEFAULT_SANDBOX;
-    const key = `${actor.orgId}\u0000${name ?? ''}`;
-    const hit = this.cache.get(key);
-    if (hit && hit.until > this.clock()) return hit.sandbox;
-    const sandbox = await this.lookup(actor, name, wanted);
-    this.cache.set(key, { sandbox, until: this.clock() + this.ttlMs });
-    return sandbox;
+    return this.cache.get(`${actor.orgId}\u0000${name ?? ''}`, () => this.lookup(actor, name, wanted));
   }
 
   private async lookup(actor: Actor, name: string | undefined, wanted: string): Promise<Sandbox> {
@@ -115,7 +100,10 @@ export class SandboxService {
   async rename(actor: Actor, name: string, title: string): Promise<Sandbox> {
     const sandbox = await this.fresh(actor, name);
     if (title.trim() === '') throw new DomainError('SANDBOX_TITLE_INVALID', 'Sandbox title must not be empty');
-    await rows.updateSandboxTitle(this.db, sandbox.tenantId, title, this.clock());
+    await this.db.transaction(async (tx) => {
+      await rows.updateSandboxTitle(tx, sandbox.tenantId, title, this.clock());
+      await publishChange(tx, { tenantId: sandbox.tenantId, kind: 'sandbox' });
+    });
     return this.fresh(actor, name);
   }
 
@@ -125,8 +113,8 @@ export class SandboxService {
     await this.db.transaction(async (tx) => {
       await rows.purgeSandboxData(tx, sandbox.tenantId);
       await rows.touchSandbox(tx, sandbox.tenantId, this.clock());
+      await publishChange(tx, { tenantId: sandbox.tenantId, kind: 'sandbox' });
     });
-    for (const listener of this.purgeListeners) listener(sandbox.tenantId);
     return this.fresh(actor, name);
   }
 
@@ -139,10 +127,15 @@ export class SandboxService {
     await this.db.transaction(async (tx) => {
       await rows.purgeSandboxData(tx, sandbox.tenantId);
       await rows.deleteSandboxRow(tx, sandbox.tenantId);
+      await publishChange(tx, { tenantId: sandbox.tenantId, kind: 'sandbox' });
     });
-    for (const listener of this.purgeListeners) listener(sandbox.tenantId);
-    this.forget(actor.orgId);
     return sandbox;
+  }
+
+  /** Drops cached sandboxes a change touched, and loads still running (their tenant is not known yet). */
+  catalogChanged(change: CatalogChange | undefined): void {
+    if (change === undefined) this.cache.clear();
+    else if (change.kind === 'sandbox') this.cache.deleteWhere((_key, sandbox, settled) => !settled || sandbox?.tenantId === change.tenantId);
   }
 
   /** Reads past the cache, for writes that must act on the current row. */
@@ -152,6 +145,6 @@ export class SandboxService {
   }
 
   private forget(orgId: string): void {
-    for (const key of this.cache.keys()) if (key.startsWith(`${orgId}\u0000`)) this.cache.delete(key);
+    this.cache.deleteWhere((key) => key.startsWith(`${orgId}\u0000`));
   }
 }

@@ -89,7 +89,12 @@ export async function touchSandbox(db: SqlExecutor, tenantId: number, now: numbe
 
 /** Deletes every row of every sandbox-scoped table that belongs to the sandbox. */
 export async function purgeSandboxData(db: SqlExecutor, tenantId: number): Promise<void> {
-  for (const table of SANDBOX_SCOPED_TABLES) await db.run(`DELETE FROM ${table} WHERE tenant_id = ?`, [tenantId]);
+  // Datasets and connections go first: on PostgreSQL that takes their row locks before any data is deleted, so a
+  // write holding a dataset row (FOR KEY SHARE) commits first and its rows are deleted below, and later writes find none.
+  const first = ['datasets', 'connections'];
+  for (const table of [...first, ...SANDBOX_SCOPED_TABLES.filter((t) => !first.includes(t))]) {
+    await db.run(`DELETE FROM ${table} WHERE tenant_id = ?`, [tenantId]);
+  }
 }
 
 /** Removes the sandbox row itself. */

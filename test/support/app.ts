@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, type ConfigOverrides, loadConfig } from '../../src/config/config.js';
+import type { Logger } from 'pino';
 import { type App, buildApp } from '../../src/http/app.js';
 import { type Db, openStore } from '../../src/store/index.js';
 import { issueToken } from '../../src/tenancy/index.js';
@@ -31,6 +32,11 @@ export async function openTestStore(kind: StoreKind, overrides: ConfigOverrides 
   const dataDir = mkdtempSync(join(tmpdir(), 'rtprofile-test-'));
   const databaseUrl = kind === 'postgres' ? await createTestDatabase() : undefined;
   const config = loadConfig({}, { dataDir, databaseUrl, logLevel: 'silent', logPretty: false, sqliteSync: 'normal', ...overrides });
+  return storeOn(kind, config, async () => rmSync(dataDir, { recursive: true, force: true }));
+}
+
+/** A connection to the data `config` points at, reopenable; `cleanup` closes it, then runs `removeData`. */
+async function storeOn(kind: StoreKind, config: Config, removeData: () => Promise<void>): Promise<TestStore> {
   let db = await openStore(config);
   return {
     kind,
@@ -45,7 +51,7 @@ export async function openTestStore(kind: StoreKind, overrides: ConfigOverrides 
     },
     async cleanup() {
       await db.close().catch(() => undefined);
-      rmSync(dataDir, { recursive: true, force: true });
+      await removeData();
     },
   };
 }
@@ -60,10 +66,22 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Builds the app over a fresh store of `kind`. */
-export async function startTestApp(kind: StoreKind, overrides: ConfigOverrides = {}): Promise<TestApp> {
-  const store = await openTestStore(kind, overrides);
-  const app = await buildApp({ config: store.config, db: store.db, secret: TEST_SECRET });
+/** Builds the app over a fresh store of `kind`; with `logger`, the app logs to it (tests that read log lines). */
+export async function startTestApp(kind: StoreKind, overrides: ConfigOverrides = {}, logger?: Logger): Promise<TestApp> {
+  return appOver(await openTestStore(kind, overrides), logger);
+}
+
+/**
+ * A second app over its own connection to the first one's data, as a second `rtprofile serve` process on the same
+ * PostgreSQL database would be. Closing it closes its connection only; the first app owns the data.
+ */
+export async function startPeerApp(first: TestApp): Promise<TestApp> {
+  return appOver(await storeOn(first.store.kind, first.store.config, async () => undefined));
+}
+
+/** The app and its helpers over an open store. */
+async function appOver(store: TestStore, logger?: Logger): Promise<TestApp> {
+  const app = await buildApp({ config: store.config, db: store.db, secret: TEST_SECRET, logger });
   await app.ready();
   const token = (orgs: readonly string[], options: { clientId?: string; ttlSeconds?: number; now?: number } = {}) =>
     issueToken({ secret: TEST_SECRET, orgs, clientId: options.clientId ?? API_KEY, ttlSeconds: options.ttlSeconds ?? 3600, now: options.now });

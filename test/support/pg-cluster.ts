@@ -1,6 +1,6 @@
 /** Starts a throwaway PostgreSQL cluster for tests (initdb + pg_ctl on a temp dir and a free port), as a non-root user. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -44,8 +44,13 @@ function asUser(): { prefix: string[]; uid?: number; gid?: number } {
   return { prefix: ['runuser', '-u', 'postgres', '--'], uid, gid };
 }
 
+/** Options of a cluster: by default any local connection is trusted; with `password`, role `rtprofile` needs it (SCRAM). */
+export interface PgClusterOptions {
+  password?: string;
+}
+
 /** Creates and starts a cluster tuned for tests (no fsync); `stop()` kills it and removes its folder. */
-export async function startPgCluster(): Promise<PgCluster> {
+export async function startPgCluster(options: PgClusterOptions = {}): Promise<PgCluster> {
   const bin = findBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'rtprofile-pg-'));
   const user = asUser();
@@ -59,13 +64,20 @@ export async function startPgCluster(): Promise<PgCluster> {
     if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout}`);
   };
   const data = join(dir, 'data');
-  run('initdb', ['-D', data, '-U', 'rtprofile', '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C']);
+  const auth = ['--auth=trust'];
+  if (options.password !== undefined) {
+    const pwfile = join(dir, 'pwfile');
+    writeFileSync(pwfile, `${options.password}\n`, { mode: 0o600 });
+    if (user.uid !== undefined) chownSync(pwfile, user.uid, user.gid!);
+    auth.splice(0, 1, '--auth=scram-sha-256', `--pwfile=${pwfile}`);
+  }
+  run('initdb', ['-D', data, '-U', 'rtprofile', ...auth, '-E', 'UTF8', '--no-sync', '--locale=C']);
   const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`;
-  run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`;
+  run('pg_ctl', ['-D', data, '-o', serverOptions, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
   let stopped = false;
   return {
-    url: `postgres://rtprofile@127.0.0.1:${port}/postgres`,
+    url: `postgres://rtprofile${options.password === undefined ? '' : `:${encodeURIComponent(options.password)}`}@127.0.0.1:${port}/postgres`,
     stop() {
       if (stopped) return;
       stopped = true;

@@ -1,7 +1,9 @@
 /** Dataset use cases: create from a schemaRef, list, get, update tags and name, delete with its data. */
 import type { Db, SqlExecutor } from '../../store/db.js';
+import { type CatalogCache, type CatalogChange, publishChange } from '../../store/catalog-changes.js';
 import type { Clock } from '../../shared/clock.js';
 import { DomainError } from '../../shared/errors.js';
+import { LoadCache } from '../../shared/load-cache.js';
 import { randomBytes } from 'node:crypto';
 import type { SchemaResolver } from '../schema-resolver.js';
 import { type Dataset, type Tags, assertTags, tagEnabled } from './dataset.js';
@@ -26,9 +28,9 @@ function withoutDescription(body: Readonly<Record<string, unknown>>, drop: boole
   return rest;
 }
 
-/** Datasets of every sandbox, with a cache the write path reads on every message. */
-export class DatasetService {
-  private readonly cache = new Map<string, Promise<Dataset | undefined>>();
+/** Datasets of every sandbox, with a cache the write path reads on every message, kept by catalog change notices. */
+export class DatasetService implements CatalogCache {
+  private readonly cache = new LoadCache<string, Dataset | undefined>();
   private readonly deleteHooks: Array<(tx: SqlExecutor, tenantId: number, datasetId: string) => Promise<void>> = [];
 
   constructor(
@@ -69,15 +71,11 @@ export class DatasetService {
   /** One dataset, cached; DATASET_NOT_FOUND when the sandbox has none of that id. */
   async get(tenantId: number, id: string): Promise<Dataset> {
     const key = `${tenantId}\u0000${id}`;
-    let hit = this.cache.get(key);
-    if (!hit) {
-      hit = rows.findDataset(this.db, tenantId, id);
-      this.cache.set(key, hit);
-    }
-    const dataset = await hit;
+    const dataset = await this.cache.get(key, () => rows.findDataset(this.db, tenantId, id));
     if (!dataset) {
+      // Absence is not cached: the dataset may be created a moment later.
       this.cache.delete(key);
-      throw new DomainError('DATASET_NOT_FOUND', `Dataset '${id}' does not exist in this sandbox`);
+      throw datasetNotFound(id);
     }
     return dataset;
   }
@@ -110,8 +108,10 @@ export class DatasetService {
       body: { ...withoutDescription(current.body, replace), ...(patch.description === undefined ? {} : { description: patch.description }), tags },
       modifiedAt: this.clock(),
     };
-    await rows.updateDataset(this.db, next);
-    this.forget(tenantId, id);
+    await this.db.transaction(async (tx) => {
+      await rows.updateDataset(tx, next);
+      await publishChange(tx, { tenantId, kind: 'dataset', id });
+    });
     return next;
   }
 
@@ -122,17 +122,27 @@ export class DatasetService {
 
   /** Deletes the dataset and removes all of its data from the profile store, in one transaction. */
   async delete(tenantId: number, id: string): Promise<void> {
-    await this.get(tenantId, id);
     await this.db.transaction(async (tx) => {
-      await rows.deleteDatasetAndData(tx, tenantId, id);
+      if (!(await rows.deleteDatasetAndData(tx, tenantId, id))) throw datasetNotFound(id);
       for (const hook of this.deleteHooks) await hook(tx, tenantId, id);
+      await publishChange(tx, { tenantId, kind: 'dataset', id });
     });
-    this.forget(tenantId, id);
   }
 
-  /** Drops cached datasets of a sandbox (after a reset) or one dataset. */
-  forget(tenantId: number, id?: string): void {
-    if (id !== undefined) this.cache.delete(`${tenantId}\u0000${id}`);
-    else for (const key of this.cache.keys()) if (key.startsWith(`${tenantId}\u0000`)) this.cache.delete(key);
+  /** Which of `ids` still exist, read inside a write transaction so a concurrent delete waits for it (or wins first). */
+  existing(tx: SqlExecutor, tenantId: number, ids: readonly string[]): Promise<Set<string>> {
+    return rows.lockExistingDatasets(tx, tenantId, ids, this.db.capabilities.concurrentWriters);
   }
+
+  /** Drops what a catalog change made stale: one dataset, or every dataset of a purged sandbox. */
+  catalogChanged(change: CatalogChange | undefined): void {
+    if (change === undefined) this.cache.clear();
+    else if (change.kind === 'dataset') this.cache.delete(`${change.tenantId}\u0000${change.id ?? ''}`);
+    else if (change.kind === 'sandbox') this.cache.deleteWhere((key) => key.startsWith(`${change.tenantId}\u0000`));
+  }
+}
+
+/** The refusal for a dataset id the sandbox does not have (the write path uses it per record too). */
+export function datasetNotFound(id: string): DomainError {
+  return new DomainError('DATASET_NOT_FOUND', `Dataset '${id}' does not exist in this sandbox`);
 }

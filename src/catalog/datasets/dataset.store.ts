@@ -76,12 +76,30 @@ export async function updateDataset(db: SqlExecutor, d: Dataset): Promise<void> 
   ]);
 }
 
-/** Deletes the dataset row and every fragment, event, identity row, batch and job of it. */
-export async function deleteDatasetAndData(db: SqlExecutor, tenantId: number, id: string): Promise<void> {
+/**
+ * Deletes the dataset row and every fragment, event, identity row, batch and job of it; false when there was no row.
+ * The row goes first: on PostgreSQL that takes its lock before any data is deleted, so a write holding the row
+ * (lockExistingDatasets) commits first and its rows are deleted here too, and a later write finds no dataset.
+ */
+export async function deleteDatasetAndData(db: SqlExecutor, tenantId: number, id: string): Promise<boolean> {
+  if ((await db.run('DELETE FROM datasets WHERE tenant_id = ? AND id = ?', [tenantId, id])).changes === 0) return false;
   for (const table of ['fragments', 'record_identities', 'events', 'batch_files']) {
     await db.run(`DELETE FROM ${table} WHERE tenant_id = ? AND dataset_id = ?`, [tenantId, id]);
   }
   await db.run('DELETE FROM batch_errors WHERE tenant_id = ? AND batch_id IN (SELECT id FROM batches WHERE tenant_id = ? AND dataset_id = ?)', [tenantId, tenantId, id]);
   await db.run('DELETE FROM batches WHERE tenant_id = ? AND dataset_id = ?', [tenantId, id]);
-  await db.run('DELETE FROM datasets WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+  return true;
+}
+
+/**
+ * The ids among `ids` whose dataset rows exist, in one statement. With `lock` (stores with concurrent writers) the
+ * rows are held FOR KEY SHARE until the transaction ends, as a foreign key check would hold them: writers and dataset
+ * updates do not wait for each other, but a delete waits for the writes that hold the row, and a write that waited
+ * for a delete finds no row (PostgreSQL re-reads a locked row once its locker commits).
+ */
+export async function lockExistingDatasets(db: SqlExecutor, tenantId: number, ids: readonly string[], lock: boolean): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const list = ids.map(() => '?').join(', ');
+  const found = await db.values<[string]>(`SELECT id FROM datasets WHERE tenant_id = ? AND id IN (${list})${lock ? ' FOR KEY SHARE' : ''}`, [tenantId, ...ids]);
+  return new Set(found.map(([id]) => id));
 }

@@ -2,6 +2,7 @@
 import type { Clock } from '../../shared/clock.js';
 import { DomainError } from '../../shared/errors.js';
 import type { Db, SqlExecutor } from '../../store/db.js';
+import { publishChange } from '../../store/catalog-changes.js';
 import { assertSinglePrimaryDescriptor, fieldAt, validateIdentityDescriptor, type IdentityDescriptor, type XdmResource } from '../xdm/index.js';
 import { composeChecked, lookupOf, mapXdm } from './composition.js';
 import { type ListPage, type ListQuery, listPage } from './listing.js';
@@ -21,12 +22,11 @@ function invalid(message: string): DomainError {
   return new DomainError('REGISTRY_DESCRIPTOR_INVALID', message);
 }
 
-/** Descriptor CRUD; `changed` runs after every committed write. */
+/** Descriptor CRUD; every write publishes a `schema` catalog change (identity descriptors shape the write path). */
 export class DescriptorService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly changed: (tenantId: number) => void,
   ) {}
 
   /** A filtered page of the sandbox's descriptors (`property=xdm:sourceSchema==…` selects one schema's), by `@id` unless ordered. */
@@ -46,9 +46,9 @@ export class DescriptorService {
     const body = await this.db.transaction(async (tx) => {
       const row = await this.checked(tx, ctx, input, newDescriptorId(), undefined);
       await saveDescriptor(tx, ctx.tenantId, row);
+      await publishChange(tx, { tenantId: ctx.tenantId, kind: 'schema' });
       return row.body;
     });
-    this.changed(ctx.tenantId);
     return body;
   }
 
@@ -58,9 +58,9 @@ export class DescriptorService {
       const old = await this.stored(tx, ctx, id);
       const row = await this.checked(tx, ctx, input, old.id, old);
       await saveDescriptor(tx, ctx.tenantId, row);
+      await publishChange(tx, { tenantId: ctx.tenantId, kind: 'schema' });
       return row.body;
     });
-    this.changed(ctx.tenantId);
     return body;
   }
 
@@ -69,8 +69,8 @@ export class DescriptorService {
     await this.db.transaction(async (tx) => {
       const old = await this.stored(tx, ctx, id);
       await deleteDescriptor(tx, ctx.tenantId, old.id);
+      await publishChange(tx, { tenantId: ctx.tenantId, kind: 'schema' });
     });
-    this.changed(ctx.tenantId);
   }
 
   private async stored(db: SqlExecutor, ctx: RegistryContext, id: string): Promise<StoredDescriptor> {

@@ -2,6 +2,7 @@
 import type { Clock } from '../../shared/clock.js';
 import { DomainError } from '../../shared/errors.js';
 import type { Db, SqlExecutor } from '../../store/db.js';
+import { publishChange } from '../../store/catalog-changes.js';
 import {
   findStandard,
   isProfileEnabled,
@@ -28,12 +29,11 @@ const STANDARD_KIND: Record<ReadKind, string> = { schemas: 'schema', mixins: 'fi
 const LABEL: Record<ReadKind, string> = { schemas: 'schema', mixins: 'field group', datatypes: 'data type', classes: 'class', behaviors: 'behavior' };
 const PROBE = 'urn:rtprofile:registry:check';
 
-/** The one service behind the resource routes; `changed` runs after every committed write (the resolver's invalidation). */
+/** The one service behind the resource routes; every write publishes a `schema` catalog change in its transaction. */
 export class ResourceService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly changed: (tenantId: number) => void,
   ) {}
 
   /** A filtered, sorted page of one kind in one container. */
@@ -66,9 +66,9 @@ export class ResourceService {
       const body = stampResource(kind, input, { $id, altId, version: '1.0', tenant, createdAt: now, createdBy: ctx.clientId, now }, ctx);
       const row = await this.checked(tx, ctx, kind, body, undefined);
       await insertResource(tx, ctx.tenantId, row);
+      await publishChange(tx, { tenantId: ctx.tenantId, kind: 'schema' });
       return row.body;
     });
-    this.changed(ctx.tenantId);
     return created;
   }
 
@@ -113,8 +113,8 @@ export class ResourceService {
         await deleteSchemaDescriptors(tx, ctx.tenantId, row.id);
       }
       await deleteResource(tx, ctx.tenantId, row.id);
+      await publishChange(tx, { tenantId: ctx.tenantId, kind: 'schema' });
     });
-    this.changed(ctx.tenantId);
   }
 
   private async update(ctx: RegistryContext, kind: RegistryKind, key: string, next: (old: XdmResource) => Record<string, unknown>): Promise<XdmResource> {
@@ -129,9 +129,9 @@ export class ResourceService {
       };
       const row = await this.checked(tx, ctx, kind, stampResource(kind, next(old.body), stamp, ctx), old);
       await updateResource(tx, ctx.tenantId, row);
+      await publishChange(tx, { tenantId: ctx.tenantId, kind: 'schema' });
       return row.body;
     });
-    this.changed(ctx.tenantId);
     return updated;
   }
 

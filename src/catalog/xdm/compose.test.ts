@@ -1,7 +1,7 @@
 /** Composition: the adobe/xdm example records validate against schemas built from our definitions; bad schemas fail clearly. */
 import { strict as assert } from 'node:assert';
 import { readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   XdmError,
@@ -12,8 +12,9 @@ import {
   type XdmResource,
   type XdmSchemaNode,
 } from './index.js';
+import { SHARED, needsShared, sharedPath } from '../../../test/support/shared-files.js';
 
-const REF_XDM = resolve(process.cwd(), '../shared/ref/xdm');
+const REF_XDM = sharedPath(SHARED.refXdm);
 const XDM = 'https://ns.adobe.com/xdm/context';
 const PROFILE = `${XDM}/profile`;
 const EVENT = `${XDM}/experienceevent`;
@@ -114,7 +115,7 @@ const CASES: FixtureCase[] = [
   { file: 'profile-personal-details.example.2.json', refs: [PROFILE, `${XDM}/profile-personal-details`] },
 ];
 
-describe('adobe/xdm example records against composed schemas', () => {
+describe('adobe/xdm example records against composed schemas', needsShared(SHARED.refXdm), () => {
   it('covers every record example in ref/xdm (the descriptor example is covered by the identity tests)', () => {
     const examples = readdirSync(REF_XDM).filter((f) => /\.example\.\d+\.json$/.test(f) && !f.startsWith('descriptor'));
     assert.deepEqual(examples.sort(), CASES.map((c) => c.file).sort());

@@ -15,10 +15,11 @@ import {
   type IdentityDescriptor,
   type IdentityExtraction,
 } from './index.js';
+import { SHARED, needsShared, sharedPath } from '../../../test/support/shared-files.js';
 
 const ECID = '83238819066235616291057085344313877718';
 const ECID2 = '55019962992006103186215643814973128178';
-const REF_XDM = resolve(process.cwd(), '../shared/ref/xdm');
+const REF_XDM = sharedPath(SHARED.refXdm);
 
 const loyaltyDescriptor: IdentityDescriptor = {
   '@type': 'xdm:descriptorIdentity',
@@ -125,7 +126,7 @@ describe('extractIdentities', () => {
     assert.equal(result.primary, undefined);
   });
 
-  it('refuses ECIDs that are not exactly 38 digits, including those of the adobe/xdm profile example', () => {
+  it('refuses ECIDs that are not exactly 38 digits, including those of the adobe/xdm profile example', needsShared(SHARED.refXdm), () => {
     const example = jsonLdToXed(JSON.parse(readFileSync(resolve(REF_XDM, 'profile.example.1.json'), 'utf8')));
     const result = extractIdentities(example);
     assert.deepEqual(codes(result), ['IDENTITY_INVALID_ECID', 'IDENTITY_NO_PRIMARY']);
@@ -199,7 +200,7 @@ describe('identity descriptors', () => {
     assert.equal(validateIdentityDescriptor({ ...emailDescriptor, 'xdm:property': undefined }, profile)['xdm:property'], 'xdm:code');
   });
 
-  it('checks the adobe/xdm descriptor example: well formed, but its field is not in a profile schema', () => {
+  it('checks the adobe/xdm descriptor example: well formed, but its field is not in a profile schema', needsShared(SHARED.refXdm), () => {
     const example: unknown = JSON.parse(readFileSync(resolve(REF_XDM, 'descriptorIdentity.example.2.json'), 'utf8'));
     assert.equal(validateIdentityDescriptor(example)['xdm:isPrimary'], true);
     assert.throws(() => validateIdentityDescriptor(example, profile), (e: unknown) => e instanceof XdmError && e.code === 'XDM_DESCRIPTOR_PATH_NOT_FOUND' && /\/orgUnitId does not exist/.test(e.message));

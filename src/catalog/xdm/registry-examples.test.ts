@@ -1,7 +1,6 @@
 /** The example payloads of schema-registry.yaml (data type, field group, schema, descriptor) compose and validate records. */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   XdmError,
@@ -15,44 +14,43 @@ import {
   type XdmResource,
 } from './index.js';
 import { parseYaml } from '../../../test/support/yaml.js';
-
-const SPEC = resolve(process.cwd(), '../shared/specs/AdobeDocs--experience-platform-apis/static/swagger-specs/schema-registry.yaml');
+import { SHARED, needsShared, sharedPath } from '../../../test/support/shared-files.js';
 
 type Json = Record<string, any>;
-
-/** The spec with `{TENANT_ID}` placeholders filled in, as a client of tenant `acme` would send the payloads. */
-const spec = JSON.parse(
-  JSON.stringify(parseYaml(readFileSync(SPEC, 'utf8'))).replace(/\{TENANT_ID\}|<XDM_TENANTID_PLACEHOLDER>/g, 'acme'),
-) as Json;
-const defs = spec.definitions as Json;
 
 /** What the registry service adds when it stores a created payload. */
 function stored(payload: Json, $id: string, resourceType: string): XdmResource {
   return { ...payload, $id, 'meta:resourceType': resourceType, 'meta:containerId': 'tenant', 'meta:tenantNamespace': '_acme' } as XdmResource;
 }
 
-const dataType = stored(defs.createDataType.example, 'https://ns.adobe.com/acme/datatypes/24c643f618647344606222c494bd0102', 'datatypes');
-const fieldGroup = stored(
-  {
-    type: 'object',
-    title: defs.createFieldGroup.properties.title.example,
-    description: defs.createFieldGroup.properties.description.example,
-    'meta:intendedToExtend': defs.createFieldGroupResponse.example['meta:intendedToExtend'],
-    definitions: defs.createFieldGroup.properties.definitions.example,
-    allOf: [{ $ref: defs.createFieldGroup.properties.allOf.items.properties.$ref.example }],
-  },
-  defs.createFieldGroupResponse.example.$id,
-  'mixins',
-);
-const schemaPayload = defs.createSchemaResponse.example as Json;
-const hotels: XdmResource = {
-  ...schemaPayload,
-  allOf: [...schemaPayload.allOf, { $ref: fieldGroup.$id }, { $ref: 'https://ns.adobe.com/xdm/context/profile-personal-details' }],
-  'meta:immutableTags': defs.patchSchemaResponse.allOf[1].properties['meta:immutableTags'].example,
-} as XdmResource;
-const lookup: XdmLookup = (id) => [dataType, fieldGroup].find((r) => r.$id === id);
+describe('schema-registry.yaml example payloads', needsShared(SHARED.registryYaml), () => {
+  /** The spec with `{TENANT_ID}` placeholders filled in, as a client of tenant `acme` would send the payloads. */
+  const spec = JSON.parse(
+    JSON.stringify(parseYaml(readFileSync(sharedPath(SHARED.registryYaml), 'utf8'))).replace(/\{TENANT_ID\}|<XDM_TENANTID_PLACEHOLDER>/g, 'acme'),
+  ) as Json;
+  const defs = spec.definitions as Json;
 
-describe('schema-registry.yaml example payloads', () => {
+  const dataType = stored(defs.createDataType.example, 'https://ns.adobe.com/acme/datatypes/24c643f618647344606222c494bd0102', 'datatypes');
+  const fieldGroup = stored(
+    {
+      type: 'object',
+      title: defs.createFieldGroup.properties.title.example,
+      description: defs.createFieldGroup.properties.description.example,
+      'meta:intendedToExtend': defs.createFieldGroupResponse.example['meta:intendedToExtend'],
+      definitions: defs.createFieldGroup.properties.definitions.example,
+      allOf: [{ $ref: defs.createFieldGroup.properties.allOf.items.properties.$ref.example }],
+    },
+    defs.createFieldGroupResponse.example.$id,
+    'mixins',
+  );
+  const schemaPayload = defs.createSchemaResponse.example as Json;
+  const hotels: XdmResource = {
+    ...schemaPayload,
+    allOf: [...schemaPayload.allOf, { $ref: fieldGroup.$id }, { $ref: 'https://ns.adobe.com/xdm/context/profile-personal-details' }],
+    'meta:immutableTags': defs.patchSchemaResponse.allOf[1].properties['meta:immutableTags'].example,
+  } as XdmResource;
+  const lookup: XdmLookup = (id) => [dataType, fieldGroup].find((r) => r.$id === id);
+
   it('parse from the spec with their placeholders filled', () => {
     assert.equal(fieldGroup.title, 'Property Details');
     assert.equal(hotels.$id, 'https://ns.adobe.com/acme/schemas/e417987b8b861d373ef4d0fe8ad61fa4c15fa0274332c8af');

@@ -4,8 +4,9 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { findStandard, isFieldGroup, standardResources, type XdmResource, type XdmSchemaNode } from './index.js';
+import { SHARED, needsShared, sharedPath } from '../../../test/support/shared-files.js';
 
-const XDM_COMPONENTS = resolve(process.cwd(), '../shared/specs/adobe--xdm/components');
+const XDM_COMPONENTS = sharedPath(SHARED.xdmComponents);
 
 type Doc = Record<string, unknown> & { $id: string; definitions?: Record<string, XdmSchemaNode>; allOf?: XdmSchemaNode[] };
 
@@ -99,8 +100,6 @@ function flatten(doc: Doc, index: Map<string, Doc>, name: Namer): Flat {
 }
 
 describe('standard XDM resources', () => {
-  const index = referenceIndex();
-
   it('ship the classes and field groups the registry subset needs, under their standard $ids', () => {
     const ids = standardResources().map((r) => r.$id);
     for (const id of [
@@ -162,34 +161,37 @@ describe('standard XDM resources', () => {
     }
   });
 
-  for (const resource of standardResources()) {
-    it(`${resource.$id} matches adobe/xdm in field names, types and meta flags`, () => {
-      const reference = index.get(resource.$id);
-      assert.ok(reference !== undefined, `adobe/xdm defines ${resource.$id}`);
-      assert.equal(resource.title, reference.title);
-      for (const key of ['meta:extensible', 'meta:abstract'] as const) {
-        assert.equal(resource[key], reference[key], `${key} of ${resource.$id}`);
-      }
-      assert.deepEqual(
-        [...(resource['meta:intendedToExtend'] ?? [])].sort(),
-        [...((reference['meta:intendedToExtend'] as string[] | undefined) ?? [])].sort(),
-      );
-      const ours = flatten(resource as XdmResource & Doc, index, shippedName);
-      const theirs = flatten(reference, index, referenceName);
-      assert.ok(ours.fields.size > 0, `${resource.$id} defines fields`);
-      for (const [path, facts] of ours.fields) {
-        const expected = theirs.fields.get(path);
-        assert.ok(expected !== undefined, `${path} exists in adobe/xdm ${resource.$id}`);
-        const { title, ...rest } = facts;
-        const { title: expectedTitle, ...expectedRest } = expected;
-        assert.deepEqual(rest, expectedRest, `${resource.$id} ${path}`);
-        if (expectedTitle !== undefined) assert.equal(title, expectedTitle, `title of ${path}`);
-      }
-      for (const ref of ours.externalRefs) assert.ok(theirs.externalRefs.has(ref), `${resource.$id} allOf ${ref}`);
-      for (const path of ours.required) assert.ok(theirs.required.has(path), `${path} is required in adobe/xdm too`);
-      for (const path of theirs.required) {
-        if (ours.fields.has(path)) assert.ok(ours.required.has(path), `${path} is required in ${resource.$id}`);
-      }
-    });
-  }
+  describe('against adobe/xdm', needsShared(SHARED.xdmComponents), () => {
+    const index = referenceIndex();
+    for (const resource of standardResources()) {
+      it(`${resource.$id} matches adobe/xdm in field names, types and meta flags`, () => {
+        const reference = index.get(resource.$id);
+        assert.ok(reference !== undefined, `adobe/xdm defines ${resource.$id}`);
+        assert.equal(resource.title, reference.title);
+        for (const key of ['meta:extensible', 'meta:abstract'] as const) {
+          assert.equal(resource[key], reference[key], `${key} of ${resource.$id}`);
+        }
+        assert.deepEqual(
+          [...(resource['meta:intendedToExtend'] ?? [])].sort(),
+          [...((reference['meta:intendedToExtend'] as string[] | undefined) ?? [])].sort(),
+        );
+        const ours = flatten(resource as XdmResource & Doc, index, shippedName);
+        const theirs = flatten(reference, index, referenceName);
+        assert.ok(ours.fields.size > 0, `${resource.$id} defines fields`);
+        for (const [path, facts] of ours.fields) {
+          const expected = theirs.fields.get(path);
+          assert.ok(expected !== undefined, `${path} exists in adobe/xdm ${resource.$id}`);
+          const { title, ...rest } = facts;
+          const { title: expectedTitle, ...expectedRest } = expected;
+          assert.deepEqual(rest, expectedRest, `${resource.$id} ${path}`);
+          if (expectedTitle !== undefined) assert.equal(title, expectedTitle, `title of ${path}`);
+        }
+        for (const ref of ours.externalRefs) assert.ok(theirs.externalRefs.has(ref), `${resource.$id} allOf ${ref}`);
+        for (const path of ours.required) assert.ok(theirs.required.has(path), `${path} is required in adobe/xdm too`);
+        for (const path of theirs.required) {
+          if (ours.fields.has(path)) assert.ok(ours.required.has(path), `${path} is required in ${resource.$id}`);
+        }
+      });
+    }
+  });
 });

@@ -9,7 +9,8 @@ import { issueToken, loadOrCreateSecret } from '../../tenancy/index.js';
 import { configFrom, withStoreOptions } from '../options.js';
 import { DEFAULT_API_KEY } from '../token.command.js';
 import { commerceEvents, crmRecord, loyaltyRecord, person, webEvents } from './people.js';
-import { type ApiCall, type DemoIds, createDemoSandbox } from './setup.js';
+import { type ApiCall, CRM_FIRST_POLICY, DEFAULT_POLICY, type DemoIds, createDemoSandbox } from './setup.js';
+import { type Names, eventsSummary, explainSummary, profileSummary } from './summaries.js';
 
 const SANDBOX = 'demo';
 
@@ -44,7 +45,7 @@ export function registerDemoCommand(program: Command): void {
       const ids = await createDemoSandbox(injector(app), headers, SANDBOX);
       await load(app, headers, ids, count);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      printLookups(options, token, ids, count, seconds);
+      await printLookups(app, headers, options, token, ids, count, seconds);
     } finally {
       await app.close();
       await db.close();
@@ -98,26 +99,37 @@ async function tenantOf(app: App, headers: Headers): Promise<number> {
   return sandbox.tenantId;
 }
 
-function printLookups(o: DemoOptions, token: string, ids: DemoIds, count: number, seconds: string): void {
+/** The printed lookups: the token set once, then each curl line with a short reading of what it answers. */
+async function printLookups(app: App, headers: Headers, o: DemoOptions, token: string, ids: DemoIds, count: number, seconds: string): Promise<void> {
   const p = person(Math.min(42, count));
-  const h = `-H 'Authorization: Bearer ${token}' -H 'x-api-key: ${DEFAULT_API_KEY}' -H 'x-gw-ims-org-id: ${o.org}' -H 'x-sandbox-name: ${SANDBOX}'`;
-  const e = `${o.url}/data/core/ups/access/entities?schema.name=_xdm.context.profile`;
-  process.stdout.write(
+  const phone = p.phone.replace('+', '%2B');
+  const names: Names = {
+    datasets: { [ids.crm]: 'CRM customers', [ids.loyalty]: 'Loyalty members', [ids.web]: 'Web events', [ids.commerce]: 'Commerce events' },
+    policies: { [ids.defaultPolicy]: `"${DEFAULT_POLICY}"`, [ids.precedence]: `"${CRM_FIRST_POLICY}"` },
+  };
+  const entities = '/data/core/ups/access/entities?schema.name=_xdm.context.profile';
+  const lookups: Array<[string, string, (answer: any) => string[]]> = [
+    ['by email, stitched across every dataset (default policy: pdg, newest value wins)', `${entities}&entityId=${p.email}&entityIdNS=email`, (a) => profileSummary(a, names)],
+    ['by device id: the same person, because one web login carried the email', `${entities}&entityId=${p.ecid}&entityIdNS=ECID`, (a) => profileSummary(a, names)],
+    ['CRM first: the loyalty tier now comes from the CRM record', `${entities}&entityId=${p.crmId}&entityIdNS=CRMID&mergePolicyId=${ids.precedence}`, (a) => profileSummary(a, names)],
     [
-      `Demo sandbox '${SANDBOX}' of ${o.org}: ${count.toLocaleString('en-US')} people in CRM and loyalty records, web and commerce events (${seconds}s).`,
-      `Start the API (npm start), then look person ${p.n} up. Their CRM id, email, phone and device (ECID) are linked by the records:`,
-      '',
-      `# by email, stitched across every dataset (default policy: pdg, newest value wins)`,
-      `curl -s '${e}&entityId=${p.email}&entityIdNS=email' ${h}`,
-      `# by device id: the same person, because one web login carried the email`,
-      `curl -s '${e}&entityId=${p.ecid}&entityIdNS=ECID' ${h}`,
-      `# CRM first: the loyalty tier now comes from the CRM record`,
-      `curl -s '${e}&entityId=${p.crmId}&entityIdNS=CRMID&mergePolicyId=${ids.precedence}' ${h}`,
-      `# their events, newest first`,
-      `curl -s '${o.url}/data/core/ups/access/entities?schema.name=_xdm.context.experienceevent&relatedSchema.name=_xdm.context.profile&relatedEntityId=${p.phone.replace('+', '%2B')}&relatedEntityIdNS=Phone&orderby=-timestamp&limit=5' ${h}`,
-      `# why the phone and the device are one person`,
-      `curl -s '${o.url}/data/core/identity/explain?fromNamespace=Phone&fromId=${p.phone.replace('+', '%2B')}&toNamespace=ECID&toId=${p.ecid}' ${h}`,
-      '',
-    ].join('\n'),
-  );
+      'their events, newest first',
+      `/data/core/ups/access/entities?schema.name=_xdm.context.experienceevent&relatedSchema.name=_xdm.context.profile&relatedEntityId=${phone}&relatedEntityIdNS=Phone&orderby=-timestamp&limit=5`,
+      eventsSummary,
+    ],
+    ['why the phone and the device are one person', `/data/core/identity/explain?fromNamespace=Phone&fromId=${phone}&toNamespace=ECID&toId=${p.ecid}`, (a) => explainSummary(a, names)],
+  ];
+  const h = `-H "Authorization: Bearer $TOKEN" -H 'x-api-key: ${DEFAULT_API_KEY}' -H 'x-gw-ims-org-id: ${o.org}' -H 'x-sandbox-name: ${SANDBOX}'`;
+  const out = [
+    `Demo sandbox '${SANDBOX}' of ${o.org}: ${count.toLocaleString('en-US')} people in CRM and loyalty records, web and commerce events (${seconds}s).`,
+    `Start the API in this folder (npm start), set the token once, then paste any lookup. Person ${p.n}'s CRM id, email, phone and device (ECID) are linked by the records.`,
+    '',
+    `# valid 24h; a fresh one: TOKEN=$(npx rtprofile token --org ${o.org} --raw)`,
+    `TOKEN='${token}'`,
+  ];
+  for (const [why, path, summarize] of lookups) {
+    const answer = await call(app, headers, 'GET', path);
+    out.push('', `# ${why}`, `curl -s '${o.url}${path}' ${h}`, ...summarize(answer).map((line) => `#   ${line}`));
+  }
+  process.stdout.write(out.join('\n') + '\n');
 }

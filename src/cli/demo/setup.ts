@@ -3,6 +3,10 @@
 const PROFILE = 'https://ns.adobe.com/xdm/context/profile';
 const EVENT = 'https://ns.adobe.com/xdm/context/experienceevent';
 
+/** The demo's merge policies, by name (the lookups' summaries show which one answered). */
+export const DEFAULT_POLICY = 'Demo default: stitched, newest wins';
+export const CRM_FIRST_POLICY = 'Demo: CRM first';
+
 type Headers = Record<string, string>;
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
 
@@ -17,6 +21,8 @@ export interface DemoIds {
   web: string;
   commerce: string;
   precedence: string;
+  /** The sandbox's default merge policy (pdg, timestampOrdered). */
+  defaultPolicy: string;
 }
 
 /** Sandbox (reset when it exists), schemas through the Schema Registry, datasets, and two merge policies. */
@@ -70,7 +76,7 @@ export async function createDemoSandbox(api: ApiCall, base: Headers, sandbox: st
   };
   const policy = (name: string, extra: Record<string, unknown>) =>
     api(base, 'POST', '/data/core/ups/config/mergePolicies', { name, schema: { name: '_xdm.context.profile' }, identityGraph: { type: 'pdg' }, attributeMerge: { type: 'timestampOrdered' }, ...extra });
-  await policy('Demo default: stitched, newest wins', { default: true });
-  const precedence = await policy('Demo: CRM first', { attributeMerge: { type: 'dataSetPrecedence', order: [ids.crm, ids.loyalty] } });
-  return { ...ids, precedence: precedence.id };
+  const defaultPolicy = await policy(DEFAULT_POLICY, { default: true });
+  const precedence = await policy(CRM_FIRST_POLICY, { attributeMerge: { type: 'dataSetPrecedence', order: [ids.crm, ids.loyalty] } });
+  return { ...ids, precedence: precedence.id, defaultPolicy: defaultPolicy.id };
 }

@@ -5,6 +5,7 @@ import type { App, Services } from '../app.js';
 import { DomainError } from '../../shared/errors.js';
 import type { Batch } from '../../ingest/batches/batch.js';
 import { MUTABLE_FIELDS } from '../../ingest/batches/catalog-batch.js';
+import { catalogPage } from './paging.js';
 
 const IMPORT = '/data/foundation/import/batches';
 const CATALOG = '/data/foundation/catalog/batches';
@@ -40,7 +41,7 @@ export function presentBatch(b: Batch, orgId: string) {
 }
 
 const BatchId = Type.Object({ batchId: Type.String({ minLength: 1, maxLength: 64 }) });
-const Page = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }), start: Type.Integer({ minimum: 0, default: 0 }) });
+const Page = Type.Object(catalogPage(1000, 100));
 
 /** Registers the batch routes. */
 export function registerBatchRoutes(app: App, { batches, config }: Services): void {
@@ -94,7 +95,7 @@ export function registerBatchRoutes(app: App, { batches, config }: Services): vo
 
   app.get(
     CATALOG,
-    { schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }), start: Type.Integer({ minimum: 0, default: 0 }), dataSet: Type.Optional(Type.String()) }) } },
+    { schema: { querystring: Type.Object({ ...catalogPage(100, 50), dataSet: Type.Optional(Type.String()) }) } },
     async (request) => {
       const { limit, start, dataSet } = request.query;
       const page = await batches.list(request.ctx.tenantId, { limit, start, ...(dataSet === undefined ? {} : { datasetId: dataSet }) });

@@ -3,12 +3,13 @@ import { Type } from 'typebox';
 import type { App, Services } from '../app.js';
 import { CatalogBatches, lastBatches } from '../../ingest/batches/catalog-batch.js';
 import { join } from 'node:path';
+import { catalogPage, safeInteger } from './paging.js';
 
 const CATALOG = '/data/foundation/catalog';
 
 const Tags = Type.Record(Type.String(), Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 100 }));
 const BatchId = Type.Object({ batchId: Type.String({ minLength: 1, maxLength: 64 }) });
-const Count = Type.Integer({ minimum: 0 });
+const Count = safeInteger();
 
 /** Catalog's batchRequest: the client-owned fields typed, the service-managed ones accepted only unchanged. */
 const BatchBody = Type.Object(
@@ -27,7 +28,7 @@ const BatchBody = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 2048 })),
     externalId: Type.Optional(Type.String({ maxLength: 1024 })),
     replay: Type.Optional(Type.Object({ predecessors: Type.Optional(Type.Array(Type.String(), { maxItems: 100 })), reason: Type.Optional(Type.String({ maxLength: 2048 })) })),
-    availableDates: Type.Optional(Type.Object({ startDate: Type.Optional(Type.Integer()), endDate: Type.Optional(Type.Integer()) })),
+    availableDates: Type.Optional(Type.Object({ startDate: Type.Optional(safeInteger()), endDate: Type.Optional(safeInteger()) })),
   },
   { additionalProperties: true },
 );
@@ -67,8 +68,7 @@ export function registerCatalogBatchRoutes(app: App, { db, batches, datasets, co
         querystring: Type.Object({
           dataSetId: Type.Optional(Type.String({ minLength: 1, maxLength: 8192 })),
           lastBatchStatus: Type.Optional(Type.String()),
-          limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-          start: Type.Integer({ minimum: 0, default: 0 }),
+          ...catalogPage(100, 50),
         }),
       },
     },

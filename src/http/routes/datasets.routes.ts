@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { App, Services } from '../app.js';
 import type { Dataset } from '../../catalog/datasets/dataset.js';
 import { type LastBatches, lastBatches } from '../../ingest/batches/catalog-batch.js';
+import { catalogPage } from './paging.js';
 
 const BASE = '/data/foundation/catalog/dataSets';
 
@@ -61,8 +62,7 @@ export function registerDatasetRoutes(app: App, { datasets, db }: Services): voi
     {
       schema: {
         querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-          start: Type.Integer({ minimum: 0, default: 0 }),
+          ...catalogPage(100, 50),
           name: Type.Optional(Type.String()),
         }),
       },

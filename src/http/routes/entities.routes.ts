@@ -5,6 +5,8 @@ import { DomainError } from '../../shared/errors.js';
 import type { EntityService, PropertyFilter } from '../../profile/entities.service.js';
 import { assertSafePath, parseFields } from '../../profile/fields.js';
 import { emptyProfile, eventPageJson, presentProfile } from './entities.present.js';
+import { limitParam, safeInteger } from './paging.js';
+import { slicer } from '../../shared/slices.js';
 
 const BASE = '/data/core/ups/access/entities';
 const PROFILE = '_xdm.context.profile';
@@ -57,9 +59,9 @@ export function registerEntityRoutes(app: App, { entities }: Services): void {
           relatedEntityIdNS: Type.Optional(Type.String({ maxLength: 128 })),
           fields: Type.Optional(Type.String({ maxLength: 4096 })),
           mergePolicyId: Type.Optional(Type.String({ maxLength: 64 })),
-          startTime: Type.Optional(Type.Integer({ minimum: 0 })),
-          endTime: Type.Optional(Type.Integer({ minimum: 0 })),
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
+          startTime: Type.Optional(safeInteger()),
+          endTime: Type.Optional(safeInteger()),
+          limit: limitParam(1000, 1000),
           orderby: Type.Optional(Type.String()),
           orderBy: Type.Optional(Type.String()),
           property: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 10 })])),
@@ -124,7 +126,7 @@ export function registerEntityRoutes(app: App, { entities }: Services): void {
               }),
               { minItems: 1, maxItems: 100 },
             ),
-            timeFilter: Type.Optional(Type.Object({ startTime: Type.Optional(Type.Integer({ minimum: 0 })), endTime: Type.Optional(Type.Integer({ minimum: 0 })) })),
+            timeFilter: Type.Optional(Type.Object({ startTime: Type.Optional(safeInteger()), endTime: Type.Optional(safeInteger()) })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
             orderby: Type.Optional(Type.String()),
             orderBy: Type.Optional(Type.String()),
@@ -179,6 +181,8 @@ type PostBody = {
 async function handlePost(entities: EntityService, tenantId: number, body: PostBody) {
   const schemaName = body.schema?.name ?? body['schema.name'];
   const paths = parseFields(body.fields);
+  // Up to 100 people, each a merge or a page of 1,000 events: yield between them so one request never holds the loop.
+  const tick = slicer();
   if (schemaName === PROFILE) {
     const out: Record<string, unknown> = {};
     for (const i of body.identities) {
@@ -186,6 +190,7 @@ async function handlePost(entities: EntityService, tenantId: number, body: PostB
       const { key, xid } = await entities.identity(tenantId, i.entityId, i.entityIdNS?.code);
       const profile = await entities.profile(tenantId, key, xid, body.mergePolicyId);
       out[xid] = profile ? presentProfile(profile, paths) : emptyProfile(xid);
+      await tick();
     }
     return out;
   }
@@ -213,6 +218,7 @@ async function handlePost(entities: EntityService, tenantId: number, body: PostB
     const at = seen.get(xid);
     if (at === undefined) seen.set(xid, out.push(entry) - 1);
     else out[at] = entry;
+    await tick();
   }
   return `{${out.join(',')}}`;
 }

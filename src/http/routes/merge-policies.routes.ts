@@ -5,6 +5,7 @@ import type { App, Services } from '../app.js';
 import { DomainError } from '../../shared/errors.js';
 import type { MergePolicy, MergePolicyFields } from '../../profile/merge-policy.js';
 import { parseFlag } from '../../profile/merge-policy.js';
+import { limitParam, safeInteger } from './paging.js';
 
 const BASE = '/data/core/ups/config/mergePolicies';
 
@@ -64,14 +65,14 @@ export function registerMergePolicyRoutes(app: App, { mergePolicies }: Services)
       schema: {
         querystring: Type.Object({
           default: Type.Optional(Type.Boolean()),
-          limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+          limit: limitParam(100, 20),
           orderBy: Type.Optional(Type.String()),
           orderby: Type.Optional(Type.String()),
           'schema.name': Type.Optional(Type.String()),
           'identityGraph.type': Type.Optional(Type.String()),
           'attributeMerge.type': Type.Optional(Type.String()),
           start: Type.Optional(Type.String({ maxLength: 64 })),
-          version: Type.Optional(Type.Integer()),
+          version: Type.Optional(safeInteger()),
           isActiveOnEdge: Type.Optional(Type.Boolean()),
         }),
       },
@@ -135,6 +136,6 @@ export function registerMergePolicyRoutes(app: App, { mergePolicies }: Services)
 
 function decodeStart(start: string): number {
   const n = Number(Buffer.from(start, 'base64url').toString('utf8'));
-  if (!Number.isInteger(n) || n < 0) throw new DomainError('MERGE_POLICY_INVALID', `start '${start}' is not a page token returned by this API`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new DomainError('MERGE_POLICY_INVALID', `start '${start}' is not a page token returned by this API`);
   return n;
 }

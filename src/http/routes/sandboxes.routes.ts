@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { App, Services } from '../app.js';
 import type { Sandbox } from '../../tenancy/index.js';
 import { DomainError } from '../../shared/errors.js';
+import { limitParam, offsetParam } from './paging.js';
 
 const BASE = '/data/foundation/sandbox-management/sandboxes';
 
@@ -40,8 +41,8 @@ export function registerSandboxRoutes(app: App, { sandboxes }: Services): void {
       config,
       schema: {
         querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-          offset: Type.Integer({ minimum: 0, default: 0 }),
+          limit: limitParam(100, 50),
+          offset: offsetParam(),
         }),
       },
     },

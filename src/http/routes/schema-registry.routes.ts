@@ -109,9 +109,8 @@ async function presentOne(view: View, stored: () => Promise<XdmResource>, expand
 
 /** Registers the Schema Registry routes; every write invalidates the sandbox's compiled schemas for the write path. */
 export function registerSchemaRegistryRoutes(app: App, services: Services): void {
-  const changed = (tenantId: number) => services.schemas.invalidate(tenantId);
-  const resources = new ResourceService(services.db, services.clock, changed);
-  const descriptors = new DescriptorService(services.db, services.clock, changed);
+  const resources = new ResourceService(services.db, services.clock);
+  const descriptors = new DescriptorService(services.db, services.clock);
   const unions = new UnionService(services.db);
 
   app.get(`${BASE}/stats`, async (request) => unions.stats(request.ctx));

@@ -7,13 +7,21 @@ import type { JobContext } from '../../jobs/job-runner.js';
 import type { IngestItem, IngestService } from '../ingest.service.js';
 import type { BatchError } from './batch.js';
 import * as rows from './batch.store.js';
-import { type FileRecord, readRecords } from './readers.js';
+import { type FileFormat, type FileRecord, EMPTY_FILE, checkFile, readRecords } from './readers.js';
 
 /** Where a batch job is: which file, how many of its records are done, and the totals so far. */
 interface Checkpoint {
   file: number;
   offset: number;
   errorSeq: number;
+  /** A file was not what the batch claims (or held no records): the batch fails, whatever the other files hold. */
+  fileFailed?: boolean;
+}
+
+/** A problem with a whole file, stored as one error row numbered 0. */
+interface FileProblem {
+  code: 'FILE_UNREADABLE' | 'FILE_EMPTY';
+  message: string;
 }
 
 /** Records per transaction: large enough to amortise the commit, small enough to bound memory and redo after a crash. */
@@ -36,15 +44,15 @@ export function batchJobHandler(
     let done = batch.recordsTotal;
     let failed = batch.recordsFailed;
 
-    const flush = async (file: { name: string }, chunk: FileRecord[], next: Checkpoint) => {
+    const flush = async (file: { name: string }, chunk: FileRecord[], next: Checkpoint, problem?: FileProblem) => {
       const items: IngestItem[] = [];
       const positions: number[] = [];
-      const errors: BatchError[] = [];
+      const errors: BatchError[] = problem ? [{ file: file.name, row: 0, code: problem.code, path: '', message: problem.message }] : [];
       for (const r of chunk) {
-        if ('error' in r) errors.push({ file: file.name, row: r.index, code: 'RECORD_UNREADABLE', path: '', message: r.error });
+        if ('error' in r) errors.push({ file: file.name, row: r.row, code: 'RECORD_UNREADABLE', path: '', message: r.error });
         else {
           items.push({ datasetId: batch.datasetId, record: r.record, ...(r.text === undefined ? {} : { text: r.text }) });
-          positions.push(r.index);
+          positions.push(r.row);
         }
       }
       const prepared = await ingest.prepare(tenantId, items);
@@ -54,6 +62,7 @@ export function batchJobHandler(
       errors.sort((a, b) => a.row - b.row);
       const failedRecords = chunk.length - prepared.records.length;
       next.errorSeq = cp.errorSeq + errors.length;
+      next.fileFailed = cp.fileFailed === true || problem !== undefined;
       const stillProcessing = await ctx.commit(next, async (tx) => {
         const current = await rows.findBatch(tx, tenantId, batchId);
         if (current?.status !== 'processing') return false;
@@ -73,6 +82,12 @@ export function batchJobHandler(
       const file = files[f]!;
       let chunk: FileRecord[] = [];
       let offset = f === cp.file ? cp.offset : 0;
+      const unreadable = await checkFile(file.path, batch.format as FileFormat);
+      if (unreadable !== undefined) {
+        if (!(await flush(file, [], { file: f + 1, offset: 0, errorSeq: 0 }, { code: unreadable === EMPTY_FILE ? 'FILE_EMPTY' : 'FILE_UNREADABLE', message: unreadable }))) return;
+        continue;
+      }
+      const resumed = offset > 0;
       for await (const record of readRecords(file.path, offset)) {
         chunk.push(record);
         if (chunk.length === CHUNK) {
@@ -82,13 +97,16 @@ export function batchJobHandler(
         }
       }
       offset += chunk.length;
+      // An empty array or a file of blank lines passes the first-bytes check but is no more a batch than 0 bytes.
+      const empty: FileProblem | undefined = !resumed && offset === 0 ? { code: 'FILE_EMPTY', message: EMPTY_FILE } : undefined;
       // The last chunk of a file moves the checkpoint to the next file, even when the chunk is empty.
-      if (!(await flush(file, chunk, { file: f + 1, offset: 0, errorSeq: 0 }))) return;
+      if (!(await flush(file, chunk, { file: f + 1, offset: 0, errorSeq: 0 }, empty))) return;
     }
 
     await db.transaction(async (tx) => {
       const final = await rows.findBatch(tx, tenantId, batchId);
-      const status = final && final.recordsTotal > 0 && final.recordsFailed === final.recordsTotal ? 'failed' : 'success';
+      const allFailed = final !== undefined && final.recordsFailed === final.recordsTotal;
+      const status = cp.fileFailed === true || allFailed ? 'failed' : 'success';
       await rows.transition(tx, tenantId, batchId, ['processing'], status, clock());
     });
     if (files[0]) await rm(dirname(files[0].path), { recursive: true, force: true });

@@ -1,5 +1,6 @@
 /** Batch use cases: create for a dataset, upload files, complete (queues the durable job), abort, read status and errors. */
-import { mkdir, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Db } from '../../store/db.js';
@@ -13,6 +14,10 @@ import { writeCapped } from './upload-stream.js';
 import * as rows from './batch.store.js';
 
 const FORMATS = new Set(['json', 'parquet']);
+/** An upload in progress: `~` never appears in a valid file name, so a partial file can never be taken for a real one. */
+const PARTIAL = /^~upload-[\w-]+\.partial$/;
+/** A partial file untouched this long is left over from a dead process: a live upload writes to it with every chunk. */
+export const STALE_PARTIAL_MS = 15 * 60_000;
 
 /** Batches of every sandbox; files live under `<data>/uploads/<tenant>/<batch>/`. */
 export class BatchService {
@@ -69,15 +74,42 @@ export class BatchService {
     const dir = join(this.uploadsDir, String(tenantId), batchId);
     await mkdir(dir, { recursive: true });
     const path = join(dir, name);
+    // Written under a temporary name and renamed once complete, so an aborted or failed upload (or a killed process)
+    // never leaves a truncated file under the real name, where a previous complete upload of that name may be.
+    const partial = join(dir, `~upload-${randomUUID()}.partial`);
     let size: number;
     try {
-      size = await writeCapped(body, path, this.uploadLimit, () => new DomainError('BODY_TOO_LARGE', `File '${name}' is larger than the upload limit of ${this.uploadLimit} bytes`));
+      size = await writeCapped(body, partial, this.uploadLimit, () => new DomainError('BODY_TOO_LARGE', `File '${name}' is larger than the upload limit of ${this.uploadLimit} bytes`));
+      await rename(partial, path);
     } catch (err) {
-      await rm(path, { force: true });
+      await rm(partial, { force: true });
       throw err;
     }
     await rows.upsertFile(this.db, { tenantId, batchId, name, datasetId, path, size, now: this.clock() });
     return { size };
+  }
+
+  /**
+   * Removes partial files left by uploads that never finished (the process died mid-stream). With `all`, every partial
+   * file goes (the process owns the data folder); otherwise only those untouched for STALE_PARTIAL_MS, since other
+   * processes sharing the folder may be uploading. Returns how many were removed.
+   */
+  async removePartialUploads(all: boolean): Promise<number> {
+    const cutoff = this.clock() - STALE_PARTIAL_MS;
+    let removed = 0;
+    for (const tenant of await entries(this.uploadsDir)) {
+      for (const batch of await entries(join(this.uploadsDir, tenant))) {
+        const dir = join(this.uploadsDir, tenant, batch);
+        for (const name of (await entries(dir)).filter((n) => PARTIAL.test(n))) {
+          const path = join(dir, name);
+          const modified = await stat(path).then((s) => s.mtimeMs, () => undefined);
+          if (modified === undefined || (!all && modified > cutoff)) continue;
+          await rm(path, { force: true });
+          removed++;
+        }
+      }
+    }
+    return removed;
   }
 
   /** Completes a loading batch: it moves to processing and its job is queued in the same transaction. */
@@ -110,4 +142,9 @@ export class BatchService {
     await this.get(tenantId, batchId);
     return rows.listErrors(this.db, tenantId, batchId, page);
   }
+}
+
+/** The names in a folder; none when it does not exist or is not a folder. */
+async function entries(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
 }

@@ -1,21 +1,22 @@
 /** pql/json: the adobe/xdm fixtures round-trip, Adobe's conversion example, tolerant reading, and text → json → text. */
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { compilePql, formatPql, fromPqlJson, parsePql, toPqlJson } from '../index.js';
 import { contextOf, run, type EvalCase } from './case.js';
 import { TABLES } from './tables.js';
 import { OFFERS, OFFER_MODEL } from './fixtures.js';
+import { SHARED, needsShared, sharedPath } from '../../../test/support/shared-files.js';
 
-const FIXTURES = new URL('../../../../shared/ref/xdm/pql-json/', import.meta.url);
-const fixtureNames = readdirSync(FIXTURES).filter((f) => f.includes('.example.'));
-const readFixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8'));
+const readFixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(sharedPath(SHARED.pqlJson), name), 'utf8'));
 const astOf = (name: string): Record<string, unknown> => {
   const doc = readFixture(name);
   return (doc['xdm:value'] as Record<string, unknown>) ?? doc;
 };
 
-describe('adobe/xdm pql/json fixtures', () => {
+describe('adobe/xdm pql/json fixtures', needsShared(SHARED.pqlJson), () => {
+  const fixtureNames = readdirSync(sharedPath(SHARED.pqlJson)).filter((f) => f.includes('.example.'));
   test('there are four example files', () => assert.equal(fixtureNames.length, 4));
   for (const name of fixtureNames) {
     test(`${name}: json → AST → json is the identity`, () => {

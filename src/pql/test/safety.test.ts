@@ -69,8 +69,9 @@ describe('inputs stay untouched and the host stays out of reach', () => {
     }
   });
   test('object literals and __proto__ keys never pollute Object.prototype', () => {
-    const probes = ['{"__proto__": {"polluted": 1}}', '{"constructor": {"prototype": {"polluted": 1}}}', 'x.__proto__.polluted', 'x.constructor.prototype'];
+    const probes = ['{"__proto__": {"polluted": 1}}', '{"constructor": {"prototype": {"polluted": 1}}}', 'x.polluted', 'x.get("__proto__")'];
     for (const p of probes) compilePql(p).evaluate({ profile: JSON.parse('{"x": {"__proto__": {"polluted": 1}}}') });
+    for (const p of ['x.__proto__.polluted', 'x.constructor.prototype']) assert.throws(() => compilePql(p), /PQL_FORBIDDEN_FIELD|is not allowed/);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
   test('functions in the data are never returned or called', () => {

@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS, type TestStore, openTestStore } from '../../../test/support/app.js';
+import { eventually } from '../../../test/support/wait.js';
 import { MIGRATIONS, SANDBOX_SCOPED_TABLES } from '../migrations/index.js';
+import { openStore } from '../open.js';
 
 for (const kind of STORE_KINDS) {
   describe(`store contract: ${kind}`, () => {
@@ -132,6 +134,63 @@ for (const kind of STORE_KINDS) {
         ),
       );
       assert.equal(Number((await store.db.get<{ v: number }>("SELECT v FROM contract_kv WHERE k = 'locked'"))!.v), 20);
+    });
+
+    it('delivers a committed transaction\'s notices in order before it resolves, and none of a rolled-back one', async () => {
+      const got: Array<string | undefined> = [];
+      const stop = await store.db.subscribe('contract_notes', (p) => got.push(p));
+      await store.db.transaction(async (tx) => {
+        await tx.notify('contract_notes', 'first');
+        await tx.run('INSERT INTO contract_kv (k, v) VALUES (?, ?)', ['noted', 1]);
+        await tx.notify('contract_notes', 'second');
+      });
+      assert.deepEqual(got.filter((p) => p !== undefined), ['first', 'second']);
+      await assert.rejects(
+        store.db.transaction(async (tx) => {
+          await tx.notify('contract_notes', 'rolled back');
+          await tx.run('INSERT INTO contract_kv (k, v) VALUES (?, ?)', ['noted', 2]);
+        }),
+      );
+      await store.db.notify('contract_notes', 'outside');
+      assert.deepEqual(got.filter((p) => p !== undefined), ['first', 'second', 'outside']);
+      stop();
+      await store.db.notify('contract_notes', 'after stop');
+      assert.equal(got.includes('after stop'), false);
+    });
+
+    it('delivers the notices of each of many concurrent transactions that commits, and of none that fails', async () => {
+      const got: string[] = [];
+      const stop = await store.db.subscribe('contract_many', (p) => p !== undefined && got.push(p));
+      await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) =>
+          store.db.transaction(async (tx) => {
+            await tx.notify('contract_many', `n${i}`);
+            if (i % 3 === 0) throw new Error('refused');
+          }),
+        ),
+      );
+      stop();
+      assert.deepEqual(got.sort(), Array.from({ length: 12 }, (_, i) => i).filter((i) => i % 3 !== 0).map((i) => `n${i}`).sort());
+    });
+
+    it('delivers notices to another connection of the same database when many processes may write', async (t) => {
+      // One process owns a SQLite file, so there is no other connection to tell.
+      if (!store.db.capabilities.concurrentWriters) return t.skip('single-process store');
+      const other = await openStore(store.config);
+      try {
+        const got: Array<string | undefined> = [];
+        await other.subscribe('contract_far', (p) => got.push(p));
+        await store.db.transaction(async (tx) => tx.notify('contract_far', 'committed'));
+        await assert.rejects(store.db.transaction(async (tx) => {
+          await tx.notify('contract_far', 'rolled back');
+          throw new Error('refused');
+        }));
+        await store.db.notify('contract_far', 'outside');
+        await eventually('both notices arrive', () => got.includes('outside'));
+        assert.deepEqual(got.filter((p) => p !== undefined), ['committed', 'outside']);
+      } finally {
+        await other.close();
+      }
     });
 
     it('lists tables with their columns, and every tenant_id table is sandbox-scoped', async () => {

@@ -5,11 +5,12 @@ import { catalogIngest } from './20261201T1000-catalog-ingest.js';
 import { identityGraph } from './20261201T1200-identity-graph.js';
 import { profile } from './20261201T1300-profile.js';
 import { eventOrderIndex } from './20261201T1400-event-order-index.js';
+import { changeFeed } from './20261202T1000-change-feed.js';
 
 export type { Migration } from './migration.js';
 
 /** All migrations, oldest first; append new ones at the end, never edit an applied one. */
-export const MIGRATIONS: readonly Migration[] = [tenancy, catalogIngest, identityGraph, profile, eventOrderIndex];
+export const MIGRATIONS: readonly Migration[] = [tenancy, catalogIngest, identityGraph, profile, eventOrderIndex, changeFeed];
 
 /**
  * Tables whose rows belong to one sandbox (keyed by `tenant_id`). A sandbox reset or delete empties exactly these;
@@ -33,4 +34,5 @@ export const SANDBOX_SCOPED_TABLES: readonly string[] = [
   'identity_guardrail_events',
   'identity_sequence',
   'merge_policies',
+  'changes',
 ];

@@ -1,6 +1,9 @@
 /** The server backend: a `pg` pool; many API and worker processes may share one PostgreSQL database. */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type Db, type SqlExecutor, type SqlParam, type TableInfo, groupColumns, normalizeParams } from '../db.js';
+import { type Db, type NoticeHandler, type SqlExecutor, type SqlParam, type TableInfo, groupColumns, normalizeParams } from '../db.js';
+import { type Notice, NoticeHub, assertNotice } from '../notices.js';
+import { PgListener } from './listener.js';
 import { applyMigrations, pendingMigrationIds } from '../migrate.js';
 import { toPositional } from './placeholders.js';
 
@@ -18,6 +21,8 @@ const typeParsers = {
 };
 
 class ClientExecutor implements SqlExecutor {
+  /** Notices of the transaction, sent just before its COMMIT (the pool's executor never takes any: see PostgresDb). */
+  readonly notices: Notice[] = [];
   constructor(private readonly client: pg.PoolClient | pg.Pool) {}
 
   async all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
@@ -38,6 +43,20 @@ class ClientExecutor implements SqlExecutor {
   async lock(space: number, key: number): Promise<void> {
     await this.client.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [space | 0, key | 0]);
   }
+  async notify(channel: string, payload: string): Promise<void> {
+    assertNotice(channel, payload);
+    this.notices.push({ channel, payload });
+  }
+
+  /** Sends the queued notices in one statement; PostgreSQL holds them until COMMIT and drops them on ROLLBACK. */
+  async send(origin: string): Promise<void> {
+    if (this.notices.length === 0) return;
+    await this.client.query('SELECT pg_notify(c, $3 || p) FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS n(c, p, i) ORDER BY i', [
+      this.notices.map((n) => n.channel),
+      this.notices.map((n) => n.payload),
+      origin,
+    ]);
+  }
 }
 
 /** Connects a pool to `url` and returns the Db port over it. */
@@ -45,7 +64,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Postgr
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
   // An idle client that loses its server emits 'error' on the pool; without a listener that would crash the process.
   pool.on('error', () => undefined);
-  return new PostgresDb(pool);
+  return new PostgresDb(pool, url);
 }
 
 /** The PostgreSQL implementation of the storage contract. */
@@ -53,9 +72,23 @@ export class PostgresDb implements Db {
   readonly dialect = 'postgres' as const;
   readonly capabilities = { concurrentWriters: true, skipLocked: true };
   private readonly direct: ClientExecutor;
+  private readonly hub = new NoticeHub();
+  private readonly listener: PgListener;
+  // Our own notices come back over LISTEN too; they were delivered here at commit, so the origin tag skips them.
+  private readonly origin = `${randomBytes(6).toString('hex')}:`;
 
-  constructor(private readonly pool: pg.Pool) {
+  constructor(
+    private readonly pool: pg.Pool,
+    url: string,
+  ) {
     this.direct = new ClientExecutor(pool);
+    this.listener = new PgListener(url, {
+      notice: (channel, payload) => {
+        if (!payload.startsWith(this.origin)) this.hub.deliver([{ channel, payload: payload.slice(payload.indexOf(':') + 1) }]);
+      },
+      // Whatever was published while the connection was down is lost: every cache starts over.
+      connected: () => this.hub.flush(),
+    });
   }
 
   all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
@@ -70,6 +103,24 @@ export class PostgresDb implements Db {
   run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
     return this.direct.run(sql, params);
   }
+  async notify(channel: string, payload: string): Promise<void> {
+    assertNotice(channel, payload);
+    // The change is committed already: this process drops its caches now, the others when the notice reaches them.
+    this.hub.deliver([{ channel, payload }]);
+    await this.pool.query('SELECT pg_notify($1, $2)', [channel, this.origin + payload]);
+  }
+
+  async subscribe(channel: string, handler: NoticeHandler): Promise<() => void> {
+    const remove = this.hub.add(channel, handler);
+    try {
+      await this.listener.listen(channel);
+    } catch (err) {
+      remove();
+      throw err;
+    }
+    return remove;
+  }
+
   async lock(): Promise<void> {
     // A session-less advisory lock outside a transaction would be released at once; only tx.lock() means anything.
   }
@@ -92,8 +143,11 @@ export class PostgresDb implements Db {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const result = await fn(new ClientExecutor(client));
+      const tx = new ClientExecutor(client);
+      const result = await fn(tx);
+      await tx.send(this.origin);
       await client.query('COMMIT');
+      this.hub.deliver(tx.notices);
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -133,6 +187,7 @@ export class PostgresDb implements Db {
   }
 
   async close(): Promise<void> {
+    await this.listener.close();
     await this.pool.end();
   }
 }

@@ -2,7 +2,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type Db, type SqlExecutor, type SqlParam, type TableInfo, groupColumns, normalizeParams } from '../db.js';
+import { type Db, type NoticeHandler, type SqlExecutor, type SqlParam, type TableInfo, groupColumns, normalizeParams } from '../db.js';
+import { type Notice, NoticeHub, assertNotice } from '../notices.js';
 import { applyMigrations, pendingMigrationIds } from '../migrate.js';
 import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
@@ -16,7 +17,7 @@ export interface SqliteOptions {
 }
 
 /** Wraps one connection with a statement cache; every call is synchronous underneath. */
-class Connection implements SqlExecutor {
+class Connection {
   private readonly cache = new Map<string, Statement>();
   private readonly arrays = new Map<string, Statement>();
   constructor(readonly raw: Database.Database) {}
@@ -77,6 +78,32 @@ class Connection implements SqlExecutor {
   }
 }
 
+/** One transaction's view of the writer: its statements, and the notices it publishes if it commits. */
+class WriterTx implements SqlExecutor {
+  readonly notices: Notice[] = [];
+  constructor(private readonly conn: Connection) {}
+
+  all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    return this.conn.all<T>(sql, params);
+  }
+  values<T extends unknown[]>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+    return this.conn.values<T>(sql, params);
+  }
+  get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
+    return this.conn.get<T>(sql, params);
+  }
+  run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
+    return this.conn.run(sql, params);
+  }
+  lock(): Promise<void> {
+    return this.conn.lock();
+  }
+  async notify(channel: string, payload: string): Promise<void> {
+    assertNotice(channel, payload);
+    this.notices.push({ channel, payload });
+  }
+}
+
 /** Opens (creating if needed) the SQLite file at `file` and returns the Db port over it. */
 export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDb {
   mkdirSync(dirname(file), { recursive: true });
@@ -108,6 +135,8 @@ export class SqliteDb implements Db {
   readonly dialect = 'sqlite' as const;
   readonly capabilities = { concurrentWriters: false, skipLocked: false };
   private readonly group: GroupCommit;
+  // One process owns the file, so notices never leave it: they are delivered here, after the commit that holds them.
+  private readonly hub = new NoticeHub();
   private closed = false;
 
   constructor(
@@ -143,7 +172,22 @@ export class SqliteDb implements Db {
   /** Transactions waiting for the writer share one commit (see group-commit.ts); each still succeeds or fails alone. */
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     if (this.closed) throw new Error('database is closed');
-    return this.group.run(() => fn(this.writer));
+    const { value, notices } = await this.group.run(async () => {
+      // A fresh view per run: a job the group runs again alone starts with no notices from its failed first run.
+      const tx = new WriterTx(this.writer);
+      return { value: await fn(tx), notices: tx.notices };
+    });
+    this.hub.deliver(notices);
+    return value;
+  }
+
+  async notify(channel: string, payload: string): Promise<void> {
+    assertNotice(channel, payload);
+    this.hub.deliver([{ channel, payload }]);
+  }
+
+  async subscribe(channel: string, handler: NoticeHandler): Promise<() => void> {
+    return this.hub.add(channel, handler);
   }
 
   async migrate(): Promise<string[]> {

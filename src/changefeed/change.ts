@@ -1,0 +1,57 @@
+/** What a change-feed entry says: which tenant, what kind of change, and the clusters or resources it touched. */
+
+/** Every kind of change the write paths record; consumers switch on these. */
+export const CHANGE_KINDS = [
+  /** Profile fragments of these clusters were written. */
+  'fragments',
+  /** Events of these clusters were appended. */
+  'events',
+  /** Identities joined these clusters without merging two people. */
+  'members',
+  /** Two or more clusters became one: `clusters[0]` survives, the rest are gone. */
+  'merge',
+  /** A cluster fell apart into `clusters` (a dataset or batch delete removed the links that held it together). */
+  'split',
+  /** Identities were evicted from these clusters (graph guardrail). */
+  'evict',
+  /** A person's fragments and events were deleted through the entities API. */
+  'entity-delete',
+  /** A dataset and everything it held left the Profile store. */
+  'dataset-delete',
+  /** A batch and everything it held left the Profile store. */
+  'batch-delete',
+  /** Every row of the sandbox was removed. */
+  'sandbox-reset',
+  /** A merge policy was created, changed or deleted. */
+  'policy',
+] as const;
+
+/** One of CHANGE_KINDS. */
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+/** What an entry names; which members are present depends on the kind. */
+export interface ChangeBody {
+  readonly clusters?: readonly string[];
+  readonly datasetId?: string;
+  readonly batchId?: string;
+  readonly policyId?: string;
+}
+
+/** A change to record, inside the transaction that made it. */
+export interface ChangeInput extends ChangeBody {
+  readonly tenantId: number;
+  readonly kind: ChangeKind;
+}
+
+/** A recorded change as a consumer reads it; (xid, seq) is its place in the feed. */
+export interface Change extends ChangeInput {
+  readonly seq: number;
+  readonly xid: number;
+  readonly at: number;
+}
+
+/** A consumer's place in the feed: everything at or before it has been applied. */
+export interface FeedPosition {
+  readonly xid: number;
+  readonly seq: number;
+}

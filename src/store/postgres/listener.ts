@@ -1,0 +1,93 @@
+/** PostgreSQL's LISTEN side: one dedicated connection per Db, reconnected with backoff for as long as the Db is open. */
+import pg from 'pg';
+
+/** What the listener reports: notices as they arrive, and each (re)connect, after which missed notices are unknowable. */
+export interface ListenerEvents {
+  notice(channel: string, payload: string): void;
+  connected(): void;
+}
+
+const FIRST_DELAY_MS = 50;
+const MAX_DELAY_MS = 5_000;
+
+/** Keeps one client LISTENing on every channel asked for. */
+export class PgListener {
+  private readonly channels = new Set<string>();
+  private client: pg.Client | undefined;
+  private connecting: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private delay = FIRST_DELAY_MS;
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly events: ListenerEvents,
+  ) {}
+
+  /** Resolves once `channel` is listened to; rejects if the first connection attempt fails (retries go on). */
+  async listen(channel: string): Promise<void> {
+    if (this.closed) throw new Error('database is closed');
+    this.channels.add(channel);
+    if (!this.client) await (this.connecting ?? this.connect());
+    // LISTEN is idempotent, and this also covers a channel added while the connection was being opened.
+    await this.client?.query(`LISTEN ${channel}`);
+  }
+
+  /** Stops listening and ends the connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.connecting?.catch(() => undefined);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private connect(): Promise<void> {
+    this.connecting = this.open().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    // A lost server emits 'error' and then 'end'; without an 'error' listener the process would crash.
+    client.on('error', () => undefined);
+    client.on('end', () => this.lost(client));
+    client.on('notification', (msg) => {
+      if (this.client === client && msg.payload !== undefined) this.events.notice(msg.channel, msg.payload);
+    });
+    try {
+      await client.connect();
+      for (const channel of this.channels) await client.query(`LISTEN ${channel}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      this.retry();
+      throw err;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    this.delay = FIRST_DELAY_MS;
+    this.events.connected();
+  }
+
+  private lost(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    this.retry();
+  }
+
+  private retry(): void {
+    if (this.closed || this.timer !== undefined) return;
+    const wait = this.delay;
+    this.delay = Math.min(this.delay * 2, MAX_DELAY_MS);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.closed && !this.client && !this.connecting) this.connect().catch(() => undefined);
+    }, wait);
+    // A pending reconnect must not keep a finished process alive.
+    this.timer.unref();
+  }
+}

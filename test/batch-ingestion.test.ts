@@ -135,6 +135,8 @@ for (const kind of STORE_KINDS) {
         await upload(batchId, f.profileDataset, name, body);
         const batch = await completeAndWait(batchId);
         assert.equal(batch.status, 'failed', name);
+        assert.equal(batch.errors[0].code, 'BATCH_FAILED', `${name}: the batch object says why`);
+        assert.match(batch.errors[0].description, new RegExp(`^${name.replace('.', '\\.')}: ${message.source.slice(1)}`));
         const errors = (await t.app.inject({ url: `/data/foundation/import/batches/${batchId}/errors`, headers: f.headers })).json().errors;
         assert.equal(errors.length, 1, `${name}: one error for the file, not one per line`);
         assert.equal(errors[0].row, 0);

@@ -7,6 +7,7 @@ import type { JobContext } from '../../jobs/job-runner.js';
 import type { IngestItem, IngestService } from '../ingest.service.js';
 import type { BatchError } from './batch.js';
 import * as rows from './batch.store.js';
+import { fileProblems, setFailureReason } from './batch.failure.js';
 import { type FileFormat, type FileRecord, EMPTY_FILE, checkFile, readRecords } from './readers.js';
 
 /** Where a batch job is: which file, how many of its records are done, and the totals so far. */
@@ -107,7 +108,8 @@ export function batchJobHandler(
       const final = await rows.findBatch(tx, tenantId, batchId);
       const allFailed = final !== undefined && final.recordsFailed === final.recordsTotal;
       const status = cp.fileFailed === true || allFailed ? 'failed' : 'success';
-      await rows.transition(tx, tenantId, batchId, ['processing'], status, clock());
+      const moved = await rows.transition(tx, tenantId, batchId, ['processing'], status, clock());
+      if (moved && cp.fileFailed === true) await setFailureReason(tx, tenantId, batchId, await fileProblems(tx, tenantId, batchId));
     });
     if (files[0]) await rm(dirname(files[0].path), { recursive: true, force: true });
   };

@@ -107,9 +107,12 @@ export async function listErrors(db: SqlExecutor, tenantId: number, batchId: str
   return rows.map((r) => ({ file: r.file, row: Number(r.row_index), code: r.code, path: r.path, message: r.message }));
 }
 
-/** Rewrites a batch's stored body (Catalog's mutable fields live there). */
-export async function updateBody(db: SqlExecutor, tenantId: number, id: string, body: Readonly<Record<string, unknown>>, now: number): Promise<void> {
-  await db.run('UPDATE batches SET body = ?, modified_at = ? WHERE tenant_id = ? AND id = ?', [JSON.stringify(body), now, tenantId, id]);
+/** Rewrites a batch's stored body (Catalog's mutable fields live there) if it is still `read`; returns whether it was. */
+export async function updateBody(db: SqlExecutor, read: Batch, body: Readonly<Record<string, unknown>>, now: number): Promise<boolean> {
+  const result = await db.run('UPDATE batches SET body = ?, modified_at = ? WHERE tenant_id = ? AND id = ? AND body = ? AND status = ?', [
+    JSON.stringify(body), now, read.tenantId, read.id, JSON.stringify(read.body), read.status,
+  ]);
+  return result.changes === 1;
 }
 
 /** Deletes a batch's row, file rows and error rows (not the profile data it wrote). */

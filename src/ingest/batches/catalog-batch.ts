@@ -105,16 +105,19 @@ export class CatalogBatches {
 
   /** PUT replaces the client-owned fields (absent ones are cleared); PATCH changes only those sent, merging tag namespaces. */
   async update(tenantId: number, id: string, input: CatalogBatchInput, mode: 'replace' | 'merge'): Promise<Batch> {
-    const batch = await this.batches.get(tenantId, id);
-    assertReadOnlyUnchanged(batch, input);
-    const kept = Object.fromEntries(Object.entries(batch.body).filter(([k]) => !(MUTABLE_FIELDS as readonly string[]).includes(k)));
-    const sent = pickMutable(input);
-    const body =
-      mode === 'replace'
-        ? { ...kept, ...sent }
-        : { ...batch.body, ...sent, ...(sent.tags === undefined ? {} : { tags: { ...(batch.body.tags as object | undefined), ...(sent.tags as object) } }) };
-    await rows.updateBody(this.db, tenantId, id, body, this.clock());
-    return this.batches.get(tenantId, id);
+    // The batch job also writes the body (a failure reason): the write applies only to the body it was computed from.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const batch = await this.batches.get(tenantId, id);
+      assertReadOnlyUnchanged(batch, input);
+      const kept = Object.fromEntries(Object.entries(batch.body).filter(([k]) => !(MUTABLE_FIELDS as readonly string[]).includes(k)));
+      const sent = pickMutable(input);
+      const body =
+        mode === 'replace'
+          ? { ...kept, ...sent }
+          : { ...batch.body, ...sent, ...(sent.tags === undefined ? {} : { tags: { ...(batch.body.tags as object | undefined), ...(sent.tags as object) } }) };
+      if (await rows.updateBody(this.db, batch, body, this.clock())) return this.batches.get(tenantId, id);
+    }
+    throw new DomainError('BATCH_PROCESSING', `Batch '${id}' kept changing while being updated; try again`);
   }
 
   /**

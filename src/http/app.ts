@@ -27,6 +27,8 @@ import { registerDatasetRoutes } from './routes/datasets.routes.js';
 import { registerConnectionRoutes } from './routes/connections.routes.js';
 import { registerCollectionRoutes } from './routes/collection.routes.js';
 import { registerBatchRoutes } from './routes/batches.routes.js';
+import { registerCatalogBatchRoutes } from './routes/catalog-batches.routes.js';
+import { registerBatchFileRoutes } from './routes/batch-files.routes.js';
 import { BatchService } from '../ingest/batches/batch.service.js';
 import { batchJobHandler } from '../ingest/batches/batch.processor.js';
 import { BATCH_JOB } from '../ingest/batches/batch.js';
@@ -37,6 +39,7 @@ import { NamespaceService } from '../identity/namespace.service.js';
 import { IdentityGraph } from '../identity/identity-graph.js';
 import { createBlocklist } from '../identity/blocklist.js';
 import { registerIdentityRoutes } from './routes/identity.routes.js';
+import { registerIdentityMappingRoutes } from './routes/identity-mappings.routes.js';
 import { registerMergePolicyRoutes } from './routes/merge-policies.routes.js';
 import { registerEntityRoutes } from './routes/entities.routes.js';
 import { MergePolicyService } from '../profile/merge-policy.service.js';
@@ -160,7 +163,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerConnectionRoutes(app, services);
   registerCollectionRoutes(app, services);
   registerBatchRoutes(app, services);
+  registerCatalogBatchRoutes(app, services);
+  registerBatchFileRoutes(app, services);
   registerIdentityRoutes(app, services);
+  registerIdentityMappingRoutes(app, services);
   registerMergePolicyRoutes(app, services);
   registerEntityRoutes(app, services);
   app.addHook('onClose', () => {

@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import { authLevelOf } from './request-hooks.js';
 import { packageVersion } from '../shared/version.js';
+import { ERRORS } from './schemas/problem.js';
 
 /** The three gateway credentials AEP requires together; `x-sandbox-name` is a per-operation header parameter. */
 const AEP_SECURITY = [{ bearerAuth: [], apiKey: [], imsOrg: [] }];
@@ -27,6 +28,9 @@ const FAMILIES: ReadonlyArray<readonly [prefix: string, tag: string]> = [
   ['/data/core/ups', 'Profile'],
 ];
 
+/** Streaming inlets, at AEP's own path and under the gateway's import prefix, as Adobe's Data Ingestion collection calls them. */
+const INLET = /^(\/data\/foundation\/import)?\/collection\//;
+
 function tagOf(url: string): string {
   return FAMILIES.find(([prefix]) => url.startsWith(prefix))?.[1] ?? 'Operations';
 }
@@ -36,8 +40,11 @@ function transform({ schema, url, route }: { schema: FastifySchema | undefined; 
   const level = authLevelOf(url, route.config?.auth);
   const out: FastifySchema & Record<string, unknown> = { ...schema, tags: (schema as { tags?: string[] } | undefined)?.tags ?? [tagOf(url)] };
   // Streaming inlets decide per inlet whether credentials are needed, so for them they are optional.
-  if (level === 'none') out.security = url.startsWith('/collection/') ? [{}, ...AEP_SECURITY] : [];
+  if (level === 'none') out.security = INLET.test(url) ? [{}, ...AEP_SECURITY] : [];
   if (level === 'sandbox' && schema?.headers === undefined) out.headers = SANDBOX_HEADER;
+  // Every route can refuse with the one error shape; a route without response schemas is documented as "any JSON".
+  const response = (schema?.response ?? { '2xx': { description: 'Success, in the shape AEP documents for this operation' } }) as Record<string, unknown>;
+  out.response = '4xx' in response || '4XX' in response ? response : { ...response, ...ERRORS };
   return { schema: out, url };
 }
 

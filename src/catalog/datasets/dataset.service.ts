@@ -23,6 +23,12 @@ function datasetId(now: number): string {
   return Math.floor(now / 1000).toString(16).padStart(8, '0') + randomBytes(8).toString('hex');
 }
 
+function withoutDescription(body: Readonly<Record<string, unknown>>, drop: boolean): Readonly<Record<string, unknown>> {
+  if (!drop) return body;
+  const { description: _dropped, ...rest } = body;
+  return rest;
+}
+
 /** Datasets of every sandbox, with a cache the write path reads on every message, kept by catalog change notices. */
 export class DatasetService implements CatalogCache {
   private readonly cache = new LoadCache<string, Dataset | undefined>();
@@ -80,11 +86,17 @@ export class DatasetService implements CatalogCache {
     return rows.listDatasets(this.db, tenantId, page);
   }
 
-  /** Updates name and tags (Catalog PATCH); enabling Profile later needs a Profile-enabled schema too. */
-  async patch(tenantId: number, id: string, patch: { name?: string; tags?: Tags; description?: string }): Promise<Dataset> {
+  /**
+   * Updates name, description and tags: PATCH merges tag namespaces, PUT (`replace`) sets exactly what is sent and clears
+   * an absent description. Enabling Profile later needs a Profile-enabled schema too.
+   */
+  async patch(tenantId: number, id: string, patch: { name?: string; tags?: Tags; description?: string; schemaRef?: { id: string } }, replace = false): Promise<Dataset> {
     assertTags(patch.tags);
     const current = await this.get(tenantId, id);
-    const tags = { ...((current.body.tags as Tags | undefined) ?? {}), ...(patch.tags ?? {}) };
+    if (patch.schemaRef !== undefined && patch.schemaRef.id !== current.schemaId) {
+      throw new DomainError('DATASET_SCHEMA_IMMUTABLE', `schemaRef cannot change: the dataset is of '${current.schemaId}', not '${patch.schemaRef.id}'`);
+    }
+    const tags = replace ? { ...(patch.tags ?? {}) } : { ...((current.body.tags as Tags | undefined) ?? {}), ...(patch.tags ?? {}) };
     const profileEnabled = tagEnabled(tags, 'unifiedProfile');
     if (profileEnabled && !current.profileEnabled && !(await this.schemas.resolve(tenantId, current.schemaId)).profileEnabled) {
       throw new DomainError('DATASET_SCHEMA_NOT_PROFILE_ENABLED', `Schema '${current.schemaId}' is not enabled for Profile`);
@@ -94,7 +106,7 @@ export class DatasetService implements CatalogCache {
       name: patch.name ?? current.name,
       profileEnabled,
       identityEnabled: tagEnabled(tags, 'unifiedIdentity'),
-      body: { ...current.body, ...(patch.description === undefined ? {} : { description: patch.description }), tags },
+      body: { ...withoutDescription(current.body, replace), ...(patch.description === undefined ? {} : { description: patch.description }), tags },
       modifiedAt: this.clock(),
     };
     await this.db.transaction(async (tx) => {

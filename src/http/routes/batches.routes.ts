@@ -6,10 +6,16 @@ import { DomainError } from '../../shared/errors.js';
 import type { Batch } from '../../ingest/batches/batch.js';
 import { ERRORS, empty } from '../schemas/problem.js';
 import { BatchErrorPage, BatchObject, BatchesById } from '../schemas/catalog.js';
+import { MUTABLE_FIELDS } from '../../ingest/batches/catalog-batch.js';
 import { catalogPage } from './paging.js';
 
 const IMPORT = '/data/foundation/import/batches';
 const CATALOG = '/data/foundation/catalog/batches';
+
+/** The client-owned fields Catalog keeps on a batch (tags always present, as Catalog answers). */
+function catalogFields(body: Readonly<Record<string, unknown>>) {
+  return { tags: {}, ...Object.fromEntries(MUTABLE_FIELDS.filter((k) => body[k] !== undefined).map((k) => [k, body[k]])) };
+}
 
 /** Catalog's batch object. */
 export function presentBatch(b: Batch, orgId: string) {
@@ -32,7 +38,7 @@ export function presentBatch(b: Batch, orgId: string) {
       ...(b.recordsFailed > 0 ? [{ code: 'RECORDS_FAILED', description: `${b.recordsFailed} records failed`, rows: b.recordsFailed, _links: { self: `${IMPORT}/${b.id}/errors` } }] : []),
     ],
     version: '1.0.0',
-    tags: {},
+    ...catalogFields(b.body),
   };
 }
 

@@ -1,4 +1,4 @@
-/** Streaming ingestion: POST /collection/{inletId} (one message) and /collection/batch/{inletId} (many, 207). */
+/** Streaming ingestion: POST /collection/{inletId} (one message) and /collection/batch/{inletId} (many, 207), also under /data/foundation/import. */
 import { randomInt } from 'node:crypto';
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
@@ -61,45 +61,50 @@ export function registerCollectionRoutes(app: App, services: Services): void {
   const hold = (connection: Connection) => (tx: SqlExecutor) => connections.holdInlet(tx, connection.tenantId, connection.inletId);
   const xaction = (received: number, i: number) => `${received}:${randomInt(1000, 9999)}:${i}`;
 
-  app.post(
-    '/collection/:inletId',
-    { config: { auth: 'none', records: true }, schema: { params: Inlet, querystring: Type.Object({ syncValidation: Type.Optional(Type.Boolean()) }) } },
-    async (request) => {
-      const received = services.clock();
-      const { connection, orgId } = await tenancyOf(request, request.params.inletId);
-      const item = readEnvelope(request.body, orgId);
-      if (isEnvelopeProblem(item)) throw invalid(connection, orgId, { code: 'ENVELOPE_INVALID', message: item.message, errors: [{ path: item.path.slice(1), message: item.message }] });
-      const outcome = await ingest.ingest(connection.tenantId, [item], null, hold(connection));
-      const failure = outcome.failures[0];
-      if (failure) throw invalid(connection, orgId, failure);
-      return { inletId: connection.inletId, xactionId: xaction(received, 0), receivedTimeMs: received, syncValidation: { status: 'pass' } };
-    },
-  );
+  // Adobe's Data Ingestion collection posts to the same inlets under the platform gateway's import prefix.
+  for (const prefix of ['', '/data/foundation/import']) registerInletRoutes(prefix);
 
-  app.post(
-    '/collection/batch/:inletId',
-    { config: { auth: 'none', records: true }, schema: { params: Inlet, body: Type.Object({ messages: Type.Array(Type.Unknown(), { minItems: 1 }) }) } },
-    async (request, reply) => {
-      const received = services.clock();
-      const { connection, orgId } = await tenancyOf(request, request.params.inletId);
-      const items: IngestItem[] = [];
-      const positions: number[] = [];
-      const responses: Array<Record<string, unknown>> = request.body.messages.map((_m, i) => ({ xactionId: xaction(received, i) }));
-      request.body.messages.forEach((message, i) => {
-        const item = readEnvelope(message, orgId);
-        if (isEnvelopeProblem(item)) {
-          responses[i] = { ...responses[i], status: 400, message: item.message, report: { cause: validationCause({ code: 'ENVELOPE_INVALID', message: item.message, errors: [{ path: item.path.slice(1), message: item.message }] }) } };
-        } else {
-          items.push(item);
-          positions.push(i);
+  function registerInletRoutes(prefix: string): void {
+    app.post(
+      `${prefix}/collection/:inletId`,
+      { config: { auth: 'none', records: true }, schema: { params: Inlet, querystring: Type.Object({ syncValidation: Type.Optional(Type.Boolean()) }) } },
+      async (request) => {
+        const received = services.clock();
+        const { connection, orgId } = await tenancyOf(request, request.params.inletId);
+        const item = readEnvelope(request.body, orgId);
+        if (isEnvelopeProblem(item)) throw invalid(connection, orgId, { code: 'ENVELOPE_INVALID', message: item.message, errors: [{ path: item.path.slice(1), message: item.message }] });
+        const outcome = await ingest.ingest(connection.tenantId, [item], null, hold(connection));
+        const failure = outcome.failures[0];
+        if (failure) throw invalid(connection, orgId, failure);
+        return { inletId: connection.inletId, xactionId: xaction(received, 0), receivedTimeMs: received, syncValidation: { status: 'pass' } };
+      },
+    );
+
+    app.post(
+      `${prefix}/collection/batch/:inletId`,
+      { config: { auth: 'none', records: true }, schema: { params: Inlet, body: Type.Object({ messages: Type.Array(Type.Unknown(), { minItems: 1 }) }) } },
+      async (request, reply) => {
+        const received = services.clock();
+        const { connection, orgId } = await tenancyOf(request, request.params.inletId);
+        const items: IngestItem[] = [];
+        const positions: number[] = [];
+        const responses: Array<Record<string, unknown>> = request.body.messages.map((_m, i) => ({ xactionId: xaction(received, i) }));
+        request.body.messages.forEach((message, i) => {
+          const item = readEnvelope(message, orgId);
+          if (isEnvelopeProblem(item)) {
+            responses[i] = { ...responses[i], status: 400, message: item.message, report: { cause: validationCause({ code: 'ENVELOPE_INVALID', message: item.message, errors: [{ path: item.path.slice(1), message: item.message }] }) } };
+          } else {
+            items.push(item);
+            positions.push(i);
+          }
+        });
+        const outcome = await ingest.ingest(connection.tenantId, items, null, hold(connection));
+        for (const failure of outcome.failures as RecordFailure[]) {
+          const i = positions[failure.index]!;
+          responses[i] = { ...responses[i], status: 400, message: failure.message, report: { cause: validationCause(failure) } };
         }
-      });
-      const outcome = await ingest.ingest(connection.tenantId, items, null, hold(connection));
-      for (const failure of outcome.failures as RecordFailure[]) {
-        const i = positions[failure.index]!;
-        responses[i] = { ...responses[i], status: 400, message: failure.message, report: { cause: validationCause(failure) } };
-      }
-      return reply.status(207).send({ inletId: connection.inletId, batchId: `${received}:${randomInt(1000, 9999)}:${items.length}`, receivedTimeMs: received, responses });
-    },
-  );
+        return reply.status(207).send({ inletId: connection.inletId, batchId: `${received}:${randomInt(1000, 9999)}:${items.length}`, receivedTimeMs: received, responses });
+      },
+    );
+  }
 }

@@ -4,12 +4,13 @@ import type { App, Services } from '../app.js';
 import type { Dataset } from '../../catalog/datasets/dataset.js';
 import { ERRORS } from '../schemas/problem.js';
 import { DatasetsById, RefList } from '../schemas/catalog.js';
+import { type LastBatches, lastBatches } from '../../ingest/batches/catalog-batch.js';
 import { catalogPage } from './paging.js';
 
 const BASE = '/data/foundation/catalog/dataSets';
 
 /** Catalog's dataset object. */
-export function presentDataset(d: Dataset, orgId: string) {
+export function presentDataset(d: Dataset, orgId: string, last?: LastBatches) {
   return {
     ...d.body,
     name: d.name,
@@ -20,6 +21,15 @@ export function presentDataset(d: Dataset, orgId: string) {
     schemaRef: d.body.schemaRef,
     tags: d.body.tags,
     files: `@/dataSetFiles?dataSetId=${d.id}`,
+    // Catalog's dataset object names its last batches lastSuccessfulBatch / lastFailedBatch (no "Id").
+    ...(last
+      ? {
+          lastBatchId: last.lastBatchId,
+          lastBatchStatus: last.lastBatchStatus,
+          ...(last.lastSuccessfulBatchId ? { lastSuccessfulBatch: last.lastSuccessfulBatchId } : {}),
+          ...(last.lastFailedBatchId ? { lastFailedBatch: last.lastFailedBatchId } : {}),
+        }
+      : {}),
   };
 }
 
@@ -27,7 +37,7 @@ const Tags = Type.Record(Type.String(), Type.Array(Type.String()));
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 
 /** Registers the dataset routes. */
-export function registerDatasetRoutes(app: App, { datasets }: Services): void {
+export function registerDatasetRoutes(app: App, { datasets, db }: Services): void {
   app.post(
     BASE,
     {
@@ -63,13 +73,15 @@ export function registerDatasetRoutes(app: App, { datasets }: Services): void {
     },
     async (request) => {
       const page = await datasets.list(request.ctx.tenantId, request.query);
-      return Object.fromEntries(page.map((d) => [d.id, presentDataset(d, request.ctx.orgId)]));
+      const last = await lastBatches(db, request.ctx.tenantId, page.map((d) => d.id));
+      return Object.fromEntries(page.map((d) => [d.id, presentDataset(d, request.ctx.orgId, last.get(d.id))]));
     },
   );
 
   app.get(`${BASE}/:id`, { schema: { params: Id, response: { 200: DatasetsById, ...ERRORS } } }, async (request) => {
     const d = await datasets.get(request.ctx.tenantId, request.params.id);
-    return { [d.id]: presentDataset(d, request.ctx.orgId) };
+    const last = await lastBatches(db, request.ctx.tenantId, [d.id]);
+    return { [d.id]: presentDataset(d, request.ctx.orgId, last.get(d.id)) };
   });
 
   app.patch(

@@ -8,7 +8,8 @@ import type { NamespaceIndex } from '../../identity/namespace.service.js';
 import type { IdentityKey, Link, Member } from '../../identity/graph.store.js';
 import { MAX_GRAPH_QUERY, assertGraphQuerySize } from '../../identity/cluster-reader.js';
 import { slicer } from '../../shared/slices.js';
-import { fromXid, toXid } from '../../identity/xid.js';
+import { toXid } from '../../identity/xid.js';
+import { nsidOf, resolveAll, resolveKey } from '../../identity/identity-ref.js';
 import { ERRORS } from '../schemas/problem.js';
 import { ClusterMembers, ExplainAnswer, GraphAnswer, GuardrailsAnswer, HistoryAnswer, NamespaceObject, XidAnswer } from '../schemas/identity.js';
 import { limitParam, safeInteger } from './paging.js';
@@ -18,38 +19,7 @@ const ID = '/data/core/identity';
 
 const present = (n: Namespace) => ({ ...n, status: 'ACTIVE' });
 
-/** Resolves `{ns|namespace|nsid, id}` or an XID to a stored identity key. */
-function resolveKey(index: NamespaceIndex, input: { ns?: string; namespace?: string; nsid?: number; id?: string; xid?: string }): IdentityKey {
-  if (input.xid !== undefined) {
-    const decoded = fromXid(input.xid);
-    const ns = decoded && index.byId.get(decoded.nsid);
-    if (!decoded || !ns) throw new DomainError('IDENTITY_XID_INVALID', `'${input.xid}' is not an XID of this sandbox`);
-    return { ns: ns.code, id: decoded.id };
-  }
-  if (input.id === undefined || input.id === '') throw new DomainError('IDENTITY_QUERY_INVALID', 'Give an xid, or an id with its namespace (namespace code or nsid)');
-  const code = input.ns ?? input.namespace;
-  const ns = code !== undefined ? index.byCode.get(code.toLowerCase()) : input.nsid !== undefined ? index.byId.get(input.nsid) : undefined;
-  if (!ns) throw new DomainError('NAMESPACE_NOT_FOUND', `Namespace '${code ?? input.nsid ?? ''}' does not exist in this sandbox`);
-  return { ns: ns.code, id: input.id };
-}
-
-function nsid(index: NamespaceIndex, key: IdentityKey): number {
-  return index.byCode.get(key.ns.toLowerCase())?.id ?? -1;
-}
-
-/** Resolves each input; those that name no identity of this sandbox are answered as unprocessed (as `skip`), not as an error. */
-function resolveAll<T extends { query: Parameters<typeof resolveKey>[1]; skip: unknown }>(index: NamespaceIndex, inputs: readonly T[]) {
-  const resolved: Array<T & { key: IdentityKey }> = [];
-  const unprocessed: unknown[] = [];
-  for (const input of inputs) {
-    try {
-      resolved.push({ ...input, key: resolveKey(index, input.query) });
-    } catch {
-      unprocessed.push(input.skip);
-    }
-  }
-  return { resolved, unprocessed };
-}
+const nsid = nsidOf;
 
 /** Registers the namespace and graph routes. */
 export function registerIdentityRoutes(app: App, { namespaces, graph, config }: Services): void {

@@ -1,21 +1,19 @@
 /** Batch use cases: create for a dataset, upload files, complete (queues the durable job), abort, read status and errors. */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { Db } from '../../store/db.js';
 import type { Clock } from '../../shared/clock.js';
 import { DomainError } from '../../shared/errors.js';
 import { sortableId } from '../../shared/ids.js';
 import type { DatasetService } from '../../catalog/datasets/dataset.service.js';
 import { enqueueJob } from '../../jobs/job.store.js';
-import { BATCH_JOB, type Batch, type BatchError } from './batch.js';
+import { BATCH_JOB, type Batch, type BatchError, assertUploadable } from './batch.js';
+import { writeCapped } from './upload-stream.js';
 import * as rows from './batch.store.js';
 
 const FORMATS = new Set(['json', 'parquet']);
-const FILE_NAME = /^[\w.-][\w. -]{0,254}$/;
 /** An upload in progress: `~` never appears in a valid file name, so a partial file can never be taken for a real one. */
 const PARTIAL = /^~upload-[\w-]+\.partial$/;
 /** A partial file untouched this long is left over from a dead process: a live upload writes to it with every chunk. */
@@ -32,8 +30,8 @@ export class BatchService {
     private readonly onQueued: () => void = () => undefined,
   ) {}
 
-  /** Creates a batch in `loading` for an existing dataset. */
-  async create(tenantId: number, input: { datasetId: string; inputFormat?: { format?: string } }, createdBy: string): Promise<Batch> {
+  /** Creates a batch in `loading` for an existing dataset; Catalog callers may choose the id and add mutable fields. */
+  async create(tenantId: number, input: { datasetId: string; inputFormat?: { format?: string }; id?: string; extra?: Record<string, unknown> }, createdBy: string): Promise<Batch> {
     await this.datasets.get(tenantId, input.datasetId);
     const format = (input.inputFormat?.format ?? 'json').toLowerCase();
     if (!FORMATS.has(format)) {
@@ -42,13 +40,13 @@ export class BatchService {
     const now = this.clock();
     const batch: Batch = {
       tenantId,
-      id: sortableId(now),
+      id: input.id ?? sortableId(now),
       datasetId: input.datasetId,
       status: 'loading',
       format,
       recordsTotal: 0,
       recordsFailed: 0,
-      body: { inputFormat: { format }, createdUser: createdBy },
+      body: { ...input.extra, inputFormat: { format }, createdUser: createdBy },
       createdAt: now,
       modifiedAt: now,
       startedAt: null,
@@ -72,31 +70,16 @@ export class BatchService {
 
   /** Streams an uploaded file to disk (never into memory) and records it; only while the batch is loading. */
   async addFile(tenantId: number, batchId: string, datasetId: string, name: string, body: Readable): Promise<{ size: number }> {
-    const batch = await this.get(tenantId, batchId);
-    if (batch.datasetId !== datasetId) {
-      throw new DomainError('BATCH_DATASET_MISMATCH', `Batch '${batchId}' belongs to dataset '${batch.datasetId}', not '${datasetId}'`);
-    }
-    if (batch.status !== 'loading') throw new DomainError('BATCH_NOT_LOADING', `Batch '${batchId}' is ${batch.status}; files can only be added while it is loading`);
-    if (!FILE_NAME.test(name) || name.includes('..')) {
-      throw new DomainError('BATCH_FILE_NAME_INVALID', `File name '${name}' is not valid: letters, digits, spaces, '.', '-' and '_' only`);
-    }
+    assertUploadable(await this.get(tenantId, batchId), datasetId, name);
     const dir = join(this.uploadsDir, String(tenantId), batchId);
     await mkdir(dir, { recursive: true });
     const path = join(dir, name);
     // Written under a temporary name and renamed once complete, so an aborted or failed upload (or a killed process)
     // never leaves a truncated file under the real name, where a previous complete upload of that name may be.
     const partial = join(dir, `~upload-${randomUUID()}.partial`);
-    let size = 0;
-    const limit = this.uploadLimit;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (size > limit) done(new DomainError('BODY_TOO_LARGE', `File '${name}' is larger than the upload limit of ${limit} bytes`));
-        else done(null, chunk);
-      },
-    });
+    let size: number;
     try {
-      await pipeline(body, counter, createWriteStream(partial));
+      size = await writeCapped(body, partial, this.uploadLimit, () => new DomainError('BODY_TOO_LARGE', `File '${name}' is larger than the upload limit of ${this.uploadLimit} bytes`));
       await rename(partial, path);
     } catch (err) {
       await rm(partial, { force: true });

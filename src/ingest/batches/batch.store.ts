@@ -106,3 +106,37 @@ export async function listErrors(db: SqlExecutor, tenantId: number, batchId: str
   );
   return rows.map((r) => ({ file: r.file, row: Number(r.row_index), code: r.code, path: r.path, message: r.message }));
 }
+
+/** Rewrites a batch's stored body (Catalog's mutable fields live there) if it is still `read`; returns whether it was. */
+export async function updateBody(db: SqlExecutor, read: Batch, body: Readonly<Record<string, unknown>>, now: number): Promise<boolean> {
+  const result = await db.run('UPDATE batches SET body = ?, modified_at = ? WHERE tenant_id = ? AND id = ? AND body = ? AND status = ?', [
+    JSON.stringify(body), now, read.tenantId, read.id, JSON.stringify(read.body), read.status,
+  ]);
+  return result.changes === 1;
+}
+
+/** Deletes a batch's row, file rows and error rows (not the profile data it wrote). */
+export async function deleteBatchRows(db: SqlExecutor, tenantId: number, id: string): Promise<void> {
+  for (const table of ['batch_files', 'batch_errors']) await db.run(`DELETE FROM ${table} WHERE tenant_id = ? AND batch_id = ?`, [tenantId, id]);
+  await db.run('DELETE FROM batches WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+}
+
+/** The newest batch of each dataset, optionally only those in one status; one ranked query per call. */
+export async function newestPerDataset(
+  db: SqlExecutor,
+  tenantId: number,
+  datasetIds: readonly string[],
+  status?: BatchStatus,
+): Promise<Map<string, { id: string; status: BatchStatus; createdAt: number; modifiedAt: number }>> {
+  if (datasetIds.length === 0) return new Map();
+  const marks = datasetIds.map(() => '?').join(', ');
+  const filter = status === undefined ? '' : ' AND status = ?';
+  const rows = await db.all<{ dataset_id: string; id: string; status: string; created_at: number; modified_at: number }>(
+    `SELECT dataset_id, id, status, created_at, modified_at FROM (
+       SELECT dataset_id, id, status, created_at, modified_at, ROW_NUMBER() OVER (PARTITION BY dataset_id ORDER BY created_at DESC, id DESC) AS rn
+       FROM batches WHERE tenant_id = ? AND dataset_id IN (${marks})${filter}) ranked
+     WHERE rn = 1`,
+    [tenantId, ...datasetIds, ...(status === undefined ? [] : [status])],
+  );
+  return new Map(rows.map((r) => [r.dataset_id, { id: r.id, status: r.status as BatchStatus, createdAt: Number(r.created_at), modifiedAt: Number(r.modified_at) }]));
+}

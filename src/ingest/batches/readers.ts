@@ -44,6 +44,8 @@ export async function sniffFormat(path: string): Promise<FileFormat> {
 async function openText(path: string): Promise<Readable> {
   const raw = createReadStream(path);
   const text = isGzip(await head(path, 2)) ? raw.pipe(createGunzip()) : raw;
+  // Destroying the text stream (a reader that stops early) closes the file under a gunzip too.
+  text.on('close', () => raw.destroy());
   return text.setEncoding('utf8');
 }
 
@@ -127,22 +129,28 @@ export async function countRecords(path: string, claimed: FileFormat): Promise<n
 }
 
 async function* readJson(path: string, skip: number): AsyncGenerator<FileRecord> {
-  if ((await textHead(path)).trimStart().startsWith('[')) {
+  // The file is closed in `finally`, also when a reader (the preview) stops early.
+  const input = await openText(path);
+  try {
+    if ((await textHead(path)).trimStart().startsWith('[')) {
+      let index = 0;
+      for await (const part of splitJsonArray(input)) {
+        if (index >= skip) yield 'error' in part ? { index, row: index + 1, error: part.error } : parse(index, index + 1, part.text);
+        index++;
+      }
+      return;
+    }
+    // NDJSON: one record per non-blank line; the row is the line number, as editors count.
     let index = 0;
-    for await (const part of splitJsonArray(await openText(path))) {
-      if (index >= skip) yield 'error' in part ? { index, row: index + 1, error: part.error } : parse(index, index + 1, part.text);
+    let line = 0;
+    for await (const text of createInterface({ input, crlfDelay: Infinity })) {
+      line++;
+      if (text.trim() === '') continue;
+      if (index >= skip) yield parse(index, line, line === 1 ? text.replace(/^\uFEFF/, '') : text);
       index++;
     }
-    return;
-  }
-  // NDJSON: one record per non-blank line; the row is the line number, as editors count.
-  let index = 0;
-  let line = 0;
-  for await (const text of createInterface({ input: await openText(path), crlfDelay: Infinity })) {
-    line++;
-    if (text.trim() === '') continue;
-    if (index >= skip) yield parse(index, line, line === 1 ? text.replace(/^\uFEFF/, '') : text);
-    index++;
+  } finally {
+    input.destroy();
   }
 }
 

@@ -25,8 +25,8 @@ for (const kind of STORE_KINDS) {
     async function members(ns: string, id: string): Promise<string[]> {
       const res = await t.app.inject({ url: `/data/core/identity/cluster/members?namespace=${ns}&id=${encodeURIComponent(id)}`, headers: f.headers });
       assert.equal(res.statusCode, 200, res.body);
-      const nsById = new Map<number, string>((await t.app.inject({ url: '/data/core/idnamespace/identities', headers: f.headers })).json().map((n: { id: number; code: string }) => [n.id, n.code]));
-      return (res.json().clusters[0].members as Array<{ nsid: number; id: string }>).map((m) => `${nsById.get(m.nsid)}:${m.id}`).sort();
+      // Asked by namespace code, the members come back by namespace code, as the spec's example shows.
+      return (res.json().clusters[0].members as Array<{ namespace: string; id: string }>).map((m) => `${m.namespace}:${m.id}`).sort();
     }
     const guardrails = async () => (await t.app.inject({ url: '/data/core/identity/guardrails', headers: f.headers })).json();
 
@@ -70,7 +70,17 @@ for (const kind of STORE_KINDS) {
       assert.equal(set.json().graphs[0].members.length, 3);
       const xid = (await t.app.inject({ url: '/data/core/identity/identity?namespace=CRMID&id=A', headers: f.headers })).json().xid;
       const byXid = await t.app.inject({ url: `/data/core/identity/cluster/members?xid=${xid}`, headers: f.headers });
+      assert.equal(byXid.json().clusters[0].xid, xid);
+      assert.ok((byXid.json().clusters[0].members as unknown[]).every((m) => typeof m === 'string'), 'asked by XID, answered in XIDs');
       assert.equal(byXid.json().clusters[0].members.length, 3);
+      const crmNsid = (await t.app.inject({ url: '/data/core/idnamespace/identities', headers: f.headers })).json().find((n: { code: string }) => n.code === 'CRMID').id as number;
+      const byNsid = (await t.app.inject({ url: `/data/core/identity/cluster/members?nsid=${crmNsid}&id=A`, headers: f.headers })).json().clusters[0];
+      assert.deepEqual(byNsid.compositeXid, { nsid: crmNsid, id: 'A' });
+      assert.ok((byNsid.members as Array<Record<string, unknown>>).every((m) => typeof m.nsid === 'number' && typeof m.id === 'string'), 'asked by nsid, answered by nsid');
+      const posted = await t.app.inject({ method: 'POST', url: '/data/core/identity/clusters/members', headers: f.headers, payload: { compositeXidsWithNamespace: [{ namespace: 'CRMID', id: 'A' }] } });
+      assert.equal(posted.statusCode, 200, posted.body);
+      assert.deepEqual(posted.json().clusters[0].compositeXid, { namespace: 'CRMID', id: 'A' });
+      assert.deepEqual((posted.json().clusters[0].members as Array<{ namespace: string; id: string }>).map((m) => `${m.namespace}:${m.id}`).sort(), ['CRMID:A', 'Email:b@x.com', 'Phone:+15550001']);
     });
 
     it('never links two people through a junk id on the blocklist, and counts it', async () => {

@@ -64,30 +64,50 @@ export function registerIdentityRoutes(app: App, { namespaces, graph, config }: 
     const index = await namespaces.index(request.ctx.tenantId);
     const key = resolveKey(index, request.query);
     const members = await membersOf(request.ctx.tenantId, index, key);
+    // Members come back in the form the request named the identity in: XIDs, {nsid, id} or {namespace, id}.
+    const q = request.query;
     const cluster =
-      request.query.xid !== undefined
-        ? { xid: request.query.xid, members: members.map((m) => toXid(nsid(index, m), m.id)) }
-        : { compositeXid: composite(index, key), members: members.map((m) => composite(index, m)) };
+      q.xid !== undefined
+        ? { xid: q.xid, members: members.map((m) => toXid(nsid(index, m), m.id)) }
+        : q.namespace !== undefined
+          ? { compositeXid: { namespace: q.namespace, id: key.id }, members: members.map((m) => ({ namespace: m.ns, id: m.id })) }
+          : { compositeXid: composite(index, key), members: members.map((m) => composite(index, m)) };
     return { version: '1.1.0', clusters: [cluster], unprocessedRecords: [], algo_type: 'STITCH_ALL' };
   });
 
   app.post(
     `${ID}/clusters/members`,
-    { schema: { body: Type.Object({ xids: Type.Optional(Type.Array(Type.String(), { maxItems: MAX_GRAPH_QUERY })), compositeXids: Type.Optional(Type.Array(Type.Object({ nsid: safeInteger(), id: Type.String() }), { maxItems: MAX_GRAPH_QUERY })) }, { additionalProperties: false, minProperties: 1 }), response: { 200: ClusterMembers, ...ERRORS } } },
+    {
+      schema: {
+        body: Type.Object(
+          {
+            xids: Type.Optional(Type.Array(Type.String(), { maxItems: MAX_GRAPH_QUERY })),
+            compositeXids: Type.Optional(Type.Array(Type.Object({ nsid: safeInteger(), id: Type.String() }), { maxItems: MAX_GRAPH_QUERY })),
+            compositeXidsWithNamespace: Type.Optional(Type.Array(Type.Object({ namespace: Type.String({ minLength: 1 }), id: Type.String() }), { maxItems: MAX_GRAPH_QUERY })),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: ClusterMembers, ...ERRORS },
+      },
+    },
     async (request) => {
       const { xids = [], compositeXids = [] } = request.body;
-      assertGraphQuerySize(xids.length + compositeXids.length);
+      // The spec's tertiary form: ignored when either of the others is present.
+      const withNamespace = xids.length === 0 && compositeXids.length === 0 ? (request.body.compositeXidsWithNamespace ?? []) : [];
+      assertGraphQuerySize(xids.length + compositeXids.length + withNamespace.length);
       const index = await namespaces.index(request.ctx.tenantId);
       const { resolved, unprocessed } = resolveAll(index, [
-        ...xids.map((xid) => ({ echo: xid, query: { xid }, skip: xid })),
-        ...compositeXids.map((c) => ({ echo: c, query: c, skip: c })),
+        ...xids.map((xid) => ({ echo: xid, form: 'xid' as const, query: { xid }, skip: xid })),
+        ...compositeXids.map((c) => ({ echo: c, form: 'nsid' as const, query: c, skip: c })),
+        ...withNamespace.map((c) => ({ echo: c, form: 'namespace' as const, query: c, skip: c })),
       ]);
       const views = await graph.readClusters(request.ctx.tenantId, resolved.map((r) => r.key), { edges: false, edgeMeta: false });
-      const clusters = resolved.map(({ echo }, i) =>
-        typeof echo === 'string'
-          ? { xid: echo, members: views[i]!.members.map((m) => toXid(nsid(index, m), m.id)) }
-          : { compositeXid: echo, members: views[i]!.members.map((m) => composite(index, m)) },
-      );
+      const clusters = resolved.map(({ echo, form }, i) => {
+        const members = views[i]!.members;
+        if (form === 'xid') return { xid: echo as string, members: members.map((m) => toXid(nsid(index, m), m.id)) };
+        if (form === 'namespace') return { compositeXid: echo, members: members.map((m) => ({ namespace: m.ns, id: m.id })) };
+        return { compositeXid: echo, members: members.map((m) => composite(index, m)) };
+      });
       return { version: '1.1.0', clusters, unprocessedRecords: unprocessed, algo_type: 'STITCH_ALL' };
     },
   );

@@ -52,6 +52,14 @@ for (const kind of STORE_KINDS) {
     };
     const applied = async (name: string) => Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM feed_applied WHERE consumer = ?', [name]))!.n);
 
+    it('keeps nothing once settled when no consumer has ever registered (nothing derives from the feed)', async () => {
+      await append(9, ['n1']);
+      await append(9, ['n2']);
+      const idle = new ChangeFeed(db, clock, quiet, { pruneEveryMs: 0 });
+      const count = async () => Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM changes'))!.n);
+      assert.ok(await eventually(async () => (await idle.step(true), (await count()) === 0)), 'every settled entry is pruned');
+    });
+
     it('delivers committed entries in order with what they name, and never a rolled-back one', async () => {
       const feed = new ChangeFeed(db, clock, quiet);
       const seen: Change[] = [];

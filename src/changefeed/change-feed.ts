@@ -103,7 +103,7 @@ export class ChangeFeed {
     }
     if (this.clock() - this.lastPrune >= this.pruneEveryMs) {
       this.lastPrune = this.clock();
-      await this.db.transaction((tx) => pruneChanges(tx, [...this.consumers.keys()]));
+      await this.db.transaction((tx) => pruneChanges(tx, this.db.capabilities.concurrentWriters));
     }
     return applied;
   }

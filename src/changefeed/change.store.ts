@@ -71,12 +71,19 @@ export async function offsets(tx: SqlExecutor): Promise<Map<string, FeedPosition
   return new Map(rows.map((r) => [r.consumer, { xid: Number(r.xid), seq: Number(r.seq) }]));
 }
 
-/** Removes entries that every named consumer has passed; returns how many. */
-export async function pruneChanges(tx: SqlExecutor, consumers: readonly string[]): Promise<number> {
-  if (consumers.length === 0) return 0;
-  const all = await offsets(tx);
-  const passed = consumers.map((c) => all.get(c) ?? { xid: 0, seq: 0 });
-  const low = passed.reduce((a, b) => (b.xid < a.xid || (b.xid === a.xid && b.seq < a.seq) ? b : a));
+/**
+ * Removes entries every consumer has passed; returns how many. Every consumer that ever registered keeps an offset row,
+ * so a process that does not run one still keeps its entries (delete a retired consumer's row to let them go). With
+ * no consumer at all nothing derives from the feed, and every entry that can no longer change is removed: a consumer
+ * added later starts from a rebuild, never from history.
+ */
+export async function pruneChanges(tx: SqlExecutor, concurrentWriters: boolean): Promise<number> {
+  const all = [...(await offsets(tx)).values()];
+  if (all.length === 0) {
+    const horizon = concurrentWriters ? ' WHERE xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint' : '';
+    return (await tx.run(`DELETE FROM changes${horizon}`)).changes;
+  }
+  const low = all.reduce((a, b) => (b.xid < a.xid || (b.xid === a.xid && b.seq < a.seq) ? b : a));
   const result = await tx.run('DELETE FROM changes WHERE (xid, seq) <= (?, ?)', [low.xid, low.seq]);
   return result.changes;
 }

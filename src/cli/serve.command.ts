@@ -44,7 +44,10 @@ export function registerServeCommand(program: Command): void {
       process.stderr.write(`rtprofile: cannot listen on ${config.host}:${config.port}: ${why}\n`);
       process.exit(2);
     }
-    if (config.roles.has('worker')) await app.services.jobs.start();
+    if (config.roles.has('worker')) {
+      await app.services.jobs.start();
+      await app.services.feed.start();
+    }
     const store = config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.dataDir}/profile.db`;
     const token = await issueToken({ secret, orgs: [EXAMPLE_ORG], clientId: DEFAULT_API_KEY, ttlSeconds: 24 * 3600 });
     process.stdout.write(

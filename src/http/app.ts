@@ -34,6 +34,7 @@ import { batchJobHandler } from '../ingest/batches/batch.processor.js';
 import { BATCH_JOB } from '../ingest/batches/batch.js';
 import { batchJobFailed } from '../ingest/batches/batch.failure.js';
 import { JobRunner } from '../jobs/job-runner.js';
+import { ChangeFeed } from '../changefeed/change-feed.js';
 import { join } from 'node:path';
 import { NamespaceService } from '../identity/namespace.service.js';
 import { IdentityGraph } from '../identity/identity-graph.js';
@@ -64,6 +65,8 @@ export interface Services {
   readonly entities: EntityService;
   /** Durable jobs; started by `serve` when the process has the worker role, and by tests that need it. */
   readonly jobs: JobRunner;
+  /** The change feed's consumers (derived state); started by `serve` with the worker role, drained by tests. */
+  readonly feed: ChangeFeed;
   /**
    * The catalog caches' subscription to change notices: resolves, with the way to stop it, once other processes' changes
    * are heard (buildApp waits for it; see docs/architecture.md, Caches).
@@ -169,9 +172,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerIdentityMappingRoutes(app, services);
   registerMergePolicyRoutes(app, services);
   registerEntityRoutes(app, services);
-  app.addHook('onClose', () => {
+  app.addHook('onClose', async () => {
     stopWatching();
-    return services.jobs.stop();
+    await services.feed.stop();
+    await services.jobs.stop();
   });
   return app;
 }
@@ -207,6 +211,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     verify: deps.verify ?? createTokenVerifier({ secret: deps.secret, jwks: deps.config.jwks, clock }),
     batches: new BatchService(deps.db, datasets, join(deps.config.dataDir, 'uploads'), deps.config.uploadLimit, clock, () => jobs.kick()),
     jobs,
+    feed: new ChangeFeed(deps.db, clock, logger),
     namespaces,
     graph,
     mergePolicies,

@@ -156,7 +156,7 @@ describe('cache coherence across processes (postgres)', () => {
     await eventually('B accepts the new namespace', async () => (await send(b, f, f.profileDataset, entity)).status === 200);
   });
 
-  it('uses in B the default merge policy set in A, and drops it when A deletes it', async () => {
+  it('uses in B the default and named merge policies as A sets, changes and deletes them', async () => {
     assert.equal((await send(b, f, f.profileDataset, personRecord(8))).status, 200);
     const policyOf = async () => {
       const res = await b.app.inject({ url: `${ENTITIES}?schema.name=_xdm.context.profile&entityId=crm-8&entityIdNS=CRMID`, headers: f.headers });
@@ -175,8 +175,18 @@ describe('cache coherence across processes (postgres)', () => {
     const id = created.json().id as string;
     await eventually('B reads with the new default', async () => (await policyOf()) === id);
 
+    // Named on the read (mergePolicyId), the policy is cached too, and follows A's changes: pdg finds the person by
+    // email, `none` only by the fragment's own primary identity, and a deleted policy is no policy.
+    const byEmail = async () => (await b.app.inject({ url: `${ENTITIES}?schema.name=_xdm.context.profile&entityId=person8@example.com&entityIdNS=Email&mergePolicyId=${id}`, headers: f.headers })).statusCode;
+    assert.equal(await byEmail(), 200);
+    const patched = await a.app.inject({ method: 'PATCH', url: `/data/core/ups/config/mergePolicies/${id}`, headers: f.headers, payload: JSON.stringify([{ op: 'add', path: '/identityGraph.type', value: 'none' }]) });
+    assert.equal(patched.statusCode, 200, patched.body);
+    await eventually('B reads the named policy at its new version', async () => (await byEmail()) === 404);
+
     assert.equal((await a.app.inject({ method: 'DELETE', url: `/data/core/ups/config/mergePolicies/${id}`, headers: f.headers })).statusCode, 200);
     await eventually('B no longer reads with the deleted default', async () => (await policyOf()) === 'none');
+    const gone = await b.app.inject({ url: `${ENTITIES}?schema.name=_xdm.context.profile&entityId=crm-8&entityIdNS=CRMID&mergePolicyId=${id}`, headers: f.headers });
+    assert.equal(gone.json().code, 'MERGE_POLICY_NOT_FOUND');
   });
 
   it('validates in B against a schema changed in A', async () => {

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { type Served, runCli, serve } from './support/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, type Served, runCli, serve } from './support/cli.js';
 
 const ORG = 'IMPORT@AdobeOrg';
 
@@ -104,6 +105,34 @@ describe('rtprofile setup, import and inlet against a running service', () => {
     const gz = cli(['import', 'more.ndjson.gz', '--dataset', datasetId, '--org', ORG]);
     assert.equal(gz.status, 0, gz.stderr);
     assert.deepEqual([JSON.parse(gz.stdout).status, JSON.parse(gz.stdout).stored], ['success', 40]);
+  });
+
+  it('aborts the batch on the service when the import is interrupted with Ctrl-C', async () => {
+    // Large enough to still be running when the first progress line (every 2 s off a terminal) appears.
+    writeFileSync(join(work, 'big.ndjson'), Array.from({ length: 200_000 }, (_, i) => person(10_000 + i)).join('\n'));
+    const child = spawn(process.execPath, [BIN, 'import', 'big.ndjson', '--dataset', datasetId, '--org', ORG], {
+      cwd: work,
+      env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no progress line:\n${stderr}`)), 30_000);
+      child.stderr.on('data', () => {
+        if (/uploading|importing/.test(stderr)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    const batchId = /aborting batch (\S+)/.exec(stderr)?.[1];
+    assert.ok(batchId, stderr);
+    const batch = (await api(`/data/foundation/catalog/batches/${batchId}`))[batchId!];
+    assert.equal(batch.status, 'aborted');
   });
 
   it('fails a CSV or an empty file with one file-level error and exit 1', () => {

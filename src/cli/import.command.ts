@@ -43,15 +43,30 @@ export function registerImportCommand(program: Command): void {
     // Counting runs beside the upload: it gives the bar its total and the ETA, and costs far less than ingesting.
     const total = countRecords(file, format).catch(() => undefined);
     const started = Date.now();
-    try {
-      await upload(api, batch.id, options.dataset, file, size, progress);
-      await api.call('POST', `${IMPORT}/${batch.id}?action=COMPLETE`);
-    } catch (err) {
+    // Ctrl-C stops the batch on the service too, rather than leaving it to run (and land) without anyone watching.
+    const interrupted = () => {
       progress.interrupt();
-      await api.call('POST', `${IMPORT}/${batch.id}?action=ABORT`).catch(() => undefined);
-      throw err;
+      process.stderr.write(`\nInterrupted: aborting batch ${batch.id}\n`);
+      void api
+        .call('POST', `${IMPORT}/${batch.id}?action=ABORT`)
+        .catch(() => undefined)
+        .finally(() => process.exit(130));
+    };
+    process.once('SIGINT', interrupted);
+    let done: CatalogBatch;
+    try {
+      try {
+        await upload(api, batch.id, options.dataset, file, size, progress);
+        await api.call('POST', `${IMPORT}/${batch.id}?action=COMPLETE`);
+      } catch (err) {
+        progress.interrupt();
+        await api.call('POST', `${IMPORT}/${batch.id}?action=ABORT`).catch(() => undefined);
+        throw err;
+      }
+      done = await watch(api, batch.id, await total, progress);
+    } finally {
+      process.off('SIGINT', interrupted);
     }
-    const done = await watch(api, batch.id, await total, progress);
     const seconds = (Date.now() - started) / 1000;
     const errors = (await api.call<{ errors: Array<Record<string, unknown>> }>('GET', `${IMPORT}/${batch.id}/errors?limit=10`)).errors;
     const errorsUrl = `${api.url}${IMPORT}/${batch.id}/errors?limit=1000`;

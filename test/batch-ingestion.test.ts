@@ -146,6 +146,17 @@ for (const kind of STORE_KINDS) {
       }
     });
 
+    it('keeps the rows before a break in a truncated gzip file and fails the rest with one file error (no crash)', async () => {
+      const text = Array.from({ length: 400 }, (_, i) => JSON.stringify(personRecord(7000 + i))).join('\n');
+      const gz = gzipSync(text);
+      const batchId = await createBatch(f.profileDataset, 'json');
+      await upload(batchId, f.profileDataset, 'cut.ndjson.gz', gz.subarray(0, gz.length - 10));
+      const batch = await completeAndWait(batchId);
+      assert.equal(batch.status, 'failed');
+      assert.match(batch.errors[0].description, /^cut\.ndjson\.gz: unreadable after row \d+: unexpected end of file/);
+      assert.ok(batch.recordCount > 0, 'the rows before the break are stored');
+    });
+
     it('refuses bad batch requests with named errors', async () => {
       const unknown = await t.app.inject({ method: 'POST', url: '/data/foundation/import/batches', headers: f.headers, payload: { datasetId: 'nope' } });
       assert.equal(unknown.json().code, 'DATASET_NOT_FOUND');

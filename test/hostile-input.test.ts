@@ -173,6 +173,40 @@ for (const kind of STORE_KINDS) {
       assert.equal(job!.status, 'failed');
     });
 
+    it('keeps file names inside the batch, and text/plain bodies to requests with credentials', async () => {
+      const batch = await createBatch(f.profileDataset);
+      const files = `/data/foundation/import/batches/${batch}/datasets/${f.profileDataset}/files`;
+      const octet = { ...f.headers, 'content-type': 'application/octet-stream' };
+      for (const name of ['..%2F..%2F1%2Fx%2Fbig.json', '.', '..']) {
+        const head = await t.app.inject({ method: 'HEAD', url: `${files}/${name}`, headers: f.headers });
+        // '..' in a path is resolved before routing (another route, 404); the encoded and '.' forms reach the check.
+        if (name === '..') assert.equal(head.statusCode, 404, `HEAD ${name}`);
+        else assert.equal(head.statusCode, 400, `HEAD ${name}`);
+        const put = await t.app.inject({ method: 'PUT', url: `${files}/${name}`, headers: octet, payload: '{}' });
+        assert.ok(put.statusCode >= 400 && put.statusCode < 500, `PUT ${name}: ${put.statusCode}`);
+      }
+      // A web page can send text/plain cross-origin without a preflight: without credentials it is refused.
+      const { authorization: _a, ...anonymous } = f.headers;
+      const plain = await t.app.inject({ method: 'POST', url: `/collection/${f.inletId}`, headers: { ...anonymous, 'content-type': 'text/plain' }, payload: JSON.stringify(envelope(f.profileDataset, PROFILE_SCHEMA_ID, personRecord(77), ORG)) });
+      assert.equal(plain.statusCode, 415, plain.body);
+    });
+
+    it('gives a Catalog batch deleted and created again under the same id a fresh job', async () => {
+      const catalog = '/data/foundation/catalog/batches/again-1';
+      const once = async (n: number) => {
+        const created = await t.app.inject({ method: 'POST', url: catalog, headers: f.headers, payload: { relatedObjects: [{ type: 'dataSet', id: f.profileDataset }], inputFormat: { format: 'json' } } });
+        assert.equal(created.statusCode, 201, created.body);
+        const put = await t.app.inject({ method: 'PUT', url: `/data/foundation/import/batches/again-1/datasets/${f.profileDataset}/files/p.json`, headers: { ...f.headers, 'content-type': 'application/octet-stream' }, payload: JSON.stringify(personRecord(n)) });
+        assert.equal(put.statusCode, 200, put.body);
+        await complete('again-1');
+        await t.app.services.jobs.drain();
+        return (await t.app.inject({ url: catalog, headers: f.headers })).json()['again-1'].status as string;
+      };
+      assert.equal(await once(501), 'success');
+      assert.equal((await t.app.inject({ method: 'DELETE', url: catalog, headers: f.headers })).statusCode, 200);
+      assert.equal(await once(502), 'success', 'the second life of the id is ingested too');
+    });
+
     async function createBatch(datasetId: string): Promise<string> {
       const res = await t.app.inject({ method: 'POST', url: '/data/foundation/import/batches', headers: f.headers, payload: { datasetId, inputFormat: { format: 'json' } } });
       assert.equal(res.statusCode, 201, res.body);

@@ -139,7 +139,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   };
   app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'string' }, (req, body, done) => parseJson(req, body as string, done));
   // Adobe's Postman collections send raw JSON bodies without a JSON type, so Postman labels them text/plain.
-  app.addContentTypeParser(/^text\/plain(\s*;.*)?$/i, { parseAs: 'string' }, (req, body, done) => parseJson(req, body as string, done));
+  // Browsers send text/plain cross-origin without a preflight, so it is taken only with credentials: a web page cannot
+  // post records into an inlet that needs none.
+  app.addContentTypeParser(/^text\/plain(\s*;.*)?$/i, { parseAs: 'string' }, (req, body, done) => {
+    if (req.headers.authorization === undefined) {
+      return done(new DomainError('CONTENT_TYPE_UNSUPPORTED', 'A text/plain body is accepted only with an Authorization header; send Content-Type: application/json'), undefined);
+    }
+    parseJson(req, body as string, done);
+  });
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
   app.decorate('services', services);

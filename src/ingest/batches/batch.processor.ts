@@ -90,13 +90,21 @@ export function batchJobHandler(
         continue;
       }
       const resumed = offset > 0;
-      for await (const record of readRecords(file.path, offset)) {
-        chunk.push(record);
-        if (chunk.length === CHUNK) {
-          offset += chunk.length;
-          if (!(await flush(file, chunk, { file: f, offset, errorSeq: 0 }))) return;
-          chunk = [];
+      try {
+        for await (const record of readRecords(file.path, offset)) {
+          chunk.push(record);
+          if (chunk.length === CHUNK) {
+            offset += chunk.length;
+            if (!(await flush(file, chunk, { file: f, offset, errorSeq: 0 }))) return;
+            chunk = [];
+          }
         }
+      } catch (err) {
+        // A file that breaks partway (a truncated gzip stream): the rows read so far stay, the rest is one file error.
+        offset += chunk.length;
+        const broken: FileProblem = { code: 'FILE_UNREADABLE', message: `unreadable after row ${offset}: ${(err as Error).message}` };
+        if (!(await flush(file, chunk, { file: f + 1, offset: 0, errorSeq: 0 }, broken))) return;
+        continue;
       }
       offset += chunk.length;
       // An empty array or a file of blank lines passes the first-bytes check but is no more a batch than 0 bytes.

@@ -1,6 +1,6 @@
 /** Batch, batch-file and batch-error rows. */
 import type { SqlExecutor } from '../../store/db.js';
-import type { Batch, BatchError, BatchStatus } from './batch.js';
+import { BATCH_JOB, type Batch, type BatchError, type BatchStatus } from './batch.js';
 
 interface Row {
   tenant_id: number;
@@ -118,6 +118,9 @@ export async function updateBody(db: SqlExecutor, read: Batch, body: Readonly<Re
 /** Deletes a batch's row, file rows and error rows (not the profile data it wrote). */
 export async function deleteBatchRows(db: SqlExecutor, tenantId: number, id: string): Promise<void> {
   for (const table of ['batch_files', 'batch_errors']) await db.run(`DELETE FROM ${table} WHERE tenant_id = ? AND batch_id = ?`, [tenantId, id]);
+  // The batch's job goes too: a batch created again under the same id must get a fresh job, not the old one's
+  // status and checkpoint (jobs are unique per tenant, kind and ref).
+  await db.run('DELETE FROM jobs WHERE tenant_id = ? AND kind = ? AND ref = ?', [tenantId, BATCH_JOB, id]);
   await db.run('DELETE FROM batches WHERE tenant_id = ? AND id = ?', [tenantId, id]);
 }
 

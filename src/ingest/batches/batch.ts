@@ -41,7 +41,12 @@ export function assertUploadable(batch: Batch, datasetId: string, name: string):
     throw new DomainError('BATCH_DATASET_MISMATCH', `Batch '${batch.id}' belongs to dataset '${batch.datasetId}', not '${datasetId}'`);
   }
   if (batch.status !== 'loading') throw new DomainError('BATCH_NOT_LOADING', `Batch '${batch.id}' is ${batch.status}; files can only be added while it is loading`);
-  if (!FILE_NAME.test(name) || name.includes('..')) {
+  assertFileName(name);
+}
+
+/** Refuses a file name that could leave the batch's folder or name the folder itself ('..', '.', '/'). */
+export function assertFileName(name: string): void {
+  if (!FILE_NAME.test(name) || name.includes('..') || /^\.+$/.test(name)) {
     throw new DomainError('BATCH_FILE_NAME_INVALID', `File name '${name}' is not valid: letters, digits, spaces, '.', '-' and '_' only`);
   }
 }

@@ -6,7 +6,7 @@ import type { Db } from '../../store/db.js';
 import type { Clock } from '../../shared/clock.js';
 import { DomainError } from '../../shared/errors.js';
 import type { BatchService } from './batch.service.js';
-import { assertUploadable } from './batch.js';
+import { assertFileName, assertUploadable } from './batch.js';
 import * as rows from './batch.store.js';
 import { writeCapped } from './upload-stream.js';
 
@@ -112,7 +112,10 @@ export class LargeFileUploads {
 
   /** The bytes received so far: of the file in progress, else of the finished file. */
   async size(tenantId: number, batchId: string, datasetId: string, name: string): Promise<UploadedFile> {
+    // The name becomes part of a path: check it before touching the disk, as uploads do.
+    assertFileName(name);
     const batch = await this.batches.get(tenantId, batchId);
+    if (batch.datasetId !== datasetId) throw new DomainError('BATCH_FILE_NOT_FOUND', `Batch '${batchId}' has no file '${name}' for dataset '${datasetId}'`);
     const inProgress = batch.status === 'loading' ? await this.sizeOf(join(this.uploadsDir, String(tenantId), batchId, `${name}~`)) : undefined;
     if (inProgress !== undefined) return { name, sizeInBytes: inProgress };
     const done = (await rows.listFiles(this.db, tenantId, batchId)).find((f) => f.name === name);

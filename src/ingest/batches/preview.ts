@@ -4,7 +4,7 @@ import type { Db } from '../../store/db.js';
 import { DomainError } from '../../shared/errors.js';
 import type { BatchService } from './batch.service.js';
 import * as rows from './batch.store.js';
-import { readRecords } from './readers.js';
+import { type FileFormat, checkFile, readRecords } from './readers.js';
 
 /** Rows a preview shows when the caller asks for none (nrow=0, the spec's default), and at most. */
 export const PREVIEW_DEFAULT_ROWS = 10;
@@ -33,16 +33,23 @@ export async function previewBatch(db: Db, batches: BatchService, tenantId: numb
   for (const file of await rows.listFiles(db, tenantId, batchId)) {
     if (out.length >= wanted) break;
     if (!(await access(file.path).then(() => true, () => false))) continue;
-    for await (const r of readRecords(file.path)) {
-      if ('error' in r) continue;
-      const row: Record<string, string> = {};
-      const fields = r.record !== null && typeof r.record === 'object' && !Array.isArray(r.record) ? Object.entries(r.record) : [['value', r.record] as const];
-      for (const [name, value] of fields) {
-        if (!columns.has(name)) columns.set(name, String(columns.size));
-        row[columns.get(name)!] = cell(value);
+    // A file that is not what the batch claims previews nothing, as the job would refuse it; one that breaks partway
+    // (truncated gzip, say) previews the rows before the break.
+    if ((await checkFile(file.path, batch.format as FileFormat)) !== undefined) continue;
+    try {
+      for await (const r of readRecords(file.path)) {
+        if ('error' in r) continue;
+        const row: Record<string, string> = {};
+        const fields = r.record !== null && typeof r.record === 'object' && !Array.isArray(r.record) ? Object.entries(r.record) : [['value', r.record] as const];
+        for (const [name, value] of fields) {
+          if (!columns.has(name)) columns.set(name, String(columns.size));
+          row[columns.get(name)!] = cell(value);
+        }
+        out.push(row);
+        if (out.length >= wanted) break;
       }
-      out.push(row);
-      if (out.length >= wanted) break;
+    } catch {
+      continue;
     }
   }
   return { columns: [...columns].map(([name, cid]) => ({ cid, name })), rows: out };

@@ -43,8 +43,12 @@ export async function sniffFormat(path: string): Promise<FileFormat> {
 /** The file's text, decompressed when it starts with gzip's magic bytes. */
 async function openText(path: string): Promise<Readable> {
   const raw = createReadStream(path);
-  const text = isGzip(await head(path, 2)) ? raw.pipe(createGunzip()) : raw;
-  // Destroying the text stream (a reader that stops early) closes the file under a gunzip too.
+  if (!isGzip(await head(path, 2))) return raw.setEncoding('utf8');
+  const text = raw.pipe(createGunzip());
+  // pipe() forwards no errors: a read error or broken gzip must reach whoever reads `text` (as a rejected read), never
+  // go unhandled, which would end the process for every tenant.
+  raw.on('error', (err) => text.destroy(err));
+  // Destroying the text stream (a reader that stops early) closes the file under the gunzip too.
   text.on('close', () => raw.destroy());
   return text.setEncoding('utf8');
 }
@@ -130,9 +134,11 @@ export async function countRecords(path: string, claimed: FileFormat): Promise<n
 
 async function* readJson(path: string, skip: number): AsyncGenerator<FileRecord> {
   // The file is closed in `finally`, also when a reader (the preview) stops early.
+  // Look at the head first: a stream opened before it would decompress (and could fail) with nobody reading it.
+  const isArray = (await textHead(path)).trimStart().startsWith('[');
   const input = await openText(path);
   try {
-    if ((await textHead(path)).trimStart().startsWith('[')) {
+    if (isArray) {
       let index = 0;
       for await (const part of splitJsonArray(input)) {
         if (index >= skip) yield 'error' in part ? { index, row: index + 1, error: part.error } : parse(index, index + 1, part.text);

@@ -9,6 +9,12 @@ export interface ListenerEvents {
 
 const FIRST_DELAY_MS = 50;
 const MAX_DELAY_MS = 5_000;
+/**
+ * A connection that dies silently (a dropped network, a NAT timeout) never ends, and its notices would be lost with no
+ * reconnect to flush the caches: TCP keepalive, and a query this often that must answer within HEARTBEAT_TIMEOUT_MS.
+ */
+const HEARTBEAT_MS = 10_000;
+const HEARTBEAT_TIMEOUT_MS = 5_000;
 
 /** Keeps one client LISTENing on every channel asked for. */
 export class PgListener {
@@ -18,10 +24,12 @@ export class PgListener {
   private timer: NodeJS.Timeout | undefined;
   private delay = FIRST_DELAY_MS;
   private closed = false;
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly url: string,
     private readonly events: ListenerEvents,
+    private readonly timing: { heartbeatMs: number; heartbeatTimeoutMs: number } = { heartbeatMs: HEARTBEAT_MS, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS },
   ) {}
 
   /** Resolves once `channel` is listened to; rejects if the first connection attempt fails (retries go on). */
@@ -37,6 +45,7 @@ export class PgListener {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    clearInterval(this.heartbeat);
     await this.connecting?.catch(() => undefined);
     const client = this.client;
     this.client = undefined;
@@ -49,7 +58,7 @@ export class PgListener {
   }
 
   private async open(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new pg.Client({ connectionString: this.url, keepAlive: true, query_timeout: this.timing.heartbeatTimeoutMs });
     // A lost server emits 'error' and then 'end'; without an 'error' listener the process would crash.
     client.on('error', () => undefined);
     client.on('end', () => this.lost(client));
@@ -70,7 +79,21 @@ export class PgListener {
     }
     this.client = client;
     this.delay = FIRST_DELAY_MS;
+    this.beat(client);
     this.events.connected();
+  }
+
+  private beat(client: pg.Client): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => {
+      if (this.client !== client) return clearInterval(this.heartbeat);
+      client.query('SELECT 1').catch(() => {
+        // Treated as lost at once: ending a dead connection may never complete.
+        void client.end().catch(() => undefined);
+        this.lost(client);
+      });
+    }, this.timing.heartbeatMs);
+    this.heartbeat.unref();
   }
 
   private lost(client: pg.Client): void {

@@ -205,6 +205,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(await once(501), 'success');
       assert.equal((await t.app.inject({ method: 'DELETE', url: catalog, headers: f.headers })).statusCode, 200);
       assert.equal(await once(502), 'success', 'the second life of the id is ingested too');
+      // Two creates of one id at once: one wins, the other is told the id is taken (it was a 500).
+      const body = { relatedObjects: [{ type: 'dataSet', id: f.profileDataset }], inputFormat: { format: 'json' } };
+      const racing = await Promise.all([1, 2, 3].map(() => t.app.inject({ method: 'POST', url: '/data/foundation/catalog/batches/race-1', headers: f.headers, payload: body })));
+      assert.deepEqual(racing.map((r) => r.statusCode).sort(), [201, 409, 409]);
+      assert.ok(racing.filter((r) => r.statusCode === 409).every((r) => r.json().code === 'BATCH_EXISTS'));
     });
 
     async function createBatch(datasetId: string): Promise<string> {

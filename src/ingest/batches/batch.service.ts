@@ -52,7 +52,7 @@ export class BatchService {
       startedAt: null,
       completedAt: null,
     };
-    await rows.insertBatch(this.db, batch);
+    if (!(await rows.insertBatch(this.db, batch))) throw new DomainError('BATCH_EXISTS', `Batch '${batch.id}' already exists in this sandbox`);
     return batch;
   }
 

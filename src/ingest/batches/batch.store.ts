@@ -50,11 +50,12 @@ export async function listBatches(db: SqlExecutor, tenantId: number, page: { lim
   return (await db.all<Row>(`SELECT ${COLUMNS} FROM batches WHERE tenant_id = ?${filter} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, params)).map(toBatch);
 }
 
-/** Inserts a new batch in `loading`. */
-export async function insertBatch(db: SqlExecutor, b: Batch): Promise<void> {
-  await db.run(`INSERT INTO batches (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+/** Inserts a new batch in `loading`; false when the id is taken (two creates of one client-chosen id racing). */
+export async function insertBatch(db: SqlExecutor, b: Batch): Promise<boolean> {
+  const result = await db.run(`INSERT INTO batches (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, [
     b.tenantId, b.id, b.datasetId, b.status, b.format, b.recordsTotal, b.recordsFailed, JSON.stringify(b.body), b.createdAt, b.modifiedAt, b.startedAt, b.completedAt,
   ]);
+  return result.changes === 1;
 }
 
 /** Moves a batch to a status, only from one of `from`; returns whether it moved. */

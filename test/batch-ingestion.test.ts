@@ -146,7 +146,7 @@ for (const kind of STORE_KINDS) {
       }
     });
 
-    it('keeps the rows before a break in a truncated gzip file and fails the rest with one file error (no crash)', async () => {
+    it('keeps the rows before a break in a truncated gzip file, caps a line without end, and fails the rest with one file error (no crash)', async () => {
       const text = Array.from({ length: 400 }, (_, i) => JSON.stringify(personRecord(7000 + i))).join('\n');
       const gz = gzipSync(text);
       const batchId = await createBatch(f.profileDataset, 'json');
@@ -155,6 +155,12 @@ for (const kind of STORE_KINDS) {
       assert.equal(batch.status, 'failed');
       assert.match(batch.errors[0].description, /^cut\.ndjson\.gz: unreadable after row \d+: unexpected end of file/);
       assert.ok(batch.recordCount > 0, 'the rows before the break are stored');
+      // A megabyte of gzip can expand to gigabytes without a newline: the line is capped, not held whole in memory.
+      const bomb = await createBatch(f.profileDataset, 'json');
+      await upload(bomb, f.profileDataset, 'bomb.ndjson.gz', gzipSync(Buffer.concat([Buffer.from('{"a":"'), Buffer.alloc(17 * 1024 * 1024, 'a')])));
+      const blown = await completeAndWait(bomb);
+      assert.equal(blown.status, 'failed');
+      assert.match(blown.errors[0].description, /a line is longer than 16777216 characters/);
     });
 
     it('refuses bad batch requests with named errors', async () => {

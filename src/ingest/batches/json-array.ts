@@ -3,8 +3,12 @@
 /** One element's text, or a problem with the array itself (which ends the stream). */
 export type ArrayPart = { text: string } | { error: string };
 
-/** Yields each element's JSON text; a syntax problem at the array level ends the stream with an error part. */
-export async function* splitJsonArray(chunks: AsyncIterable<string | Buffer>): AsyncGenerator<ArrayPart> {
+/**
+ * Yields each element's JSON text; a syntax problem at the array level ends the stream with an error part, and so
+ * does an element longer than `maxElement` characters (what one element may hold in memory: a gzip file of a
+ * megabyte can expand to gigabytes without a comma).
+ */
+export async function* splitJsonArray(chunks: AsyncIterable<string | Buffer>, maxElement = Number.POSITIVE_INFINITY): AsyncGenerator<ArrayPart> {
   let depth = 0;
   let inString = false;
   let escaped = false;
@@ -56,6 +60,10 @@ export async function* splitJsonArray(chunks: AsyncIterable<string | Buffer>): A
       }
     }
     if (started && !closed) current += chunk.slice(from);
+    if (current.length > maxElement) {
+      yield { error: `JSON array: an element is longer than ${maxElement} characters` };
+      return;
+    }
   }
   if (!closed) yield { error: started ? 'JSON array: not closed with ]' : 'JSON array: no [ found' };
 }

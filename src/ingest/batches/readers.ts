@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -140,7 +140,7 @@ async function* readJson(path: string, skip: number): AsyncGenerator<FileRecord>
   try {
     if (isArray) {
       let index = 0;
-      for await (const part of splitJsonArray(input)) {
+      for await (const part of splitJsonArray(input, MAX_RECORD_TEXT)) {
         if (index >= skip) yield 'error' in part ? { index, row: index + 1, error: part.error } : parse(index, index + 1, part.text);
         index++;
       }
@@ -149,7 +149,12 @@ async function* readJson(path: string, skip: number): AsyncGenerator<FileRecord>
     // NDJSON: one record per non-blank line; the row is the line number, as editors count.
     let index = 0;
     let line = 0;
-    for await (const text of createInterface({ input, crlfDelay: Infinity })) {
+    // readline holds a whole line in memory, so a line is capped before it gets there.
+    const capped = lineCap(MAX_RECORD_TEXT);
+    // pipe() forwards no errors: a read error (a broken gzip stream) must reach the loop below through `capped`.
+    input.on('error', (err) => capped.destroy(err));
+    input.pipe(capped);
+    for await (const text of createInterface({ input: capped, crlfDelay: Infinity })) {
       line++;
       if (text.trim() === '') continue;
       if (index >= skip) yield parse(index, line, line === 1 ? text.replace(/^\uFEFF/, '') : text);
@@ -158,6 +163,27 @@ async function* readJson(path: string, skip: number): AsyncGenerator<FileRecord>
   } finally {
     input.destroy();
   }
+}
+
+/**
+ * What one record's text may hold in memory while it is read: far above the record size guardrails (which refuse the
+ * record itself), it only stops a line or an element without end from filling memory.
+ */
+export const MAX_RECORD_TEXT = 16 * 1024 * 1024;
+
+/** Passes text through, failing once a run without a newline passes `max` characters. */
+function lineCap(max: number): Transform {
+  let run = 0;
+  return new Transform({
+    decodeStrings: false,
+    transform(chunk: Buffer | string, _encoding, done) {
+      const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+      const newline = text.lastIndexOf('\n');
+      run = newline === -1 ? run + text.length : text.length - newline - 1;
+      if (run > max) return done(new Error(`a line is longer than ${max} characters`));
+      done(null, text);
+    },
+  });
 }
 
 function parse(index: number, row: number, text: string): FileRecord {

@@ -46,6 +46,8 @@ export interface ChangeBody {
   readonly datasetId?: string;
   readonly batchId?: string;
   readonly policyId?: string;
+  /** A `policy` entry that continues rebuilding the policy's views after this key ('' from the start). */
+  readonly after?: string;
 }
 
 /** A change to record, inside the transaction that made it. */

@@ -3,7 +3,8 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { Db } from '../store/db.js';
+import type { Db, SqlExecutor } from '../store/db.js';
+import type { ChangeInput } from '../changefeed/change.js';
 import { publishChange, watchCatalog } from '../store/catalog-changes.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { DomainError } from '../shared/errors.js';
@@ -45,6 +46,7 @@ import { registerMergePolicyRoutes } from './routes/merge-policies.routes.js';
 import { registerEntityRoutes } from './routes/entities.routes.js';
 import { MergePolicyService } from '../profile/merge-policy.service.js';
 import { EntityService } from '../profile/entities.service.js';
+import { ProfileViews, VIEWS_CONSUMER } from '../profile/profile-views.js';
 
 /** The domain services routes call; built once per app. */
 export interface Services {
@@ -191,20 +193,26 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 'info' | 'warn' | 'error'>): Services {
   const sandboxes = new SandboxService(deps.db, clock);
   const schemas = new SchemaResolver(deps.db);
-  const datasets = new DatasetService(deps.db, schemas, clock);
   const connections = new ConnectionService(deps.db, clock);
   const namespaces = new NamespaceService(deps.db, clock);
   const { config } = deps;
   const graph = new IdentityGraph(deps.db, namespaces, createBlocklist(config.identityBlocklist), { maxIdentities: config.maxGraphIdentities, uniqueNamespaces: config.uniqueNamespaces }, clock);
-  datasets.addDeleteHook((tx, tenantId, datasetId) => graph.removeLinks(tx, tenantId, { datasetId }));
+  // Merge policies read datasets and views read merge policies, so a dataset delete reaches the views through `settle`.
+  const settle = (tx: SqlExecutor, tenantId: number, changes: readonly ChangeInput[]): Promise<void> => views.settle(tx, tenantId, changes);
+  const datasets = new DatasetService(deps.db, schemas, clock, { removeLinks: (tx, tenantId, datasetId) => graph.removeLinks(tx, tenantId, { datasetId }), settle });
   const mergePolicies = new MergePolicyService(deps.db, datasets, clock, config.maxMergePolicies);
+  const views = new ProfileViews(deps.db, mergePolicies, clock, config.maxProfileIdentities);
   const catalogWatch = watchCatalog(deps.db, [sandboxes, schemas, datasets, connections, namespaces, mergePolicies]);
   // Callers that do not wait for it (the CLI's short-lived commands) must not die of an unhandled rejection.
   catalogWatch.catch((err: Error) => logger.warn(`catalog change notices unavailable: ${err.message}`));
-  const ingest = new IngestService(deps.db, datasets, schemas, clock);
+  const ingest = new IngestService(deps.db, datasets, schemas, clock, {
+    link: (tx, tenantId, records, sets, batchId) => graph.link(tx, tenantId, records, sets, batchId),
+    settle,
+  });
   ingest.addRecordCheck((tenantId) => graph.recordCheck(tenantId));
-  ingest.addWriteHook((tx, tenantId, records, context) => graph.link(tx, tenantId, records, context.datasets, context.batchId));
   const jobs = new JobRunner(deps.db, clock, logger);
+  const feed = new ChangeFeed(deps.db, clock, logger);
+  feed.consume(VIEWS_CONSUMER, views.consumer);
   jobs.register(BATCH_JOB, batchJobHandler(deps.db, ingest, clock), batchJobFailed(clock));
   return {
     config: deps.config,
@@ -218,11 +226,11 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     verify: deps.verify ?? createTokenVerifier({ secret: deps.secret, jwks: deps.config.jwks, clock }),
     batches: new BatchService(deps.db, datasets, join(deps.config.dataDir, 'uploads'), deps.config.uploadLimit, clock, () => jobs.kick()),
     jobs,
-    feed: new ChangeFeed(deps.db, clock, logger),
+    feed,
     namespaces,
     graph,
     mergePolicies,
-    entities: new EntityService(deps.db, namespaces, graph, mergePolicies, config.maxProfileIdentities),
+    entities: new EntityService(deps.db, namespaces, graph, mergePolicies, views, config.maxProfileIdentities, clock),
     catalogWatch,
   };
 }

@@ -8,7 +8,7 @@ import * as g from './graph.store.js';
 import { type IdentityKey, type Member } from './graph.store.js';
 import { evictionPriority } from './namespace.js';
 import { LinkSession } from './link-session.js';
-import { appendChanges } from '../changefeed/change.store.js';
+import { SANDBOX_PROFILE_LOCK } from '../store/locks.js';
 import type { ChangeInput } from '../changefeed/change.js';
 import { type ClusterView, readClusters } from './cluster-reader.js';
 import type { NamespaceIndex, NamespaceService } from './namespace.service.js';
@@ -20,8 +20,8 @@ export interface GraphLimits {
   readonly uniqueNamespaces: readonly string[];
 }
 
-/** Advisory-lock space for per-sandbox graph writes. */
-const LOCK_SPACE = 7_261_202;
+/** Graph writes of a sandbox take turns with its other profile writes. */
+const LOCK_SPACE = SANDBOX_PROFILE_LOCK;
 
 /** The graph of every sandbox; writes happen inside the ingest transaction. */
 export class IdentityGraph {
@@ -70,10 +70,13 @@ export class IdentityGraph {
     return { ...r, identities, primary: { ns: primary.namespace, id: primary.id }, dropped };
   }
 
-  /** Links the identities of each record of an identity-enabled dataset (a star from its primary identity). */
-  async link(tx: SqlExecutor, tenantId: number, records: readonly PreparedRecord[], datasets: ReadonlyMap<string, { identityEnabled: boolean }>, batchId: string | null): Promise<void> {
+  /**
+   * Links the identities of each record of an identity-enabled dataset (a star from its primary identity); returns the
+   * change-feed entries of what the graph did (merges, evictions, splits), for the caller to record in its transaction.
+   */
+  async link(tx: SqlExecutor, tenantId: number, records: readonly PreparedRecord[], datasets: ReadonlyMap<string, { identityEnabled: boolean }>, batchId: string | null): Promise<ChangeInput[]> {
     const linked = records.filter((r) => datasets.get(r.datasetId)?.identityEnabled);
-    if (linked.length === 0) return;
+    if (linked.length === 0) return [];
     await tx.lock(LOCK_SPACE, tenantId);
     const index = await this.namespaces.index(tenantId);
     const now = this.clock();
@@ -97,7 +100,7 @@ export class IdentityGraph {
       }
     }
     await session.flush();
-    await appendChanges(tx, session.changes, now);
+    return session.changes;
   }
 
   private async linkPair(session: LinkSession, tx: SqlExecutor, tenantId: number, index: NamespaceIndex, a: IdentityKey, b: IdentityKey, datasetId: string, batchId: string, now: number): Promise<void> {
@@ -176,8 +179,11 @@ export class IdentityGraph {
     return { tenantId, kind: 'split', clusters: [cluster, ...created] };
   }
 
-  /** Removes the links a dataset (or one batch of it) made, splitting every cluster they alone held together. */
-  async removeLinks(tx: SqlExecutor, tenantId: number, source: { datasetId: string; batchId?: string }): Promise<void> {
+  /**
+   * Removes the links a dataset (or one batch of it) made, splitting every cluster they alone held together; returns
+   * the `split` entries for the caller to record.
+   */
+  async removeLinks(tx: SqlExecutor, tenantId: number, source: { datasetId: string; batchId?: string }): Promise<ChangeInput[]> {
     await tx.lock(LOCK_SPACE, tenantId);
     const filter = source.batchId === undefined ? '' : ' AND l.batch_id = ?';
     const params = source.batchId === undefined ? [tenantId, source.datasetId] : [tenantId, source.datasetId, source.batchId];
@@ -192,7 +198,7 @@ export class IdentityGraph {
       const split = await this.split(tx, tenantId, c.cluster_id);
       if (split) splits.push(split);
     }
-    await appendChanges(tx, splits, this.clock());
+    return splits;
   }
 
   /** The members of the identity's cluster, or just the identity when the graph has not seen it. */

@@ -1,4 +1,4 @@
-/** The write path: validate and prepare records, then write them and run write hooks in one transaction. */
+/** The write path: validate and prepare records, then write them, link their identities and settle views in one transaction. */
 import type { Db, SqlExecutor } from '../store/db.js';
 import type { Clock } from '../shared/clock.js';
 import { isDomainError } from '../shared/errors.js';
@@ -27,13 +27,16 @@ export interface IngestItem {
   readonly screened?: boolean;
 }
 
-/** Runs inside the write transaction after the rows are written; the identity graph links identities here. */
-export type WriteHook = (
-  tx: SqlExecutor,
-  tenantId: number,
-  records: readonly PreparedRecord[],
-  context: { batchId: string | null; datasets: ReadonlyMap<string, Dataset> },
-) => Promise<void>;
+/**
+ * What a write transaction does beyond its rows, in order: the identity graph links the records' identities, then
+ * the state kept in step with the profile store (materialized profiles) settles the write's change-feed entries.
+ */
+export interface WriteSteps {
+  /** Links identities; returns the graph's change-feed entries (merges, evictions, splits). */
+  link(tx: SqlExecutor, tenantId: number, records: readonly PreparedRecord[], datasets: ReadonlyMap<string, Dataset>, batchId: string | null): Promise<ChangeInput[]>;
+  /** Applies the transaction's entries to state that must be current when it commits. */
+  settle(tx: SqlExecutor, tenantId: number, changes: readonly ChangeInput[]): Promise<void>;
+}
 
 /** A check run on every prepared record of a sandbox; it may refine the record or refuse it. Built once per call. */
 export type RecordCheck = (tenantId: number) => Promise<(r: PreparedRecord) => PreparedRecord | RecordFailure>;
@@ -60,7 +63,6 @@ export interface WriteOutcome extends WriteCounts {
 
 /** Ingestion for streaming requests and batch chunks alike. */
 export class IngestService {
-  private readonly hooks: WriteHook[] = [];
   private readonly checks: RecordCheck[] = [];
   private readonly counters: RecordCounter[] = [];
 
@@ -69,12 +71,8 @@ export class IngestService {
     private readonly datasets: DatasetService,
     private readonly schemas: SchemaResolver,
     private readonly clock: Clock,
+    private readonly steps: WriteSteps,
   ) {}
-
-  /** Adds a hook that runs in every write transaction. */
-  addWriteHook(hook: WriteHook): void {
-    this.hooks.push(hook);
-  }
 
   /** Adds a per-record check (the identity graph's namespace and blocklist rules). */
   addRecordCheck(check: RecordCheck): void {
@@ -125,7 +123,7 @@ export class IngestService {
   }
 
   /**
-   * Writes prepared records (only those of Profile-enabled datasets reach the profile store) and runs the hooks. The
+   * Writes prepared records (only those of Profile-enabled datasets reach the profile store), links and settles. The
    * datasets are confirmed first, in the transaction (one statement): a record whose dataset was deleted since it was
    * prepared is refused as DATASET_NOT_FOUND rather than written as rows no dataset owns.
    */
@@ -138,9 +136,12 @@ export class IngestService {
       else refused.push(datasetGone(r));
     }
     const toStore = records.filter((r) => prepared.datasets.get(r.datasetId)?.profileEnabled);
-    const counts = await writeRecords(tx, tenantId, toStore, batchId, this.clock());
-    if (records.length > 0) for (const hook of this.hooks) await hook(tx, tenantId, records, { batchId, datasets: prepared.datasets });
-    await appendChanges(tx, changesOf(tenantId, toStore), this.clock());
+    const now = this.clock();
+    const counts = await writeRecords(tx, tenantId, toStore, batchId, now);
+    const changes = records.length > 0 ? await this.steps.link(tx, tenantId, records, prepared.datasets, batchId) : [];
+    changes.push(...changesOf(tenantId, toStore));
+    await this.steps.settle(tx, tenantId, changes);
+    await appendChanges(tx, changes, now);
     return { ...counts, refused };
   }
 

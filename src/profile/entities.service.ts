@@ -1,7 +1,6 @@
 /** Entity reads: a person's unified profile and events by any identity, under a merge policy; and profile deletion. */
 import type { Db } from '../store/db.js';
 import { DomainError } from '../shared/errors.js';
-import { type Fragment, mergeFragments } from '../merge/index.js';
 import type { IdentityGraph } from '../identity/identity-graph.js';
 import type { IdentityKey } from '../identity/graph.store.js';
 import type { NamespaceService } from '../identity/namespace.service.js';
@@ -10,6 +9,11 @@ import { type EffectivePolicy, type MergePolicyService } from './merge-policy.se
 import { type EventCursor, type EventRow, type FragmentRow, type Scope, clusterFragmentsOf, deletePerson, eventsOf, fragmentsOf, hasEvents } from './profile.store.js';
 import { valuesAt } from './fields.js';
 import { appendChanges } from '../changefeed/change.store.js';
+import { SANDBOX_PROFILE_LOCK } from '../store/locks.js';
+import type { ChangeInput } from '../changefeed/change.js';
+import { identitiesOf, mergeRows } from './unified.js';
+import type { ProfileViews } from './profile-views.js';
+import type { ViewRow } from './profile-view.store.js';
 
 /** The unified profile of one person. */
 export interface UnifiedProfile {
@@ -20,6 +24,13 @@ export interface UnifiedProfile {
   readonly lastModifiedAt: number;
   readonly policyId: string;
 }
+
+/**
+ * A lookup's answer: a materialized row with the live member list (answered as text), or a profile merged at read time.
+ */
+export type ProfileAnswer =
+  | { readonly kind: 'view'; readonly xid: string; readonly policyId: string; readonly row: Omit<ViewRow, 'policyId' | 'key'>; readonly members: readonly IdentityKey[] }
+  | { readonly kind: 'merged'; readonly profile: UnifiedProfile };
 
 /** One event filter, `path<op>value` (at most 3 per request). */
 export interface PropertyFilter {
@@ -45,7 +56,9 @@ export class EntityService {
     private readonly namespaces: NamespaceService,
     private readonly graph: IdentityGraph,
     private readonly policies: MergePolicyService,
+    private readonly views: ProfileViews,
     private readonly maxIdentities: number,
+    private readonly clock: () => number,
   ) {}
 
   /** Resolves `entityId` (+ `entityIdNS`) or an XID to an identity and its XID; 400 for what cannot name one. */
@@ -95,17 +108,24 @@ export class EntityService {
     const policy = await this.policies.effective(tenantId, mergePolicyId);
     const { members, rows } = await this.person(tenantId, key, policy);
     if (rows.length === 0 && !(await hasEvents(this.db, tenantId, { keys: members }))) return undefined;
-    const fragments: Fragment[] = rows.map((r) => ({
-      datasetId: r.dataset_id,
-      fragmentId: `${r.dataset_id}:${r.primary_ns}:${r.primary_id}`,
-      primaryIdentity: { namespace: r.primary_ns, id: r.primary_id },
-      data: JSON.parse(r.data) as Record<string, unknown>,
-      ingestedAt: Number(r.ingested_at),
-    }));
-    const merged = mergeFragments(policy.plan, fragments);
-    const primaries = primaryIdentities(merged.entity.identityMap);
-    const identities = members.map((m) => ({ id: m.id, namespace: { code: m.ns.toLowerCase() }, ...(primaries.has(`${m.ns.toLowerCase()}\u0000${m.id}`) ? { primary: true } : {}) }));
-    return { xid, sources: merged.sources, entity: { ...merged.entity, identities }, lastModifiedAt: merged.lastModifiedAt, policyId: policy.id };
+    const merged = mergeRows(policy, rows);
+    return { xid, sources: merged.sources, entity: { ...merged.entity, identities: identitiesOf(members, merged.primaries) }, lastModifiedAt: merged.lastModifiedAt, policyId: policy.id };
+  }
+
+  /**
+   * The person's profile for a lookup: under a materialized policy one indexed read of the stored merge and the member
+   * list; a missing or older-version row (or a policy not materialized) is merged at read time, so every acknowledged
+   * write is visible at once either way.
+   */
+  async lookup(tenantId: number, key: IdentityKey, xid: string, mergePolicyId?: string): Promise<ProfileAnswer | undefined> {
+    const policy = await this.policies.effective(tenantId, mergePolicyId);
+    const hit = await this.views.read(tenantId, key, policy);
+    if (hit?.row && hit.row.version === policy.version && hit.members.length > 0) {
+      this.checkSize(key, hit.members.length);
+      return { kind: 'view', xid, policyId: policy.id, row: hit.row, members: hit.members };
+    }
+    const profile = await this.profile(tenantId, key, xid, mergePolicyId);
+    return profile && { kind: 'merged', profile };
   }
 
   /** A page of the person's events in time order; under dataSetPrecedence only the listed datasets' events count. */
@@ -158,21 +178,14 @@ export class EntityService {
     const policy = await this.policies.effective(tenantId, mergePolicyId);
     const { members } = await this.scope(tenantId, key, policy);
     return this.db.transaction(async (tx) => {
+      await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
       const n = await deletePerson(tx, tenantId, members);
-      await appendChanges(tx, [{ tenantId, kind: 'entity-delete', identities: members }], Date.now());
+      const changes: ChangeInput[] = [{ tenantId, kind: 'entity-delete', identities: members }];
+      await this.views.settle(tx, tenantId, changes);
+      await appendChanges(tx, changes, this.clock());
       return n;
     });
   }
-}
-
-function primaryIdentities(identityMap: unknown): Set<string> {
-  const out = new Set<string>();
-  if (typeof identityMap !== 'object' || identityMap === null) return out;
-  for (const [ns, items] of Object.entries(identityMap)) {
-    if (!Array.isArray(items)) continue;
-    for (const item of items) if (item && item.primary === true && typeof item.id === 'string') out.add(`${ns.toLowerCase()}\u0000${item.id}`);
-  }
-  return out;
 }
 
 function encodeCursor(c: EventCursor): string {

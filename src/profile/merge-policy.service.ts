@@ -1,6 +1,6 @@
 /** Merge policy use cases: CRUD with AEP's rules (one default per class, one edge policy per org, a per-org cap). */
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../store/db.js';
+import type { Db, SqlExecutor } from '../store/db.js';
 import { type CatalogCache, type CatalogChange, publishChange } from '../store/catalog-changes.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/errors.js';
@@ -24,6 +24,10 @@ export interface EffectivePolicy {
   readonly attributeMerge: 'timestampOrdered' | 'dataSetPrecedence';
   readonly order: readonly string[];
   readonly plan: MergePlan;
+  /** Bumped by every change to the policy's row; materialized profiles record the version they were merged under. */
+  readonly version: number;
+  /** The sandbox's default profile policy or its edge policy: its unified profiles are kept materialized. */
+  readonly materialized: boolean;
 }
 
 /** Filters of the list endpoint. */
@@ -52,6 +56,8 @@ export class MergePolicyService implements CatalogCache {
   private readonly defaults = new LoadCache<number, EffectivePolicy>();
   /** Policies named by `mergePolicyId` on reads, by tenant and id, so a lookup that names one costs no extra read. */
   private readonly named = new LoadCache<string, EffectivePolicy>();
+  /** The policies of each sandbox whose unified profiles are kept materialized. */
+  private readonly kept = new LoadCache<number, readonly EffectivePolicy[]>();
   private readonly noDefault: EffectivePolicy;
 
   constructor(
@@ -60,7 +66,7 @@ export class MergePolicyService implements CatalogCache {
     private readonly clock: Clock,
     private readonly maxPerOrg: number,
   ) {
-    this.noDefault = { ...NO_DEFAULT_POLICY, identityGraph: 'none', attributeMerge: 'timestampOrdered', plan: compileMergePolicy({ attributeMerge: { type: 'timestampOrdered' }, identityGraph: { type: 'none' } }) };
+    this.noDefault = { ...NO_DEFAULT_POLICY, identityGraph: 'none', attributeMerge: 'timestampOrdered', version: 0, materialized: false, plan: compileMergePolicy({ attributeMerge: { type: 'timestampOrdered' }, identityGraph: { type: 'none' } }) };
   }
 
   /** Creates a policy (version 1). */
@@ -185,6 +191,16 @@ export class MergePolicyService implements CatalogCache {
     });
   }
 
+  /** The sandbox's policies kept materialized (its default profile policy, its edge policy), from the cache. */
+  materialized(tenantId: number): Promise<readonly EffectivePolicy[]> {
+    return this.kept.get(tenantId, async () => this.materializedIn(this.db, tenantId));
+  }
+
+  /** The same, read afresh through `db` (a change-feed consumer reads inside its transaction). */
+  async materializedIn(db: SqlExecutor, tenantId: number): Promise<EffectivePolicy[]> {
+    return (await rows.listPolicies(db, tenantId)).filter(isMaterialized).map((p) => this.compiled(p));
+  }
+
   /**
    * Drops what a catalog change made stale: a sandbox's default (any policy write may move it), and on a purge its
    * compiled plans too. Plans are keyed by version, so a changed policy is never read from an old plan anyway.
@@ -192,14 +208,17 @@ export class MergePolicyService implements CatalogCache {
   catalogChanged(change: CatalogChange | undefined): void {
     const ofTenant = (tenantId: number) => (key: string) => key.startsWith(`${tenantId}\u0000`);
     if (change === undefined) {
+      this.kept.clear();
       this.defaults.clear();
       this.named.clear();
       this.plans.clear();
     } else if (change.kind === 'mergePolicy') {
+      this.kept.delete(change.tenantId);
       this.defaults.delete(change.tenantId);
       if (change.id === undefined) this.named.deleteWhere(ofTenant(change.tenantId));
       else this.named.delete(`${change.tenantId}\u0000${change.id}`);
     } else if (change.kind === 'sandbox') {
+      this.kept.delete(change.tenantId);
       this.defaults.delete(change.tenantId);
       this.named.deleteWhere(ofTenant(change.tenantId));
       for (const key of this.plans.keys()) if (key.startsWith(`${change.tenantId}\u0000`)) this.plans.delete(key);
@@ -211,12 +230,17 @@ export class MergePolicyService implements CatalogCache {
     let hit = this.plans.get(key);
     if (!hit) {
       const attributeMerge = p.attributeMerge === 'dataSetPrecedence' ? { type: 'dataSetPrecedence' as const, order: [...p.order] } : { type: 'timestampOrdered' as const };
-      hit = { id: p.id, identityGraph: p.identityGraph, attributeMerge: p.attributeMerge, order: p.order, plan: compileMergePolicy({ attributeMerge, identityGraph: { type: p.identityGraph } }) };
+      hit = { id: p.id, identityGraph: p.identityGraph, attributeMerge: p.attributeMerge, order: p.order, version: p.version, materialized: isMaterialized(p), plan: compileMergePolicy({ attributeMerge, identityGraph: { type: p.identityGraph } }) };
       if (this.plans.size > 10_000) this.plans.clear();
       this.plans.set(key, hit);
     }
     return hit;
   }
+}
+
+/** Lookups under a sandbox's default profile policy and its edge policy are the hot ones, so those are materialized. */
+function isMaterialized(p: MergePolicy): boolean {
+  return p.className === '_xdm.context.profile' && (p.isDefault || p.isActiveOnEdge);
 }
 
 function fieldsOf(p: MergePolicy): MergePolicyFields {

@@ -38,7 +38,7 @@ function where(scope: Scope, alias: string): { sql: string; params: (string | nu
 export async function fragmentsOf(db: SqlExecutor, tenantId: number, scope: Scope): Promise<FragmentRow[]> {
   const w = where(scope, 'f');
   return db.all<FragmentRow>(
-    `SELECT f.dataset_id, f.primary_ns, f.primary_id, f.data, f.ingested_at FROM fragments f WHERE f.tenant_id = ? AND ${w.sql}`,
+    `SELECT f.dataset_id, f.primary_ns, f.primary_id, f.data, f.ingested_at FROM fragments f WHERE f.tenant_id = ? AND ${w.sql} ORDER BY f.primary_ns, f.primary_id, f.dataset_id`,
     [tenantId, ...w.params],
   );
 }
@@ -65,7 +65,7 @@ const CLUSTER_FRAGMENTS = `SELECT m.ns, m.id, f.dataset_id, f.data, f.ingested_a
   JOIN identities m ON m.tenant_id = k.tenant_id AND m.cluster_id = k.cluster_id
   LEFT JOIN fragments f ON f.tenant_id = m.tenant_id AND f.primary_ns = m.ns AND f.primary_id = m.id
   WHERE k.tenant_id = ? AND k.ns = ? AND k.id = ?
-  ORDER BY m.seq, f.dataset_id`;
+  ORDER BY m.seq, m.ns, m.id, f.dataset_id`;
 
 /** Whether a person has any event at all (a profile may consist of events only). */
 export async function hasEvents(db: SqlExecutor, tenantId: number, scope: Scope): Promise<boolean> {

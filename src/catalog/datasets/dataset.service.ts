@@ -9,6 +9,19 @@ import type { SchemaResolver } from '../schema-resolver.js';
 import { type Dataset, type Tags, assertTags, tagEnabled } from './dataset.js';
 import * as rows from './dataset.store.js';
 import { appendChanges } from '../../changefeed/change.store.js';
+import type { ChangeInput } from '../../changefeed/change.js';
+import { SANDBOX_PROFILE_LOCK } from '../../store/locks.js';
+
+/** What a dataset delete does beyond the catalog's rows: the graph drops its links, derived state settles the change. */
+export interface DatasetDeleteSteps {
+  /** Removes the dataset's identity links; returns the graph's `split` entries. */
+  removeLinks(tx: SqlExecutor, tenantId: number, datasetId: string): Promise<ChangeInput[]>;
+  /** Applies the transaction's entries to state that must be current when it commits (materialized profiles). */
+  settle(tx: SqlExecutor, tenantId: number, changes: readonly ChangeInput[]): Promise<void>;
+}
+
+/** Identities per `dataset-delete` entry, so no one entry grows without bound. */
+const IDENTITIES_PER_ENTRY = 1_000;
 
 /** What a caller sends to create a dataset (Catalog's dataSetRequest). */
 export interface DatasetInput {
@@ -32,12 +45,12 @@ function withoutDescription(body: Readonly<Record<string, unknown>>, drop: boole
 /** Datasets of every sandbox, with a cache the write path reads on every message, kept by catalog change notices. */
 export class DatasetService implements CatalogCache {
   private readonly cache = new LoadCache<string, Dataset | undefined>();
-  private readonly deleteHooks: Array<(tx: SqlExecutor, tenantId: number, datasetId: string) => Promise<void>> = [];
 
   constructor(
     private readonly db: Db,
     private readonly schemas: SchemaResolver,
     private readonly clock: Clock,
+    private readonly deleteSteps: DatasetDeleteSteps,
   ) {}
 
   /** Creates a dataset after checking its schema resolves; a Profile-enabled dataset needs a Profile-enabled schema. */
@@ -116,18 +129,21 @@ export class DatasetService implements CatalogCache {
     return next;
   }
 
-  /** Adds work done in the delete transaction (the identity graph removes the dataset's links and splits graphs). */
-  addDeleteHook(hook: (tx: SqlExecutor, tenantId: number, datasetId: string) => Promise<void>): void {
-    this.deleteHooks.push(hook);
-  }
-
-  /** Deletes the dataset and removes all of its data from the profile store, in one transaction. */
+  /**
+   * Deletes the dataset and removes all of its data from the profile store, in one transaction; the change-feed entries
+   * name every person whose fragments went, so their profiles are merged again without them.
+   */
   async delete(tenantId: number, id: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      if (!(await rows.deleteDatasetAndData(tx, tenantId, id))) throw datasetNotFound(id);
-      for (const hook of this.deleteHooks) await hook(tx, tenantId, id);
+      const people = await rows.deleteDatasetAndData(tx, tenantId, id, () => tx.lock(SANDBOX_PROFILE_LOCK, tenantId));
+      if (!people) throw datasetNotFound(id);
+      const changes = await this.deleteSteps.removeLinks(tx, tenantId, id);
+      for (let i = 0; i === 0 || i < people.length; i += IDENTITIES_PER_ENTRY) {
+        changes.push({ tenantId, kind: 'dataset-delete', datasetId: id, identities: people.slice(i, i + IDENTITIES_PER_ENTRY) });
+      }
+      await this.deleteSteps.settle(tx, tenantId, changes);
       await publishChange(tx, { tenantId, kind: 'dataset', id });
-      await appendChanges(tx, [{ tenantId, kind: 'dataset-delete', datasetId: id }], this.clock());
+      await appendChanges(tx, changes, this.clock());
     });
   }
 

@@ -6,8 +6,8 @@ const CITIES = ['Lisbon', 'Austin', 'Osaka', 'Lagos', 'Berlin', 'Toronto', 'Pune
 const TIERS = ['bronze', 'silver', 'gold', 'platinum'];
 const PAGES = ['home', 'search', 'product', 'cart', 'account', 'help'];
 
-/** A small deterministic PRNG, so `--profiles N` always makes the same people. */
-function rng(seed: number): () => number {
+/** A small deterministic PRNG (mulberry32), so `--profiles N` always makes the same people. */
+export function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;

@@ -1,6 +1,7 @@
 /** How the entities API writes profiles and event pages; event pages are written as text around the stored JSON. */
-import type { EventPage, UnifiedProfile } from '../../profile/entities.service.js';
+import type { EventPage, ProfileAnswer, UnifiedProfile } from '../../profile/entities.service.js';
 import { project } from '../../profile/fields.js';
+import { identitiesOf, viewEntityText } from '../../profile/unified.js';
 
 let lastSecond = Number.NaN;
 let lastText = '';
@@ -18,6 +19,22 @@ export function rfc3339(ms: number): string {
 /** One profile entry of a GET or POST answer. */
 export function presentProfile(p: UnifiedProfile, paths: string[][]) {
   return { entityId: p.xid, sources: p.sources, entity: project(p.entity, paths), lastModifiedAt: rfc3339(p.lastModifiedAt), mergePolicy: { id: p.policyId } };
+}
+
+/**
+ * One profile entry as JSON text. A materialized row without a `fields` projection is spliced as stored (no parse, no
+ * merge); with one, or for a read-time merge, the entry is built and serialised, which gives the same bytes.
+ */
+export function profileEntryJson(answer: ProfileAnswer, paths: string[][]): string {
+  if (answer.kind === 'merged') return JSON.stringify(presentProfile(answer.profile, paths));
+  const { row, members, xid, policyId } = answer;
+  const identities = identitiesOf(members, new Set(JSON.parse(row.primaries) as string[]));
+  if (paths.length > 0) {
+    const entity = { ...(JSON.parse(row.entity) as Record<string, unknown>), identities };
+    return JSON.stringify(presentProfile({ xid, sources: JSON.parse(row.sources) as string[], entity, lastModifiedAt: row.modifiedAt, policyId }, paths));
+  }
+  const entity = viewEntityText(row.entity, JSON.stringify(identities));
+  return `{"entityId":${JSON.stringify(xid)},"sources":${row.sources},"entity":${entity},"lastModifiedAt":"${rfc3339(row.modifiedAt)}","mergePolicy":{"id":${JSON.stringify(policyId)}}}`;
 }
 
 /** The documented entry for an identity with no data (POST). */

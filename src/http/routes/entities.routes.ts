@@ -4,7 +4,7 @@ import type { App, Services } from '../app.js';
 import { DomainError } from '../../shared/errors.js';
 import type { EntityService, PropertyFilter } from '../../profile/entities.service.js';
 import { assertSafePath, parseFields } from '../../profile/fields.js';
-import { emptyProfile, eventPageJson, presentProfile } from './entities.present.js';
+import { emptyProfile, eventPageJson, profileEntryJson } from './entities.present.js';
 import { ERRORS, empty } from '../schemas/problem.js';
 import { EntitiesGetAnswer, EntitiesPostAnswer } from '../schemas/profile.js';
 import { limitParam, safeInteger } from './paging.js';
@@ -80,9 +80,9 @@ export function registerEntityRoutes(app: App, { entities }: Services): void {
       if (q['schema.name'] === PROFILE) {
         if (q.entityId === undefined) throw new DomainError('ENTITY_QUERY_INVALID', 'entityId is required (an XID, or an id with entityIdNS)');
         const { key, xid } = await entities.identity(tenantId, q.entityId, q.entityIdNS);
-        const profile = await entities.profile(tenantId, key, xid, q.mergePolicyId);
-        if (!profile) throw new DomainError('ENTITY_NOT_FOUND', `No profile for ${key.ns} '${key.id}' in this sandbox`);
-        return { [xid]: presentProfile(profile, paths) };
+        const answer = await entities.lookup(tenantId, key, xid, q.mergePolicyId);
+        if (!answer) throw new DomainError('ENTITY_NOT_FOUND', `No profile for ${key.ns} '${key.id}' in this sandbox`);
+        return reply.type(JSON_TYPE).send(`{${JSON.stringify(xid)}:${profileEntryJson(answer, paths)}}`);
       }
       if (q['schema.name'] !== EVENT) throw new DomainError('ENTITY_QUERY_INVALID', `schema.name '${q['schema.name']}' is not supported: use ${PROFILE} or ${EVENT}`);
       const relatedId = q.relatedEntityId ?? q.entityId;
@@ -189,15 +189,16 @@ async function handlePost(entities: EntityService, tenantId: number, body: PostB
   // Up to 100 people, each a merge or a page of 1,000 events: yield between them so one request never holds the loop.
   const tick = slicer();
   if (schemaName === PROFILE) {
-    const out: Record<string, unknown> = {};
+    // A later identity naming the same person replaces the earlier entry in its place, as keys of one JSON object would.
+    const out = new Map<string, string>();
     for (const i of body.identities) {
       if (i.entityId === undefined) throw new DomainError('ENTITY_QUERY_INVALID', 'Each identity needs entityId (an XID, or an id with entityIdNS.code)');
       const { key, xid } = await entities.identity(tenantId, i.entityId, i.entityIdNS?.code);
-      const profile = await entities.profile(tenantId, key, xid, body.mergePolicyId);
-      out[xid] = profile ? presentProfile(profile, paths) : emptyProfile(xid);
+      const answer = await entities.lookup(tenantId, key, xid, body.mergePolicyId);
+      out.set(xid, answer ? profileEntryJson(answer, paths) : JSON.stringify(emptyProfile(xid)));
       await tick();
     }
-    return out;
+    return `{${[...out].map(([xid, entry]) => `${JSON.stringify(xid)}:${entry}`).join(',')}}`;
   }
   if (schemaName !== EVENT) throw new DomainError('ENTITY_QUERY_INVALID', `schema.name is required: ${PROFILE} or ${EVENT}`);
   const descending = orderOf(body.orderby ?? body.orderBy);

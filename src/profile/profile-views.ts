@@ -1,0 +1,179 @@
+/**
+ * Materialized unified profiles: refreshed in the write transaction that changes a person's fragments, dropped in the
+ * transaction of a merge, split, eviction or delete and rebuilt by a change-feed consumer, read in one statement.
+ */
+import type { Db, SqlExecutor } from '../store/db.js';
+import { SANDBOX_PROFILE_LOCK } from '../store/locks.js';
+import type { IdentityKey } from '../identity/graph.store.js';
+import type { Change, ChangeInput } from '../changefeed/change.js';
+import type { ChangeHandler } from '../changefeed/change-feed.js';
+import { appendChanges } from '../changefeed/change.store.js';
+import type { EffectivePolicy, MergePolicyService } from './merge-policy.service.js';
+import { viewRowOf } from './unified.js';
+import * as v from './profile-view.store.js';
+
+/** The consumer name the feed keeps this offset under. */
+export const VIEWS_CONSUMER = 'profile-views';
+
+/** Clusters or identities whose views a rebuild brings up to date. */
+interface Targets {
+  clusters: Set<string>;
+  identities: Map<string, IdentityKey>;
+}
+
+/** Views rebuilt per backfill step of a policy (one change-feed entry each). */
+const BACKFILL_PAGE = 200;
+
+const identityKey = (k: IdentityKey) => `${k.ns}\u0000${k.id}`;
+
+/** Keeps the sandbox's materialized policies' profiles current; every method runs in the caller's transaction. */
+export class ProfileViews {
+  constructor(
+    private readonly db: Db,
+    private readonly policies: MergePolicyService,
+    private readonly clock: () => number,
+    private readonly maxIdentities: number,
+  ) {}
+
+  /**
+   * Brings views in line with what a write transaction is about to record: the people whose fragments it wrote are
+   * merged again now (once per cluster), the clusters a graph change or delete touched lose their rows for the consumer
+   * to rebuild. Rows are removed under every policy, so a policy this process does not yet know is materialized never
+   * keeps a stale row.
+   */
+  async settle(tx: SqlExecutor, tenantId: number, changes: readonly ChangeInput[]): Promise<void> {
+    const refresh = new Map<string, IdentityKey>();
+    const drop = new Map<string, IdentityKey>();
+    const dropClusters = new Set<string>();
+    for (const c of changes) {
+      if (c.kind === 'fragments') for (const k of c.identities ?? []) refresh.set(identityKey(k), k);
+      else if (c.kind === 'merge' || c.kind === 'split' || c.kind === 'evict') for (const id of c.clusters ?? []) dropClusters.add(id);
+      else if (c.kind === 'entity-delete' || c.kind === 'dataset-delete' || c.kind === 'batch-delete') for (const k of c.identities ?? []) drop.set(identityKey(k), k);
+    }
+    if (refresh.size === 0 && drop.size === 0 && dropClusters.size === 0) return;
+    await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
+    const people = [...refresh.values(), ...drop.values()];
+    const refreshClusters = await v.clustersOf(tx, tenantId, [...refresh.values()]);
+    const keys = new Set([...dropClusters, ...refreshClusters, ...people.map(v.identityViewKey)]);
+    for (const c of await v.clustersOf(tx, tenantId, [...drop.values()])) keys.add(c);
+    await v.deleteViews(tx, tenantId, [...keys]);
+    const policies = await this.policies.materialized(tenantId);
+    if (policies.length > 0 && refresh.size > 0) await this.build(tx, tenantId, policies, { clusters: new Set(refreshClusters), identities: refresh });
+  }
+
+  /**
+   * Merges and stores the views of the targets under each policy (pdg: by cluster, none: by identity), but those in
+   * `current` (`policy\0key` of rows already current, which need no merge).
+   */
+  private async build(tx: SqlExecutor, tenantId: number, policies: readonly EffectivePolicy[], targets: Targets, current?: ReadonlySet<string>): Promise<void> {
+    const rows: v.ViewRow[] = [];
+    const wanted = (p: EffectivePolicy, key: string) => !current?.has(`${p.id}\u0000${key}`);
+    const pdg = policies.filter((p) => p.identityGraph === 'pdg');
+    if (pdg.length > 0 && targets.clusters.size > 0) {
+      for (const [cluster, person] of await v.fragmentsOfClusters(tx, tenantId, [...targets.clusters])) {
+        // Past the lookup limit a read answers 422, so such a person is never served from a view.
+        if (person.members.length > this.maxIdentities) continue;
+        for (const p of pdg) {
+          if (!wanted(p, cluster)) continue;
+          const row = viewRowOf(p, cluster, person.fragments);
+          if (row) rows.push(row);
+        }
+      }
+    }
+    const none = policies.filter((p) => p.identityGraph === 'none');
+    if (none.length > 0 && targets.identities.size > 0) {
+      for (const [key, fragments] of await v.fragmentsOfIdentities(tx, tenantId, [...targets.identities.values()])) {
+        for (const p of none) {
+          if (!wanted(p, key)) continue;
+          const row = viewRowOf(p, key, fragments);
+          if (row) rows.push(row);
+        }
+      }
+    }
+    await v.upsertViews(tx, tenantId, rows);
+  }
+
+  /**
+   * Builds the targets' missing views under the given policies. Every transaction that changes a person's fragments or
+   * cluster refreshes or drops their rows under the sandbox lock (which this runs under too), so a row of the policy's
+   * current version is current, and only missing or older rows are merged: a merge the writer already refreshed, the
+   * common case of a new person whose identities arrive together, costs the consumer one indexed read.
+   */
+  private async rebuild(tx: SqlExecutor, tenantId: number, policies: readonly EffectivePolicy[], targets: Targets): Promise<void> {
+    if (policies.length === 0) return;
+    const pdgKeys = policies.some((p) => p.identityGraph === 'pdg') ? [...targets.clusters] : [];
+    const noneKeys = policies.some((p) => p.identityGraph === 'none') ? [...targets.identities.values()].map(v.identityViewKey) : [];
+    const current = await v.currentViews(tx, tenantId, [...pdgKeys, ...noneKeys], policies);
+    await this.build(tx, tenantId, policies, targets, current);
+  }
+
+  /** The change-feed consumer that rebuilds what write transactions dropped, and backfills a newly materialized policy. */
+  readonly consumer: ChangeHandler = async (changes, tx) => {
+    const byTenant = new Map<number, Change[]>();
+    for (const c of changes) {
+      const list = byTenant.get(c.tenantId);
+      if (list) list.push(c);
+      else byTenant.set(c.tenantId, [c]);
+    }
+    // Sandboxes in one order, so two rebuilders could never wait on each other's locks.
+    for (const tenantId of [...byTenant.keys()].sort((a, b) => a - b)) await this.apply(tx, tenantId, byTenant.get(tenantId)!);
+  };
+
+  private async apply(tx: SqlExecutor, tenantId: number, changes: readonly Change[]): Promise<void> {
+    const targets: Targets = { clusters: new Set(), identities: new Map() };
+    const policyChanges: Change[] = [];
+    for (const c of changes) {
+      if (c.kind === 'merge') targets.clusters.add(c.clusters![0]!);
+      else if (c.kind === 'split' || c.kind === 'evict') for (const id of c.clusters ?? []) targets.clusters.add(id);
+      else if (c.kind === 'entity-delete' || c.kind === 'dataset-delete' || c.kind === 'batch-delete') for (const k of c.identities ?? []) targets.identities.set(identityKey(k), k);
+      else if (c.kind === 'policy') policyChanges.push(c);
+    }
+    const busy = targets.clusters.size > 0 || targets.identities.size > 0 || policyChanges.length > 0;
+    if (!busy) return;
+    // Writers of the sandbox wait while its views are read and rebuilt, so no write lands between the two.
+    await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
+    const policies = await this.policies.materializedIn(tx, tenantId);
+    for (const c of await v.clustersOf(tx, tenantId, [...targets.identities.values()])) targets.clusters.add(c);
+    await this.rebuild(tx, tenantId, policies, targets);
+    for (const c of policyChanges) await this.policyChanged(tx, tenantId, policies, c);
+  }
+
+  /**
+   * A policy changed: rows of policies no longer materialized, or of an older version, go; a materialized policy
+   * whose rows went (or the changed one) is rebuilt a page per entry, each page recording the entry for the next.
+   */
+  private async policyChanged(tx: SqlExecutor, tenantId: number, policies: readonly EffectivePolicy[], c: Change): Promise<void> {
+    if (c.after === undefined) {
+      const stale = new Set<string>();
+      for (const p of policies) if (p.id === c.policyId || (await this.hasStaleRows(tx, tenantId, p))) stale.add(p.id);
+      await v.deleteViewsExcept(tx, tenantId, policies);
+      const now = this.clock();
+      for (const id of stale) await appendChanges(tx, [{ tenantId, kind: 'policy', policyId: id, after: '' }], now);
+      return;
+    }
+    const policy = policies.find((p) => p.id === c.policyId);
+    if (!policy) return;
+    let next: string | undefined;
+    if (policy.identityGraph === 'pdg') {
+      const page = await v.clusterPage(tx, tenantId, c.after, BACKFILL_PAGE);
+      await this.rebuild(tx, tenantId, [policy], { clusters: new Set(page), identities: new Map() });
+      if (page.length === BACKFILL_PAGE) next = page[page.length - 1]!;
+    } else {
+      const after = c.after === '' ? undefined : (JSON.parse(c.after) as IdentityKey);
+      const page = await v.primaryPage(tx, tenantId, after, BACKFILL_PAGE);
+      await this.rebuild(tx, tenantId, [policy], { clusters: new Set(), identities: new Map(page.map((k) => [identityKey(k), k])) });
+      if (page.length === BACKFILL_PAGE) next = JSON.stringify(page[page.length - 1]);
+    }
+    if (next !== undefined) await appendChanges(tx, [{ tenantId, kind: 'policy', policyId: policy.id, after: next }], this.clock());
+  }
+
+  private async hasStaleRows(tx: SqlExecutor, tenantId: number, p: EffectivePolicy): Promise<boolean> {
+    return (await tx.get('SELECT 1 AS x FROM profile_views WHERE tenant_id = ? AND policy_id = ? AND version <> ? LIMIT 1', [tenantId, p.id, p.version])) !== undefined;
+  }
+
+  /** The materialized row and members of `key`'s person under `policy`, if the policy is materialized. */
+  async read(tenantId: number, key: IdentityKey, policy: EffectivePolicy): Promise<v.ViewHit | undefined> {
+    if (!policy.materialized) return undefined;
+    return policy.identityGraph === 'pdg' ? v.readClusterView(this.db, tenantId, policy.id, key) : v.readIdentityView(this.db, tenantId, policy.id, key);
+  }
+}

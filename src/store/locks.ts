@@ -1,0 +1,7 @@
+/** Advisory-lock spaces shared across domains, so writers of the same thing take the same lock. */
+
+/**
+ * One sandbox's profile data: the identity graph and every write that changes fragments or the views merged from
+ * them. Writers, deletes and view rebuilds of a sandbox take turns under it (PostgreSQL); SQLite writers already do.
+ */
+export const SANDBOX_PROFILE_LOCK = 7_261_202;

@@ -13,7 +13,7 @@ import { SANDBOX_PROFILE_LOCK } from '../store/locks.js';
 import type { ChangeInput } from '../changefeed/change.js';
 import { identitiesOf, mergeRows } from './unified.js';
 import type { ProfileViews } from './profile-views.js';
-import type { ViewRow } from './profile-view.store.js';
+import type { ViewAnswer } from './profile-view.store.js';
 
 /** The unified profile of one person. */
 export interface UnifiedProfile {
@@ -29,7 +29,7 @@ export interface UnifiedProfile {
  * A lookup's answer: a materialized row with the live member list (answered as text), or a profile merged at read time.
  */
 export type ProfileAnswer =
-  | { readonly kind: 'view'; readonly xid: string; readonly policyId: string; readonly row: Omit<ViewRow, 'policyId' | 'key'>; readonly members: readonly IdentityKey[] }
+  | { readonly kind: 'view'; readonly xid: string; readonly policyId: string; readonly row: ViewAnswer }
   | { readonly kind: 'merged'; readonly profile: UnifiedProfile };
 
 /** One event filter, `path<op>value` (at most 3 per request). */
@@ -119,10 +119,10 @@ export class EntityService {
    */
   async lookup(tenantId: number, key: IdentityKey, xid: string, mergePolicyId?: string): Promise<ProfileAnswer | undefined> {
     const policy = await this.policies.effective(tenantId, mergePolicyId);
-    const hit = await this.views.read(tenantId, key, policy);
-    if (hit?.row && hit.row.version === policy.version && hit.members.length > 0) {
-      this.checkSize(key, hit.members.length);
-      return { kind: 'view', xid, policyId: policy.id, row: hit.row, members: hit.members };
+    const row = await this.views.read(tenantId, key, policy);
+    if (row && row.version === policy.version) {
+      this.checkSize(key, row.memberCount);
+      return { kind: 'view', xid, policyId: policy.id, row };
     }
     const profile = await this.profile(tenantId, key, xid, mergePolicyId);
     return profile && { kind: 'merged', profile };

@@ -3,24 +3,27 @@ import type { SqlExecutor } from '../store/db.js';
 import type { IdentityKey } from '../identity/graph.store.js';
 import type { FragmentRow } from './profile.store.js';
 
-/** One materialized profile: the merged entity as JSON text, under one policy at one version, for one view key. */
-export interface ViewRow {
-  readonly policyId: string;
-  readonly key: string;
+/** What a lookup reads of a materialized profile. */
+export interface ViewAnswer {
   readonly version: number;
-  /** `JSON.stringify` of the merged entity (without `identities`, which come from the live member list). */
+  /** `JSON.stringify` of the merged entity, without `identities`. */
   readonly entity: string;
   /** JSON array of the datasets the fragments came from, in merge order. */
   readonly sources: string;
-  /** JSON array of `ns\0id` keys the merged identityMap marks primary. */
-  readonly primaries: string;
   readonly modifiedAt: number;
+  /** The `identities` list as answered: the members in arrival order, `primary` where the merge says. */
+  readonly identities: string;
+  readonly memberCount: number;
 }
 
-/** A lookup's answer from the view table: the row (if any) and the person's members in arrival order. */
-export interface ViewHit {
-  readonly row: Omit<ViewRow, 'policyId' | 'key'> | undefined;
-  readonly members: IdentityKey[];
+/** One materialized profile: a person's merge under one policy at one version, for one view key. */
+export interface ViewRow extends ViewAnswer {
+  readonly policyId: string;
+  readonly key: string;
+  /** JSON array of `ns\0id` keys the merged identityMap marks primary (to rewrite `identities` without a merge). */
+  readonly primaries: string;
+  /** Fingerprint of the fragment rows merged: equal after a graph change means only the member list moved. */
+  readonly fragments: string;
 }
 
 /**
@@ -40,47 +43,37 @@ function* chunks<T>(all: readonly T[], size = CHUNK): Generator<readonly T[]> {
 
 const marks = (n: number, each: string) => Array.from({ length: n }, () => each).join(', ');
 
-// The view row and the members of the identity's cluster in one statement: the scalar subquery on the identity's
-// primary key gives both planners one plan, whatever the tables' statistics say.
-const CLUSTER_VIEW = `SELECT 0 AS o, v.entity AS a, v.sources AS b, v.primaries AS c, v.version AS d, v.modified_at AS e
-  FROM profile_views v
-  WHERE v.tenant_id = ? AND v.policy_id = ? AND v.view_key = (SELECT cluster_id FROM identities WHERE tenant_id = ? AND ns = ? AND id = ?)
-  UNION ALL
-  SELECT 1, m.ns, m.id, NULL, m.seq, NULL FROM identities m
-  WHERE m.tenant_id = ? AND m.cluster_id = (SELECT cluster_id FROM identities WHERE tenant_id = ? AND ns = ? AND id = ?)
-  ORDER BY 1, 5, 2, 3`;
+// Two primary-key probes: the scalar subquery on the identity's key gives both planners one plan, whatever the tables'
+// statistics say, and the member list is in the row, so no sort or member scan is needed.
+const CLUSTER_VIEW = `SELECT version, entity, sources, modified_at, identities, member_count FROM profile_views
+  WHERE tenant_id = ? AND policy_id = ? AND view_key = (SELECT cluster_id FROM identities WHERE tenant_id = ? AND ns = ? AND id = ?)`;
 
-const IDENTITY_VIEW = 'SELECT entity, sources, primaries, version, modified_at FROM profile_views WHERE tenant_id = ? AND policy_id = ? AND view_key = ?';
+const IDENTITY_VIEW = 'SELECT version, entity, sources, modified_at, identities, member_count FROM profile_views WHERE tenant_id = ? AND policy_id = ? AND view_key = ?';
 
-type Cell = string | number | null;
+type AnswerCells = [number, string, string, number, string, number];
 
-/** The materialized profile of `key`'s person under a pdg policy, with the cluster's members; none when not in the graph. */
-export async function readClusterView(db: SqlExecutor, tenantId: number, policyId: string, key: IdentityKey): Promise<ViewHit> {
-  const rows = await db.values<[number, Cell, Cell, Cell, Cell, Cell]>(CLUSTER_VIEW, [tenantId, policyId, tenantId, key.ns, key.id, tenantId, tenantId, key.ns, key.id]);
-  let row: ViewHit['row'];
-  const members: IdentityKey[] = [];
-  for (const [o, a, b, c, d, e] of rows) {
-    if (Number(o) === 0) row = { entity: a as string, sources: b as string, primaries: c as string, version: Number(d), modifiedAt: Number(e) };
-    else members.push({ ns: a as string, id: b as string });
-  }
-  return { row, members };
-}
+const answerOf = (r: AnswerCells | undefined): ViewAnswer | undefined =>
+  r && { version: Number(r[0]), entity: r[1], sources: r[2], modifiedAt: Number(r[3]), identities: r[4], memberCount: Number(r[5]) };
 
-/** The materialized profile of one identity under a `none` policy. */
-export async function readIdentityView(db: SqlExecutor, tenantId: number, policyId: string, key: IdentityKey): Promise<ViewHit> {
-  const r = await db.values<[string, string, string, number, number]>(IDENTITY_VIEW, [tenantId, policyId, identityViewKey(key)]);
-  const [entity, sources, primaries, version, modifiedAt] = r[0] ?? [];
-  return { row: entity === undefined ? undefined : { entity, sources: sources!, primaries: primaries!, version: Number(version), modifiedAt: Number(modifiedAt) }, members: [key] };
+/** The materialized profile of `key`'s person under a policy: by its cluster (pdg) or by the identity itself (none). */
+export async function readView(db: SqlExecutor, tenantId: number, policyId: string, key: IdentityKey, graph: 'pdg' | 'none'): Promise<ViewAnswer | undefined> {
+  const rows =
+    graph === 'pdg'
+      ? await db.values<AnswerCells>(CLUSTER_VIEW, [tenantId, policyId, tenantId, key.ns, key.id])
+      : await db.values<AnswerCells>(IDENTITY_VIEW, [tenantId, policyId, identityViewKey(key)]);
+  return answerOf(rows[0]);
 }
 
 /** Writes view rows, replacing what the same (policy, key) held. */
 export async function upsertViews(tx: SqlExecutor, tenantId: number, rows: readonly ViewRow[]): Promise<void> {
-  for (const slice of chunks(rows, 150)) {
+  for (const slice of chunks(rows, 80)) {
     await tx.run(
-      `INSERT INTO profile_views (tenant_id, policy_id, view_key, version, entity, sources, primaries, modified_at) VALUES ${marks(slice.length, '(?, ?, ?, ?, ?, ?, ?, ?)')}
+      `INSERT INTO profile_views (tenant_id, policy_id, view_key, version, entity, sources, primaries, modified_at, identities, member_count, fragments)
+       VALUES ${marks(slice.length, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')}
        ON CONFLICT (tenant_id, policy_id, view_key) DO UPDATE SET version = excluded.version, entity = excluded.entity,
-         sources = excluded.sources, primaries = excluded.primaries, modified_at = excluded.modified_at`,
-      slice.flatMap((r) => [tenantId, r.policyId, r.key, r.version, r.entity, r.sources, r.primaries, r.modifiedAt]),
+         sources = excluded.sources, primaries = excluded.primaries, modified_at = excluded.modified_at,
+         identities = excluded.identities, member_count = excluded.member_count, fragments = excluded.fragments`,
+      slice.flatMap((r) => [tenantId, r.policyId, r.key, r.version, r.entity, r.sources, r.primaries, r.modifiedAt, r.identities, r.memberCount, r.fragments]),
     );
   }
 }
@@ -92,6 +85,17 @@ export async function deleteViews(tx: SqlExecutor, tenantId: number, keys: reado
   for (const slice of chunks(keys)) {
     await tx.run(`DELETE FROM profile_views WHERE tenant_id = ? AND view_key IN (${marks(slice.length, '?')})${only}`, [tenantId, ...slice, ...(policyIds ?? [])]);
   }
+}
+
+/** The rows of one cluster: what rewriting its member list needs. */
+export async function clusterRows(tx: SqlExecutor, tenantId: number, cluster: string): Promise<Array<{ policyId: string; primaries: string; fragments: string }>> {
+  const rows = await tx.values<[string, string, string]>('SELECT policy_id, primaries, fragments FROM profile_views WHERE tenant_id = ? AND view_key = ?', [tenantId, cluster]);
+  return rows.map(([policyId, primaries, fragments]) => ({ policyId, primaries, fragments }));
+}
+
+/** Replaces the member list of one row. */
+export async function setMembers(tx: SqlExecutor, tenantId: number, policyId: string, cluster: string, identities: string, memberCount: number): Promise<void> {
+  await tx.run('UPDATE profile_views SET identities = ?, member_count = ? WHERE tenant_id = ? AND policy_id = ? AND view_key = ?', [identities, memberCount, tenantId, policyId, cluster]);
 }
 
 /** Which (policy, key) rows among `keys` are at their policy's version, as `policyId\0key`. */
@@ -130,12 +134,15 @@ export interface ClusterFragments {
   readonly fragments: FragmentRow[];
 }
 
-/** Members and fragments of many clusters, in the order `clusterFragmentsOf` reads one. */
-export async function fragmentsOfClusters(tx: SqlExecutor, tenantId: number, clusters: readonly string[]): Promise<Map<string, ClusterFragments>> {
+/**
+ * Members and fragments of many clusters, in the order `clusterFragmentsOf` reads one; without `withData` the fragments'
+ * data is left empty (what a graph change moved needs only their keys).
+ */
+export async function fragmentsOfClusters(tx: SqlExecutor, tenantId: number, clusters: readonly string[], withData = true): Promise<Map<string, ClusterFragments>> {
   const out = new Map<string, ClusterFragments>();
   for (const slice of chunks(clusters, 100)) {
     const rows = await tx.values<[string, string, string, string | null, string | null, number | null]>(
-      `SELECT m.cluster_id, m.ns, m.id, f.dataset_id, f.data, f.ingested_at FROM identities m
+      `SELECT m.cluster_id, m.ns, m.id, f.dataset_id, ${withData ? 'f.data' : "''"}, f.ingested_at FROM identities m
        LEFT JOIN fragments f ON f.tenant_id = m.tenant_id AND f.primary_ns = m.ns AND f.primary_id = m.id
        WHERE m.tenant_id = ? AND m.cluster_id IN (${marks(slice.length, '?')})
        ORDER BY m.cluster_id, m.seq, m.ns, m.id, f.dataset_id`,
@@ -150,6 +157,11 @@ export async function fragmentsOfClusters(tx: SqlExecutor, tenantId: number, clu
     }
   }
   return out;
+}
+
+/** A fragment row's key as fingerprints list it. */
+export function fragmentKey(datasetId: string, ns: string, id: string): string {
+  return JSON.stringify([datasetId, ns, id]);
 }
 
 /** The fragments of each identity as its own person (a `none` policy), in dataset order. */

@@ -9,8 +9,9 @@ import type { Change, ChangeInput } from '../changefeed/change.js';
 import type { ChangeHandler } from '../changefeed/change-feed.js';
 import { appendChanges } from '../changefeed/change.store.js';
 import type { EffectivePolicy, MergePolicyService } from './merge-policy.service.js';
-import { viewRowOf } from './unified.js';
+import { fingerprint, identitiesOf, viewRowOf } from './unified.js';
 import * as v from './profile-view.store.js';
+import { fragmentKey } from './profile-view.store.js';
 
 /** The consumer name the feed keeps this offset under. */
 export const VIEWS_CONSUMER = 'profile-views';
@@ -37,28 +38,56 @@ export class ProfileViews {
 
   /**
    * Brings views in line with what a write transaction is about to record: the people whose fragments it wrote are
-   * merged again now (once per cluster), the clusters a graph change or delete touched lose their rows for the consumer
-   * to rebuild. Rows are removed under every policy, so a policy this process does not yet know is materialized never
-   * keeps a stale row.
+   * merged again now (once per cluster); a cluster a graph change touched keeps its merge when the same fragments are
+   * still its own (a device joined or left: only the member list is rewritten), else loses its rows for the consumer
+   * to rebuild, as do the people a delete touched. Rows are removed under every policy, so a policy this process does
+   * not yet know is materialized never keeps a stale row.
    */
   async settle(tx: SqlExecutor, tenantId: number, changes: readonly ChangeInput[]): Promise<void> {
     const refresh = new Map<string, IdentityKey>();
     const drop = new Map<string, IdentityKey>();
-    const dropClusters = new Set<string>();
+    const moved = new Set<string>();
     for (const c of changes) {
       if (c.kind === 'fragments') for (const k of c.identities ?? []) refresh.set(identityKey(k), k);
-      else if (c.kind === 'merge' || c.kind === 'split' || c.kind === 'evict') for (const id of c.clusters ?? []) dropClusters.add(id);
+      else if (c.kind === 'merge' || c.kind === 'split' || c.kind === 'evict') for (const id of c.clusters ?? []) moved.add(id);
       else if (c.kind === 'entity-delete' || c.kind === 'dataset-delete' || c.kind === 'batch-delete') for (const k of c.identities ?? []) drop.set(identityKey(k), k);
     }
-    if (refresh.size === 0 && drop.size === 0 && dropClusters.size === 0) return;
+    if (refresh.size === 0 && drop.size === 0 && moved.size === 0) return;
     await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
-    const people = [...refresh.values(), ...drop.values()];
     const refreshClusters = await v.clustersOf(tx, tenantId, [...refresh.values()]);
-    const keys = new Set([...dropClusters, ...refreshClusters, ...people.map(v.identityViewKey)]);
+    const keys = new Set([...refreshClusters, ...[...refresh.values(), ...drop.values()].map(v.identityViewKey)]);
     for (const c of await v.clustersOf(tx, tenantId, [...drop.values()])) keys.add(c);
-    await v.deleteViews(tx, tenantId, [...keys]);
+    for (const c of keys) moved.delete(c);
+    await v.deleteViews(tx, tenantId, [...keys, ...(await this.membersMoved(tx, tenantId, [...moved]))]);
     const policies = await this.policies.materialized(tenantId);
     if (policies.length > 0 && refresh.size > 0) await this.build(tx, tenantId, policies, { clusters: new Set(refreshClusters), identities: refresh });
+  }
+
+  /**
+   * Rewrites the member list of each cluster's rows whose fragments are the same as when they were merged; returns the
+   * clusters whose rows must go instead (their fragments changed, they are gone, or they grew past the lookup limit).
+   */
+  private async membersMoved(tx: SqlExecutor, tenantId: number, clusters: readonly string[]): Promise<string[]> {
+    if (clusters.length === 0) return [];
+    const stale: string[] = [];
+    const now = await v.fragmentsOfClusters(tx, tenantId, clusters, false);
+    for (const cluster of clusters) {
+      const person = now.get(cluster);
+      if (!person || person.members.length > this.maxIdentities) {
+        stale.push(cluster);
+        continue;
+      }
+      const print = fingerprint(person.fragments.map((f) => fragmentKey(f.dataset_id, f.primary_ns, f.primary_id)));
+      for (const row of await v.clusterRows(tx, tenantId, cluster)) {
+        if (row.fragments !== print) {
+          stale.push(cluster);
+          break;
+        }
+        const identities = JSON.stringify(identitiesOf(person.members, new Set(JSON.parse(row.primaries) as string[])));
+        await v.setMembers(tx, tenantId, row.policyId, cluster, identities, person.members.length);
+      }
+    }
+    return stale;
   }
 
   /**
@@ -75,7 +104,7 @@ export class ProfileViews {
         if (person.members.length > this.maxIdentities) continue;
         for (const p of pdg) {
           if (!wanted(p, cluster)) continue;
-          const row = viewRowOf(p, cluster, person.fragments);
+          const row = viewRowOf(p, cluster, person.fragments, person.members);
           if (row) rows.push(row);
         }
       }
@@ -83,9 +112,10 @@ export class ProfileViews {
     const none = policies.filter((p) => p.identityGraph === 'none');
     if (none.length > 0 && targets.identities.size > 0) {
       for (const [key, fragments] of await v.fragmentsOfIdentities(tx, tenantId, [...targets.identities.values()])) {
+        const self = [{ ns: fragments[0]!.primary_ns, id: fragments[0]!.primary_id }];
         for (const p of none) {
           if (!wanted(p, key)) continue;
-          const row = viewRowOf(p, key, fragments);
+          const row = viewRowOf(p, key, fragments, self);
           if (row) rows.push(row);
         }
       }
@@ -171,9 +201,8 @@ export class ProfileViews {
     return (await tx.get('SELECT 1 AS x FROM profile_views WHERE tenant_id = ? AND policy_id = ? AND version <> ? LIMIT 1', [tenantId, p.id, p.version])) !== undefined;
   }
 
-  /** The materialized row and members of `key`'s person under `policy`, if the policy is materialized. */
-  async read(tenantId: number, key: IdentityKey, policy: EffectivePolicy): Promise<v.ViewHit | undefined> {
-    if (!policy.materialized) return undefined;
-    return policy.identityGraph === 'pdg' ? v.readClusterView(this.db, tenantId, policy.id, key) : v.readIdentityView(this.db, tenantId, policy.id, key);
+  /** The materialized profile of `key`'s person under `policy`, if the policy is materialized and the row exists. */
+  async read(tenantId: number, key: IdentityKey, policy: EffectivePolicy): Promise<v.ViewAnswer | undefined> {
+    return policy.materialized ? v.readView(this.db, tenantId, policy.id, key, policy.identityGraph) : undefined;
   }
 }

@@ -3,7 +3,8 @@ import { type Fragment, mergeFragments } from '../merge/index.js';
 import type { IdentityKey } from '../identity/graph.store.js';
 import type { EffectivePolicy } from './merge-policy.service.js';
 import type { FragmentRow } from './profile.store.js';
-import type { ViewRow } from './profile-view.store.js';
+import { type ViewRow, fragmentKey } from './profile-view.store.js';
+import { createHash } from 'node:crypto';
 
 /** The merge of a person's fragments, before the member list is added. */
 export interface MergedPerson {
@@ -34,10 +35,11 @@ export function identitiesOf(members: readonly IdentityKey[], primaries: Readonl
 }
 
 /**
- * A person's merge as a view row; undefined when it cannot be one: no fragments (an events-only person is answered by
- * the read-time path), or an entity with its own `identities` field, which the member list would replace in place.
+ * A person's merge as a view row, with its member list; undefined when it cannot be one: no fragments (an events-only
+ * person is answered by the read-time path), or an entity with its own `identities` field, which the member list
+ * would replace in place.
  */
-export function viewRowOf(policy: EffectivePolicy, key: string, rows: readonly FragmentRow[]): ViewRow | undefined {
+export function viewRowOf(policy: EffectivePolicy, key: string, rows: readonly FragmentRow[], members: readonly IdentityKey[]): ViewRow | undefined {
   if (rows.length === 0) return undefined;
   const merged = mergeRows(policy, rows);
   if (Object.hasOwn(merged.entity, 'identities')) return undefined;
@@ -49,7 +51,15 @@ export function viewRowOf(policy: EffectivePolicy, key: string, rows: readonly F
     sources: JSON.stringify(merged.sources),
     primaries: JSON.stringify([...merged.primaries]),
     modifiedAt: merged.lastModifiedAt,
+    identities: JSON.stringify(identitiesOf(members, merged.primaries)),
+    memberCount: members.length,
+    fragments: fingerprint(rows.map((r) => fragmentKey(r.dataset_id, r.primary_ns, r.primary_id))),
   };
+}
+
+/** A short digest of a set of fragment keys (order does not matter). */
+export function fingerprint(keys: readonly string[]): string {
+  return createHash('sha1').update([...keys].sort().join('\n')).digest('base64');
 }
 
 /** The entity of a view row with its member list, as JSON text equal to `JSON.stringify({ ...entity, identities })`. */

@@ -1,7 +1,7 @@
 /** How the entities API writes profiles and event pages; event pages are written as text around the stored JSON. */
 import type { EventPage, ProfileAnswer, UnifiedProfile } from '../../profile/entities.service.js';
 import { project } from '../../profile/fields.js';
-import { identitiesOf, viewEntityText } from '../../profile/unified.js';
+import { viewEntityText } from '../../profile/unified.js';
 
 let lastSecond = Number.NaN;
 let lastText = '';
@@ -27,13 +27,12 @@ export function presentProfile(p: UnifiedProfile, paths: string[][]) {
  */
 export function profileEntryJson(answer: ProfileAnswer, paths: string[][]): string {
   if (answer.kind === 'merged') return JSON.stringify(presentProfile(answer.profile, paths));
-  const { row, members, xid, policyId } = answer;
-  const identities = identitiesOf(members, new Set(JSON.parse(row.primaries) as string[]));
+  const { row, xid, policyId } = answer;
   if (paths.length > 0) {
-    const entity = { ...(JSON.parse(row.entity) as Record<string, unknown>), identities };
+    const entity = { ...(JSON.parse(row.entity) as Record<string, unknown>), identities: JSON.parse(row.identities) as unknown };
     return JSON.stringify(presentProfile({ xid, sources: JSON.parse(row.sources) as string[], entity, lastModifiedAt: row.modifiedAt, policyId }, paths));
   }
-  const entity = viewEntityText(row.entity, JSON.stringify(identities));
+  const entity = viewEntityText(row.entity, row.identities);
   return `{"entityId":${JSON.stringify(xid)},"sources":${row.sources},"entity":${entity},"lastModifiedAt":"${rfc3339(row.modifiedAt)}","mergePolicy":{"id":${JSON.stringify(policyId)}}}`;
 }
 

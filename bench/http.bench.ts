@@ -125,6 +125,52 @@ async function countEvents(s: Setup, prefix: string): Promise<number> {
   return n;
 }
 
+/** Reads one number from the service's store (the bench opens it beside the server, read-only on SQLite). */
+async function scalar(s: Setup, sql: string, params: unknown[] = []): Promise<number> {
+  if (s.server.databaseUrl) {
+    const client = new pg.Client({ connectionString: s.server.databaseUrl });
+    await client.connect();
+    const r = await client.query(sql.replace(/\?/g, (_, i: number) => `$${sql.slice(0, i).split('?').length}`), params);
+    await client.end();
+    return Number(Object.values(r.rows[0] ?? {})[0] ?? 0);
+  }
+  const db = new Database(join(s.server.dataDir, 'profile.db'), { readonly: true });
+  const row = db.prepare(sql).get(...params) as Record<string, unknown> | undefined;
+  db.close();
+  return Number(Object.values(row ?? {})[0] ?? 0);
+}
+
+/** Waits until the materialized-profile consumer has applied every change-feed entry recorded so far. */
+async function feedCaughtUp(s: Setup): Promise<void> {
+  const last = await scalar(s, 'SELECT COALESCE(MAX(seq), 0) AS n FROM changes');
+  for (let i = 0; i < 600; i++) {
+    const left = await scalar(s, "SELECT COUNT(*) AS n FROM changes WHERE seq <= ? AND (xid, seq) > (SELECT xid, seq FROM change_offsets WHERE consumer = 'profile-views')", [last]);
+    if (left === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the change feed did not catch up within a minute');
+}
+
+/** The change-feed lag histogram of /metrics: cumulative counts by upper bound (seconds). */
+async function lagBuckets(s: Setup): Promise<Map<number, number>> {
+  const text = await (await fetch(`${s.server.url}/metrics`)).text();
+  const out = new Map<number, number>();
+  for (const m of text.matchAll(/^rtprofile_change_feed_lag_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\d+)/gm)) {
+    const le = m[1] === '+Inf' ? Infinity : Number(m[1]);
+    out.set(le, (out.get(le) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
+/** The 99th percentile (a bucket's upper bound, ms) of the lags observed between two readings of the histogram. */
+function lagP99(before: Map<number, number>, after: Map<number, number>): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  if (total === 0) return 0;
+  for (const le of bounds) if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= 0.99 * total) return le * 1000;
+  return Infinity;
+}
+
 function sampleEventRows(count: number): string[] {
   const now = Date.now();
   return Array.from({ length: count }, (_, i) => JSON.stringify({ ...webEvents(person(1 + (i % 1000)), 1, now)[0], _id: `ceil-${i}` }));
@@ -134,6 +180,7 @@ function sampleEventRows(count: number): string[] {
 async function ingest(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
   const rates: number[] = [];
   const p99: number[] = [];
+  const lagBefore = await lagBuckets(s);
   for (let run = 0; run < z.runs; run++) {
     const runId = `bench${run}x${Date.now()}`;
     const r = await drive({ url: s.server.url, connections: 8, amount: Math.ceil(z.ingestMessages / z.runs / 100), headers: s.server.headers, kind: 'ingest', perRequest: 100, inletId: s.ids.inletId, datasetId: s.ids.web, schemaId: s.ids.eventSchema, org: s.server.headers['x-gw-ims-org-id']!, runId });
@@ -145,9 +192,13 @@ async function ingest(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
     rates.push(acknowledged / r.seconds);
     p99.push(r.p99);
   }
+  // Freshness: fragment writes refresh their people's views before the write is acknowledged; what a merge or delete
+  // drops waits for the consumer, so its lag from commit to application is how stale a view can be.
+  await feedCaughtUp(s);
+  const freshness = lagP99(lagBefore, await lagBuckets(s));
   const rows = sampleEventRows(50_000);
   const ceiling = [0, 1, 2].map(() => rawInsertRate(rows));
-  return [row(`${label}streaming ingest, ${z.ingestMessages.toLocaleString('en-US')} messages, 100/request, verified stored`, 'messages/s', rates, ceiling, { 'p99 ms': median(p99) })];
+  return [row(`${label}streaming ingest, ${z.ingestMessages.toLocaleString('en-US')} messages, 100/request, verified stored`, 'messages/s', rates, ceiling, { 'p99 ms': median(p99), 'view freshness p99 ms': freshness })];
 }
 
 /** Batch import of NDJSON events and Parquet profile records. */

@@ -25,9 +25,13 @@ export interface ChangeFeedOptions {
   readonly pruneEveryMs?: number;
 }
 
+/** Hears, after each committed step, how long each applied entry waited between its commit and its application. */
+export type LagObserver = (consumer: string, lagsMs: readonly number[]) => void;
+
 /** One per process: consumers registered by name, woken by writes in this process and polled for the others'. */
 export class ChangeFeed {
   private readonly consumers = new Map<string, ChangeHandler>();
+  private readonly observers: LagObserver[] = [];
   private readonly pollMs: number;
   private readonly pageSize: number;
   private readonly pruneEveryMs: number;
@@ -54,6 +58,11 @@ export class ChangeFeed {
   consume(name: string, handler: ChangeHandler): void {
     if (this.consumers.has(name)) throw new Error(`change-feed consumer '${name}' is registered twice`);
     this.consumers.set(name, handler);
+  }
+
+  /** Adds a listener for the lag of applied entries (the metrics turn it into freshness). */
+  addLagObserver(observer: LagObserver): void {
+    this.observers.push(observer);
   }
 
   /** Starts the loop that feeds every consumer; any process's committed entries wake it (the store's notices). */
@@ -109,16 +118,22 @@ export class ChangeFeed {
   }
 
   private async feed(name: string, handler: ChangeHandler): Promise<number> {
-    return this.db.transaction(async (tx) => {
+    const applied = await this.db.transaction(async (tx) => {
       const at = await lockOffset(tx, name, this.clock(), this.db.capabilities.skipLocked);
-      if (!at) return 0; // another process is feeding this consumer right now
+      if (!at) return []; // another process is feeding this consumer right now
       const changes = await readChanges(tx, at, this.pageSize, this.db.capabilities.concurrentWriters);
-      if (changes.length === 0) return 0;
+      if (changes.length === 0) return [];
       await handler(changes, tx);
       const last = changes[changes.length - 1]!;
       await saveOffset(tx, name, { xid: last.xid, seq: last.seq }, this.clock());
-      return changes.length;
+      return changes;
     });
+    if (applied.length > 0 && this.observers.length > 0) {
+      const now = this.clock();
+      const lags = applied.map((c) => Math.max(0, now - c.at));
+      for (const observe of this.observers) observe(name, lags);
+    }
+    return applied.length;
   }
 
   private async loop(): Promise<void> {

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../store/db.js';
 import type { IngestService } from '../ingest/ingest.service.js';
 import { countOpenJobs } from '../jobs/job.store.js';
+import type { ChangeFeed } from '../changefeed/change-feed.js';
 
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 /** Seconds: the lookups and streaming messages we serve take 0.1–10 ms; batch uploads take seconds. */
@@ -15,11 +16,15 @@ type Labels = 'method' | 'route' | 'status_class';
 /** A route's request series, one per status class, built on the first answer of that class. */
 type RouteSeries = Array<RequestSeries | undefined>;
 
-/** What the metrics read: the store (jobs, health) and the write path (record counts). */
+/** What the metrics read: the store (jobs, health), the write path (record counts), the change feed (freshness). */
 export interface MetricsDeps {
   readonly db: Db;
   readonly ingest: IngestService;
+  readonly feed: ChangeFeed;
 }
+
+/** Seconds from a change's commit to a consumer applying it: how fresh derived state (materialized profiles) is. */
+const LAG_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** Builds the app's own registry (never prom-client's global one: one process may hold many apps) and its series. */
 export function createMetrics(deps: MetricsDeps): Registry {
@@ -34,6 +39,16 @@ export function createMetrics(deps: MetricsDeps): Registry {
   deps.ingest.addRecordCounter((source, accepted, refusedCount) => {
     if (accepted > 0) ingested.inc({ source }, accepted);
     if (refusedCount > 0) refused.inc({ source }, refusedCount);
+  });
+  const lag = new Histogram({
+    name: 'rtprofile_change_feed_lag_seconds',
+    help: 'Time from a change-feed entry being recorded to a consumer of this process applying it, by consumer',
+    labelNames: ['consumer'],
+    buckets: LAG_BUCKETS,
+    registers: [registry],
+  });
+  deps.feed.addLagObserver((consumer, lags) => {
+    for (const ms of lags) lag.observe({ consumer }, ms / 1000);
   });
   new Gauge({
     name: 'rtprofile_jobs',

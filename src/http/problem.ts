@@ -112,7 +112,9 @@ function rangeOf(v: { keyword: string; params: Record<string, unknown>; parentSc
 /** The root error handler: registered once at the app root so every route, hook and plugin shares it. */
 export function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const answer = isDomainError(err) ? domainAnswer(err) : (frameworkAnswer(err, request) ?? internalAnswer());
-  if (answer.status >= 500) request.log.error({ err }, 'request failed');
+  // A request without its own child logger (see app.ts) names its id here.
+  const unbound = (request.log as { bindings?: () => Record<string, unknown> }).bindings?.().reqId === undefined;
+  if (answer.status >= 500) request.log.error({ ...(unbound ? { reqId: request.id } : {}), err }, 'request failed');
   else request.log.info({ code: (answer.body as { code?: string }).code, status: answer.status }, 'request refused');
   void reply.status(answer.status).type('application/json; charset=utf-8').send(answer.body);
 }

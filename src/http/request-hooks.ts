@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../shared/errors.js';
-import { authenticate, type RequestContext, type SandboxService, type TokenVerifier } from '../tenancy/index.js';
+import { authenticate, type RequestContext, type SandboxService, type TenancyCache, type TokenVerifier } from '../tenancy/index.js';
 
 /** What a route needs from the tenancy layer: nothing, an authenticated org, or org and sandbox. */
 export type AuthLevel = 'none' | 'org' | 'sandbox';
@@ -48,6 +48,8 @@ export function authLevelOf(url: string, configured: AuthLevel | undefined): Aut
 export interface TenancyDeps {
   readonly verify: TokenVerifier;
   readonly sandboxes: SandboxService;
+  /** Sandbox-level answers per credential tuple. */
+  readonly tenancy: TenancyCache;
 }
 
 /**
@@ -56,15 +58,15 @@ export interface TenancyDeps {
  */
 export async function resolveTenancy(request: FastifyRequest, deps: TenancyDeps, level: AuthLevel): Promise<RequestContext | undefined> {
   if (level === 'none') return undefined;
-  const principal = await authenticate(
-    { authorization: header(request, 'authorization'), apiKey: header(request, 'x-api-key'), orgId: header(request, 'x-gw-ims-org-id') },
-    deps.verify,
-  );
+  const credentials = { authorization: header(request, 'authorization'), apiKey: header(request, 'x-api-key'), orgId: header(request, 'x-gw-ims-org-id') };
+  if (level === 'sandbox') {
+    request.ctx = await deps.tenancy.resolve(credentials, header(request, 'x-sandbox-name'));
+    request.actor = { orgId: request.ctx.orgId, clientId: request.ctx.clientId };
+    return request.ctx;
+  }
+  const principal = await authenticate(credentials, deps.verify);
   request.actor = { orgId: principal.orgId, clientId: principal.clientId };
-  if (level === 'org') return undefined;
-  const sandbox = await deps.sandboxes.resolve(request.actor, header(request, 'x-sandbox-name'));
-  request.ctx = { orgId: principal.orgId, clientId: principal.clientId, sandbox, tenantId: sandbox.tenantId };
-  return request.ctx;
+  return undefined;
 }
 
 /** Registers the hooks on the root instance, so they apply to every route. */

@@ -1,5 +1,5 @@
 /** Rows of materialized unified profiles, and the reads that rebuild them: by cluster, by identity, one statement each. */
-import type { SqlExecutor } from '../store/db.js';
+import { type SqlExecutor, hot } from '../store/db.js';
 import type { IdentityKey } from '../identity/graph.store.js';
 import type { FragmentRow } from './profile.store.js';
 
@@ -45,10 +45,10 @@ const marks = (n: number, each: string) => Array.from({ length: n }, () => each)
 
 // Two primary-key probes: the scalar subquery on the identity's key gives both planners one plan, whatever the tables'
 // statistics say, and the member list is in the row, so no sort or member scan is needed.
-const CLUSTER_VIEW = `SELECT version, entity, sources, modified_at, identities, member_count FROM profile_views
-  WHERE tenant_id = ? AND policy_id = ? AND view_key = (SELECT cluster_id FROM identities WHERE tenant_id = ? AND ns = ? AND id = ?)`;
+const CLUSTER_VIEW = hot(`SELECT version, entity, sources, modified_at, identities, member_count FROM profile_views
+  WHERE tenant_id = ? AND policy_id = ? AND view_key = (SELECT cluster_id FROM identities WHERE tenant_id = ? AND ns = ? AND id = ?)`);
 
-const IDENTITY_VIEW = 'SELECT version, entity, sources, modified_at, identities, member_count FROM profile_views WHERE tenant_id = ? AND policy_id = ? AND view_key = ?';
+const IDENTITY_VIEW = hot('SELECT version, entity, sources, modified_at, identities, member_count FROM profile_views WHERE tenant_id = ? AND policy_id = ? AND view_key = ?');
 
 type AnswerCells = [number, string, string, number, string, number];
 

@@ -1,5 +1,5 @@
 /** Reads of the profile store: a person's fragments and events, by identity or by identity cluster. */
-import type { SqlExecutor } from '../store/db.js';
+import { type SqlExecutor, hot } from '../store/db.js';
 import type { IdentityKey } from '../identity/graph.store.js';
 
 /** A stored fragment row. */
@@ -48,7 +48,7 @@ export async function fragmentsOf(db: SqlExecutor, tenantId: number, scope: Scop
  * fragments whose primary identity is one of them. Empty when the graph has not seen the identity.
  */
 export async function clusterFragmentsOf(db: SqlExecutor, tenantId: number, key: IdentityKey): Promise<{ members: IdentityKey[]; fragments: FragmentRow[] }> {
-  const rows = await db.all<{ ns: string; id: string; dataset_id: string | null; data: string | null; ingested_at: number | null }>(CLUSTER_FRAGMENTS, [tenantId, key.ns, key.id]);
+  const rows = await db.all<{ ns: string; id: string; dataset_id: string | null; data: string | null; ingested_at: number | null }>(CLUSTER_FRAGMENTS, [tenantId, tenantId, key.ns, key.id]);
   const members: IdentityKey[] = [];
   const fragments: FragmentRow[] = [];
   let last: IdentityKey | undefined;
@@ -59,13 +59,13 @@ export async function clusterFragmentsOf(db: SqlExecutor, tenantId: number, key:
   return { members, fragments };
 }
 
-// Members come from the cluster index and each member's fragments from the (tenant, primary identity) index.
-const CLUSTER_FRAGMENTS = `SELECT m.ns, m.id, f.dataset_id, f.data, f.ingested_at
-  FROM identities k
-  JOIN identities m ON m.tenant_id = k.tenant_id AND m.cluster_id = k.cluster_id
+// Members come from the cluster index and each member's fragments from the (tenant, primary identity) index; the
+// cluster is a scalar subquery on the identity's primary key, so neither planner's choice depends on statistics.
+const CLUSTER_FRAGMENTS = hot(`SELECT m.ns, m.id, f.dataset_id, f.data, f.ingested_at
+  FROM identities m
   LEFT JOIN fragments f ON f.tenant_id = m.tenant_id AND f.primary_ns = m.ns AND f.primary_id = m.id
-  WHERE k.tenant_id = ? AND k.ns = ? AND k.id = ?
-  ORDER BY m.seq, m.ns, m.id, f.dataset_id`;
+  WHERE m.tenant_id = ? AND m.cluster_id = (SELECT cluster_id FROM identities WHERE tenant_id = ? AND ns = ? AND id = ?)
+  ORDER BY m.seq, m.ns, m.id, f.dataset_id`);
 
 /** Whether a person has any event at all (a profile may consist of events only). */
 export async function hasEvents(db: SqlExecutor, tenantId: number, scope: Scope): Promise<boolean> {

@@ -89,3 +89,19 @@ export function groupColumns(rows: ReadonlyArray<{ name: string; column: string 
   }
   return [...byName].map(([name, columns]) => ({ name, columns }));
 }
+
+const HOT = new Map<string, string>();
+
+/**
+ * Marks a statement as one of the hot reads and returns it unchanged: PostgreSQL prepares it once per connection under
+ * a name (no parse or plan per call); SQLite caches every statement already.
+ */
+export function hot(sql: string): string {
+  if (!HOT.has(sql)) HOT.set(sql, `rtprofile_hot_${HOT.size}`);
+  return sql;
+}
+
+/** The prepared-statement name of a hot statement, or undefined. */
+export function hotName(sql: string): string | undefined {
+  return HOT.get(sql);
+}

@@ -10,6 +10,8 @@ export interface Grant {
   readonly orgs: readonly string[];
   readonly clientId: string;
   readonly subject: string | undefined;
+  /** When the token stops being valid (epoch ms), so what was derived from it is not kept longer. */
+  readonly expiresAt?: number;
 }
 
 /** Reads the HS256 secret of a data folder, or undefined when the folder has none (no service ever started there). */
@@ -98,7 +100,8 @@ export function createTokenVerifier(options: { secret?: string; jwks?: string; c
       const clientId = payload.client_id;
       if (!Array.isArray(orgs) || !orgs.every((o) => typeof o === 'string')) throw invalidToken('claim orgs is missing');
       if (typeof clientId !== 'string' || clientId === '') throw invalidToken('claim client_id is missing');
-      return { grant: { orgs, clientId, subject: payload.sub }, expiresAt: (payload.exp ?? 0) * 1000 };
+      const expiresAt = (payload.exp ?? 0) * 1000;
+      return { grant: { orgs, clientId, subject: payload.sub, expiresAt }, expiresAt };
     } catch (err) {
       if (err instanceof DomainError) throw err;
       if (err instanceof errors.JWTExpired) throw invalidToken('expired');

@@ -4,3 +4,4 @@ export { createTokenVerifier, issueToken, loadOrCreateSecret, parseDuration, rea
 export type { RequestContext } from './context.js';
 export { DEFAULT_SANDBOX, type Sandbox, type SandboxType } from './sandbox.js';
 export { SandboxService, type Actor } from './sandbox.service.js';
+export { TenancyCache } from './tenancy-cache.js';

@@ -21,6 +21,8 @@ export interface Actor {
  */
 export class SandboxService implements CatalogCache {
   private readonly cache = new LoadCache<string, Sandbox>();
+  /** Counts sandbox changes heard, so caches built on resolved sandboxes (the tenancy cache) know when to drop. */
+  epoch = 0;
 
   constructor(
     private readonly db: Db,
@@ -138,6 +140,7 @@ export class SandboxService implements CatalogCache {
 
   /** Drops cached sandboxes a change touched, and loads still running (their tenant is not known yet). */
   catalogChanged(change: CatalogChange | undefined): void {
+    if (change === undefined || change.kind === 'sandbox') this.epoch++;
     if (change === undefined) this.cache.clear();
     else if (change.kind === 'sandbox') this.cache.deleteWhere((_key, sandbox, settled) => !settled || sandbox?.tenantId === change.tenantId);
   }
@@ -149,6 +152,7 @@ export class SandboxService implements CatalogCache {
   }
 
   private forget(orgId: string): void {
+    this.epoch++;
     this.cache.deleteWhere((key) => key.startsWith(`${orgId}\u0000`));
   }
 }

@@ -1,7 +1,7 @@
 /** The server backend: a `pg` pool; many API and worker processes may share one PostgreSQL database. */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type Db, type NoticeHandler, type SqlExecutor, type SqlParam, type TableInfo, groupColumns, normalizeParams } from '../db.js';
+import { type Db, type NoticeHandler, type SqlExecutor, type SqlParam, type TableInfo, groupColumns, hotName, normalizeParams } from '../db.js';
 import { type Notice, NoticeHub, assertNotice } from '../notices.js';
 import { PgListener } from './listener.js';
 import { applyMigrations, pendingMigrationIds } from '../migrate.js';
@@ -20,24 +20,35 @@ const typeParsers = {
   },
 };
 
+const positional = new Map<string, string>();
+
+/** The query config of a statement: hot ones are named (prepared once per connection) and converted once. */
+function statement(sql: string, params: readonly SqlParam[] | undefined): { text: string; values: unknown[]; name?: string; types: typeof typeParsers } {
+  const name = hotName(sql);
+  if (name === undefined) return { text: toPositional(sql), values: normalizeParams(params), types: typeParsers };
+  let text = positional.get(sql);
+  if (text === undefined) positional.set(sql, (text = toPositional(sql)));
+  return { name, text, values: normalizeParams(params), types: typeParsers };
+}
+
 class ClientExecutor implements SqlExecutor {
   /** Notices of the transaction, sent just before its COMMIT (the pool's executor never takes any: see PostgresDb). */
   readonly notices: Notice[] = [];
   constructor(private readonly client: pg.PoolClient | pg.Pool) {}
 
   async all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
-    const result = await this.client.query({ text: toPositional(sql), values: normalizeParams(params), types: typeParsers });
+    const result = await this.client.query(statement(sql, params));
     return result.rows as T[];
   }
   async values<T extends unknown[]>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
-    const result = await this.client.query({ text: toPositional(sql), values: normalizeParams(params), types: typeParsers, rowMode: 'array' });
+    const result = await this.client.query({ ...statement(sql, params), rowMode: 'array' });
     return result.rows as T[];
   }
   async get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined> {
     return (await this.all<T>(sql, params))[0];
   }
   async run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
-    const result = await this.client.query({ text: toPositional(sql), values: normalizeParams(params), types: typeParsers });
+    const result = await this.client.query(statement(sql, params));
     return { changes: result.rowCount ?? 0 };
   }
   async lock(space: number, key: number): Promise<void> {

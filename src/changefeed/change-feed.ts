@@ -7,9 +7,10 @@ import { CHANGES_CHANNEL, lockOffset, pruneChanges, readChanges, saveOffset } fr
 
 /**
  * Applies a page of entries inside the transaction that will also move the consumer's offset: derived state written
- * through `tx` is exactly-once; effects outside the database are at-least-once and must be idempotent.
+ * through `tx` is exactly-once; effects outside the database are at-least-once and must be idempotent. Returns the
+ * entries that changed derived state (the rest were already reflected), whose lag is the consumer's freshness.
  */
-export type ChangeHandler = (changes: readonly Change[], tx: SqlExecutor) => Promise<void>;
+export type ChangeHandler = (changes: readonly Change[], tx: SqlExecutor) => Promise<readonly Change[] | void>;
 
 /**
  * After a wake-up that found nothing readable yet (PostgreSQL: an older transaction elsewhere still runs), look again
@@ -25,8 +26,11 @@ export interface ChangeFeedOptions {
   readonly pruneEveryMs?: number;
 }
 
-/** Hears, after each committed step, how long each applied entry waited between its commit and its application. */
-export type LagObserver = (consumer: string, lagsMs: readonly number[]) => void;
+/**
+ * Hears, after each committed step, how long each applied entry waited between being recorded and being applied:
+ * `effective` for entries that changed derived state, `none` for entries it already reflected.
+ */
+export type LagObserver = (consumer: string, effect: 'effective' | 'none', lagsMs: readonly number[]) => void;
 
 /** One per process: consumers registered by name, woken by writes in this process and polled for the others'. */
 export class ChangeFeed {
@@ -123,15 +127,19 @@ export class ChangeFeed {
       if (!at) return []; // another process is feeding this consumer right now
       const changes = await readChanges(tx, at, this.pageSize, this.db.capabilities.concurrentWriters);
       if (changes.length === 0) return [];
-      await handler(changes, tx);
+      const effective = new Set((await handler(changes, tx)) ?? []);
       const last = changes[changes.length - 1]!;
       await saveOffset(tx, name, { xid: last.xid, seq: last.seq }, this.clock());
-      return changes;
-    });
+      return changes.map((c) => ({ c, effective: effective.has(c) }));
+    }, { first: true });
     if (applied.length > 0 && this.observers.length > 0) {
       const now = this.clock();
-      const lags = applied.map((c) => Math.max(0, now - c.at));
-      for (const observe of this.observers) observe(name, lags);
+      const lag = (effective: boolean) => applied.filter((a) => a.effective === effective).map((a) => Math.max(0, now - a.c.at));
+      const [effective, none] = [lag(true), lag(false)];
+      for (const observe of this.observers) {
+        if (effective.length > 0) observe(name, 'effective', effective);
+        if (none.length > 0) observe(name, 'none', none);
+      }
     }
     return applied.length;
   }

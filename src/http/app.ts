@@ -70,6 +70,8 @@ export interface Services {
   readonly jobs: JobRunner;
   /** The change feed's consumers (derived state); started by `serve` with the worker role, drained by tests. */
   readonly feed: ChangeFeed;
+  /** Materialized unified profiles (kept by the write path and the feed's `profile-views` consumer). */
+  readonly views: ProfileViews;
   /**
    * The catalog caches' subscription to change notices: resolves, with the way to stop it, once other processes' changes
    * are heard (buildApp waits for it; see docs/architecture.md, Caches).
@@ -233,6 +235,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     batches: new BatchService(deps.db, datasets, join(deps.config.dataDir, 'uploads'), deps.config.uploadLimit, clock, () => jobs.kick()),
     jobs,
     feed,
+    views,
     namespaces,
     graph,
     mergePolicies,

@@ -24,7 +24,7 @@ export interface MetricsDeps {
 }
 
 /** Seconds from a change's commit to a consumer applying it: how fresh derived state (materialized profiles) is. */
-const LAG_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const LAG_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** Builds the app's own registry (never prom-client's global one: one process may hold many apps) and its series. */
 export function createMetrics(deps: MetricsDeps): Registry {
@@ -42,13 +42,13 @@ export function createMetrics(deps: MetricsDeps): Registry {
   });
   const lag = new Histogram({
     name: 'rtprofile_change_feed_lag_seconds',
-    help: 'Time from a change-feed entry being recorded to a consumer of this process applying it, by consumer',
-    labelNames: ['consumer'],
+    help: 'Time from a change-feed entry being recorded to a consumer of this process applying it, by consumer and by whether it changed derived state (effective) or was already reflected (none)',
+    labelNames: ['consumer', 'effect'],
     buckets: LAG_BUCKETS,
     registers: [registry],
   });
-  deps.feed.addLagObserver((consumer, lags) => {
-    for (const ms of lags) lag.observe({ consumer }, ms / 1000);
+  deps.feed.addLagObserver((consumer, effect, lags) => {
+    for (const ms of lags) lag.observe({ consumer, effect }, ms / 1000);
   });
   new Gauge({
     name: 'rtprofile_jobs',

@@ -120,7 +120,7 @@ export async function clustersOf(tx: SqlExecutor, tenantId: number, keys: readon
   const out = new Set<string>();
   for (const slice of chunks(keys)) {
     const rows = await tx.values<[string]>(
-      `SELECT DISTINCT cluster_id FROM identities WHERE tenant_id = ? AND (ns, id) IN (VALUES ${marks(slice.length, '(?, ?)')})`,
+      `SELECT cluster_id FROM identities WHERE tenant_id = ? AND (ns, id) IN (VALUES ${marks(slice.length, '(?, ?)')})`,
       [tenantId, ...slice.flatMap((k) => [k.ns, k.id])],
     );
     for (const [c] of rows) out.add(c);

@@ -94,7 +94,7 @@ export class ProfileViews {
    * Merges and stores the views of the targets under each policy (pdg: by cluster, none: by identity), but those in
    * `current` (`policy\0key` of rows already current, which need no merge).
    */
-  private async build(tx: SqlExecutor, tenantId: number, policies: readonly EffectivePolicy[], targets: Targets, current?: ReadonlySet<string>): Promise<void> {
+  private async build(tx: SqlExecutor, tenantId: number, policies: readonly EffectivePolicy[], targets: Targets, current?: ReadonlySet<string>): Promise<Set<string>> {
     const rows: v.ViewRow[] = [];
     const wanted = (p: EffectivePolicy, key: string) => !current?.has(`${p.id}\u0000${key}`);
     const pdg = policies.filter((p) => p.identityGraph === 'pdg');
@@ -121,6 +121,7 @@ export class ProfileViews {
       }
     }
     await v.upsertViews(tx, tenantId, rows);
+    return new Set(rows.map((r) => r.key));
   }
 
   /**
@@ -129,12 +130,12 @@ export class ProfileViews {
    * current version is current, and only missing or older rows are merged: a merge the writer already refreshed, the
    * common case of a new person whose identities arrive together, costs the consumer one indexed read.
    */
-  private async rebuild(tx: SqlExecutor, tenantId: number, policies: readonly EffectivePolicy[], targets: Targets): Promise<void> {
-    if (policies.length === 0) return;
+  private async rebuild(tx: SqlExecutor, tenantId: number, policies: readonly EffectivePolicy[], targets: Targets): Promise<Set<string>> {
+    if (policies.length === 0) return new Set();
     const pdgKeys = policies.some((p) => p.identityGraph === 'pdg') ? [...targets.clusters] : [];
     const noneKeys = policies.some((p) => p.identityGraph === 'none') ? [...targets.identities.values()].map(v.identityViewKey) : [];
     const current = await v.currentViews(tx, tenantId, [...pdgKeys, ...noneKeys], policies);
-    await this.build(tx, tenantId, policies, targets, current);
+    return this.build(tx, tenantId, policies, targets, current);
   }
 
   /** The change-feed consumer that rebuilds what write transactions dropped, and backfills a newly materialized policy. */
@@ -146,10 +147,13 @@ export class ProfileViews {
       else byTenant.set(c.tenantId, [c]);
     }
     // Sandboxes in one order, so two rebuilders could never wait on each other's locks.
-    for (const tenantId of [...byTenant.keys()].sort((a, b) => a - b)) await this.apply(tx, tenantId, byTenant.get(tenantId)!);
+    const effective: Change[] = [];
+    for (const tenantId of [...byTenant.keys()].sort((a, b) => a - b)) effective.push(...(await this.apply(tx, tenantId, byTenant.get(tenantId)!)));
+    return effective;
   };
 
-  private async apply(tx: SqlExecutor, tenantId: number, changes: readonly Change[]): Promise<void> {
+  /** Applies one sandbox's entries; returns those that rebuilt a row (a delete's entry: when the page rebuilt any). */
+  private async apply(tx: SqlExecutor, tenantId: number, changes: readonly Change[]): Promise<Change[]> {
     const targets: Targets = { clusters: new Set(), identities: new Map() };
     const policyChanges: Change[] = [];
     for (const c of changes) {
@@ -159,42 +163,48 @@ export class ProfileViews {
       else if (c.kind === 'policy') policyChanges.push(c);
     }
     const busy = targets.clusters.size > 0 || targets.identities.size > 0 || policyChanges.length > 0;
-    if (!busy) return;
+    if (!busy) return [];
     // Writers of the sandbox wait while its views are read and rebuilt, so no write lands between the two.
     await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
     const policies = await this.policies.materializedIn(tx, tenantId);
     for (const c of await v.clustersOf(tx, tenantId, [...targets.identities.values()])) targets.clusters.add(c);
-    await this.rebuild(tx, tenantId, policies, targets);
-    for (const c of policyChanges) await this.policyChanged(tx, tenantId, policies, c);
+    const built = await this.rebuild(tx, tenantId, policies, targets);
+    const effective = changes.filter((c) =>
+      c.kind === 'merge' ? built.has(c.clusters![0]!) : c.kind === 'split' || c.kind === 'evict' ? c.clusters!.some((id) => built.has(id)) : built.size > 0 && c.kind !== 'fragments' && c.kind !== 'events' && c.kind !== 'policy',
+    );
+    for (const c of policyChanges) if ((await this.policyChanged(tx, tenantId, policies, c)).size > 0) effective.push(c);
+    return effective;
   }
 
   /**
    * A policy changed: rows of policies no longer materialized, or of an older version, go; a materialized policy
    * whose rows went (or the changed one) is rebuilt a page per entry, each page recording the entry for the next.
    */
-  private async policyChanged(tx: SqlExecutor, tenantId: number, policies: readonly EffectivePolicy[], c: Change): Promise<void> {
+  private async policyChanged(tx: SqlExecutor, tenantId: number, policies: readonly EffectivePolicy[], c: Change): Promise<Set<string>> {
     if (c.after === undefined) {
       const stale = new Set<string>();
       for (const p of policies) if (p.id === c.policyId || (await this.hasStaleRows(tx, tenantId, p))) stale.add(p.id);
       await v.deleteViewsExcept(tx, tenantId, policies);
       const now = this.clock();
       for (const id of stale) await appendChanges(tx, [{ tenantId, kind: 'policy', policyId: id, after: '' }], now);
-      return;
+      return new Set();
     }
     const policy = policies.find((p) => p.id === c.policyId);
-    if (!policy) return;
+    if (!policy) return new Set();
     let next: string | undefined;
+    let built: Set<string>;
     if (policy.identityGraph === 'pdg') {
       const page = await v.clusterPage(tx, tenantId, c.after, BACKFILL_PAGE);
-      await this.rebuild(tx, tenantId, [policy], { clusters: new Set(page), identities: new Map() });
+      built = await this.rebuild(tx, tenantId, [policy], { clusters: new Set(page), identities: new Map() });
       if (page.length === BACKFILL_PAGE) next = page[page.length - 1]!;
     } else {
       const after = c.after === '' ? undefined : (JSON.parse(c.after) as IdentityKey);
       const page = await v.primaryPage(tx, tenantId, after, BACKFILL_PAGE);
-      await this.rebuild(tx, tenantId, [policy], { clusters: new Set(), identities: new Map(page.map((k) => [identityKey(k), k])) });
+      built = await this.rebuild(tx, tenantId, [policy], { clusters: new Set(), identities: new Map(page.map((k) => [identityKey(k), k])) });
       if (page.length === BACKFILL_PAGE) next = JSON.stringify(page[page.length - 1]);
     }
     if (next !== undefined) await appendChanges(tx, [{ tenantId, kind: 'policy', policyId: policy.id, after: next }], this.clock());
+    return built;
   }
 
   private async hasStaleRows(tx: SqlExecutor, tenantId: number, p: EffectivePolicy): Promise<boolean> {

@@ -46,6 +46,15 @@ export interface TableInfo {
   readonly columns: readonly string[];
 }
 
+/** How a transaction is scheduled. */
+export interface TransactionOptions {
+  /**
+   * Runs ahead of transactions already waiting for a single writer (SQLite): derived-state consumers use it, so their
+   * freshness does not wait behind a queue of request writes. No effect where writers run concurrently.
+   */
+  readonly first?: boolean;
+}
+
 /** A connected database: plain reads and writes, transactions, migrations and lifecycle. */
 export interface Db extends SqlExecutor {
   readonly dialect: 'sqlite' | 'postgres';
@@ -54,7 +63,7 @@ export interface Db extends SqlExecutor {
    * Runs `fn` in one transaction: it commits when `fn` resolves and rolls back when it throws. A backend may run `fn`
    * again after a deadlock or serialization failure, so `fn` must have no effects outside the database.
    */
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Applies pending migrations; returns the ids it applied. */
   migrate(): Promise<string[]>;
   /** Migration ids known to the code but not applied to this database. */

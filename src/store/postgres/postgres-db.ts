@@ -1,7 +1,7 @@
 /** The server backend: a `pg` pool; many API and worker processes may share one PostgreSQL database. */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type Db, type NoticeHandler, type SqlExecutor, type SqlParam, type TableInfo, groupColumns, hotName, normalizeParams } from '../db.js';
+import { type Db, type NoticeHandler, type SqlExecutor, type SqlParam, type TableInfo, type TransactionOptions, groupColumns, hotName, normalizeParams } from '../db.js';
 import { type Notice, NoticeHub, assertNotice } from '../notices.js';
 import { PgListener } from './listener.js';
 import { applyMigrations, pendingMigrationIds } from '../migrate.js';
@@ -136,7 +136,7 @@ export class PostgresDb implements Db {
     // A session-less advisory lock outside a transaction would be released at once; only tx.lock() means anything.
   }
 
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, _options?: TransactionOptions): Promise<T> {
     // A deadlock or serialization failure aborts one side; running it again is the documented remedy, so `fn` must
     // only touch the database (the contract says so).
     for (let attempt = 1; ; attempt++) {

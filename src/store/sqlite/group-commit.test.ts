@@ -77,4 +77,25 @@ describe('group commit', () => {
     const out = await Promise.allSettled([group.run(async () => 1), group.run(async () => 2)]);
     assert.deepEqual(out.map((o) => o.status), ['rejected', 'rejected']);
   });
+
+  it('runs a `first` transaction ahead of those waiting, alone, so it commits without waiting for their group', async () => {
+    const w = fakeWriter();
+    const group = new GroupCommit(w);
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // A group is running (held open); two more writes and then a consumer's transaction queue behind it.
+    const running = group.run(async () => {
+      order.push('running');
+      await gate;
+    });
+    await new Promise((r) => setImmediate(r));
+    const later = [group.run(async () => order.push('w1')), group.run(async () => order.push('w2'))];
+    const first = group.run(async () => order.push('consumer'), true);
+    release();
+    await Promise.all([running, ...later, first]);
+    assert.deepEqual(order, ['running', 'consumer', 'w1', 'w2']);
+    // running (alone), consumer (alone), then w1 and w2 sharing one commit.
+    assert.equal(w.log.filter((s) => s === 'COMMIT').length, 3);
+  });
 });

@@ -12,6 +12,8 @@ export interface WriterConnection {
 }
 
 interface Job {
+  /** Runs ahead of the queue, in a transaction of its own, so it commits as soon as it is done. */
+  first: boolean;
   fn: () => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
@@ -27,10 +29,15 @@ export class GroupCommit {
     private readonly maxGroup = 256,
   ) {}
 
-  /** Queues `fn` to run inside the next group's transaction. */
-  run<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Queues `fn` to run inside the next group's transaction; `first` puts it ahead of what is already waiting, alone,
+   * so it commits without waiting for a group.
+   */
+  run<T>(fn: () => Promise<T>, first = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      const job = { first, fn, resolve: resolve as (v: unknown) => void, reject };
+      if (first) this.queue.unshift(job);
+      else this.queue.push(job);
       if (!this.draining) {
         this.draining = true;
         // Wait one turn of the event loop, so requests whose data has already arrived queue up and share the commit.
@@ -46,7 +53,10 @@ export class GroupCommit {
 
   private async drain(): Promise<void> {
     try {
-      while (this.queue.length > 0) await this.runGroup(this.queue.splice(0, this.maxGroup));
+      while (this.queue.length > 0) {
+        if (this.queue[0]!.first) await this.runAlone(this.queue.shift()!);
+        else await this.runGroup(this.queue.splice(0, this.maxGroup));
+      }
     } finally {
       this.draining = false;
     }

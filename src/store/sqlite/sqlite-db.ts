@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type Db, type NoticeHandler, type SqlExecutor, type SqlParam, type TableInfo, groupColumns, normalizeParams } from '../db.js';
+import { type Db, type NoticeHandler, type SqlExecutor, type SqlParam, type TableInfo, groupColumns, normalizeParams, type TransactionOptions } from '../db.js';
 import { type Notice, NoticeHub, assertNotice } from '../notices.js';
 import { applyMigrations, pendingMigrationIds } from '../migrate.js';
 import { type Checkpointer, startCheckpointer } from './checkpointer.js';
@@ -170,13 +170,13 @@ export class SqliteDb implements Db {
   }
 
   /** Transactions waiting for the writer share one commit (see group-commit.ts); each still succeeds or fails alone. */
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
     if (this.closed) throw new Error('database is closed');
     const { value, notices } = await this.group.run(async () => {
       // A fresh view per run: a job the group runs again alone starts with no notices from its failed first run.
       const tx = new WriterTx(this.writer);
       return { value: await fn(tx), notices: tx.notices };
-    });
+    }, options?.first === true);
     this.hub.deliver(notices);
     return value;
   }

@@ -89,6 +89,16 @@ for (const kind of STORE_KINDS) {
       assert.equal(sample(text, 'rtprofile_store_up'), 1);
     });
 
+    it('times how long the change feed took to apply each entry, by consumer and effect', async () => {
+      // The write above recorded entries (fragments, a merge of the email and CRM id); the consumer applies them now.
+      await t.app.services.feed.drain();
+      const scraped = (await t.app.inject({ url: '/metrics' })).body;
+      const applied = sample(scraped, 'rtprofile_change_feed_lag_seconds_count{consumer="profile-views",effect="none"}');
+      assert.ok(applied !== undefined && applied >= 2, `entries applied: ${applied}`);
+      const inf = sample(scraped, 'rtprofile_change_feed_lag_seconds_bucket{le="+Inf",consumer="profile-views",effect="none"}');
+      assert.equal(inf, applied);
+    });
+
     it('keeps each app on its own registry', async () => {
       const other = await startTestApp(kind);
       try {

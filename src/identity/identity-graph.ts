@@ -128,7 +128,12 @@ export class IdentityGraph {
     // The larger cluster keeps its id, so fewer rows are rewritten.
     const [keep, drop] = ma.length >= mb.length ? [ca, cb] : [cb, ca];
     const all = session.merge(keep, drop);
-    session.changes.push({ tenantId, kind: 'merge', clusters: [keep, drop] });
+    // Two clusters born in this call are one new person, not a merge anyone saw; a new cluster that takes in an
+    // older one carries what others saw, so its later merges are reported too.
+    if (!(session.created.has(keep) && session.created.has(drop))) {
+      session.changes.push({ tenantId, kind: 'merge', clusters: [keep, drop] });
+      session.created.delete(keep);
+    }
     if (all.length > this.limits.maxIdentities) {
       // Eviction reads and rewrites the cluster in the database, so the session's merges and links go first.
       await session.flush();

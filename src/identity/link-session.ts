@@ -23,6 +23,11 @@ export class LinkSession {
   private readonly moved = new Map<string, Member>();
   /** The change-feed entries of the call (merges, evictions, splits), appended by the caller in its transaction. */
   readonly changes: ChangeInput[] = [];
+  /**
+   * Clusters this call created that hold only identities new in this call: nothing outside the transaction has seen
+   * them, so merging two of them is no change anyone needs to hear about (a new person's identities arriving together).
+   */
+  readonly created = new Set<string>();
 
   constructor(
     private readonly tx: SqlExecutor,
@@ -46,7 +51,10 @@ export class LinkSession {
       for (const r of rows) {
         this.cluster.set(keyOf(r), r.cluster_id);
         // A new identity is a cluster of one: no need to read its members back.
-        if (fresh.has(r.cluster_id)) this.known.set(r.cluster_id, [{ ns: r.ns, id: r.id, seq: Number(r.seq), firstSeen: Number(r.first_seen), lastSeen: Number(r.last_seen) }]);
+        if (fresh.has(r.cluster_id)) {
+          this.known.set(r.cluster_id, [{ ns: r.ns, id: r.id, seq: Number(r.seq), firstSeen: Number(r.first_seen), lastSeen: Number(r.last_seen) }]);
+          this.created.add(r.cluster_id);
+        }
       }
     }
   }

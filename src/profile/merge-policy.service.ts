@@ -56,8 +56,6 @@ export class MergePolicyService implements CatalogCache {
   private readonly defaults = new LoadCache<number, EffectivePolicy>();
   /** Policies named by `mergePolicyId` on reads, by tenant and id, so a lookup that names one costs no extra read. */
   private readonly named = new LoadCache<string, EffectivePolicy>();
-  /** The policies of each sandbox whose unified profiles are kept materialized. */
-  private readonly kept = new LoadCache<number, readonly EffectivePolicy[]>();
   private readonly noDefault: EffectivePolicy;
 
   constructor(
@@ -145,7 +143,8 @@ export class MergePolicyService implements CatalogCache {
       };
       if (policy.isDefault) await rows.clearDefault(tx, scope.tenantId, policy.className, policy.id, epoch);
       await rows.savePolicy(tx, policy, now);
-      await publishChange(tx, { tenantId: scope.tenantId, kind: 'mergePolicy', id: policy.id });
+      // A new default took the flag (and a version) from the old one, so every cached policy of the sandbox goes.
+      await publishChange(tx, { tenantId: scope.tenantId, kind: 'mergePolicy', ...(policy.isDefault ? {} : { id: policy.id }) });
       await appendChanges(tx, [{ tenantId: scope.tenantId, kind: 'policy', policyId: policy.id }], now);
       return policy;
     });
@@ -191,12 +190,10 @@ export class MergePolicyService implements CatalogCache {
     });
   }
 
-  /** The sandbox's policies kept materialized (its default profile policy, its edge policy), from the cache. */
-  materialized(tenantId: number): Promise<readonly EffectivePolicy[]> {
-    return this.kept.get(tenantId, async () => this.materializedIn(this.db, tenantId));
-  }
-
-  /** The same, read afresh through `db` (a change-feed consumer reads inside its transaction). */
+  /**
+   * The sandbox's policies kept materialized (its default profile policy, its edge policy), read through `db`: the
+   * write path and the change-feed consumer read them inside their transaction, under the sandbox's profile lock.
+   */
   async materializedIn(db: SqlExecutor, tenantId: number): Promise<EffectivePolicy[]> {
     return (await rows.listPolicies(db, tenantId)).filter(isMaterialized).map((p) => this.compiled(p));
   }
@@ -208,17 +205,14 @@ export class MergePolicyService implements CatalogCache {
   catalogChanged(change: CatalogChange | undefined): void {
     const ofTenant = (tenantId: number) => (key: string) => key.startsWith(`${tenantId}\u0000`);
     if (change === undefined) {
-      this.kept.clear();
       this.defaults.clear();
       this.named.clear();
       this.plans.clear();
     } else if (change.kind === 'mergePolicy') {
-      this.kept.delete(change.tenantId);
       this.defaults.delete(change.tenantId);
       if (change.id === undefined) this.named.deleteWhere(ofTenant(change.tenantId));
       else this.named.delete(`${change.tenantId}\u0000${change.id}`);
     } else if (change.kind === 'sandbox') {
-      this.kept.delete(change.tenantId);
       this.defaults.delete(change.tenantId);
       this.named.deleteWhere(ofTenant(change.tenantId));
       for (const key of this.plans.keys()) if (key.startsWith(`${change.tenantId}\u0000`)) this.plans.delete(key);

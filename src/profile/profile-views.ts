@@ -11,6 +11,7 @@ import { appendChanges } from '../changefeed/change.store.js';
 import type { EffectivePolicy, MergePolicyService } from './merge-policy.service.js';
 import { fingerprint, identitiesOf, viewRowOf } from './unified.js';
 import * as v from './profile-view.store.js';
+import type { FragmentRow } from './profile.store.js';
 import { fragmentKey } from './profile-view.store.js';
 
 /** The consumer name the feed keeps this offset under. */
@@ -40,8 +41,8 @@ export class ProfileViews {
    * Brings views in line with what a write transaction is about to record: the people whose fragments it wrote are
    * merged again now (once per cluster); a cluster a graph change touched keeps its merge when the same fragments are
    * still its own (a device joined or left: only the member list is rewritten), else loses its rows for the consumer
-   * to rebuild, as do the people a delete touched. Rows are removed under every policy, so a policy this process does
-   * not yet know is materialized never keeps a stale row.
+   * to rebuild, as do the people a delete touched (under every policy). The materialized policies are read in the
+   * transaction, under the sandbox lock, so no process refreshes by a stale list.
    */
   async settle(tx: SqlExecutor, tenantId: number, changes: readonly ChangeInput[]): Promise<void> {
     const refresh = new Map<string, IdentityKey>();
@@ -55,12 +56,14 @@ export class ProfileViews {
     if (refresh.size === 0 && drop.size === 0 && moved.size === 0) return;
     await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
     const refreshClusters = await v.clustersOf(tx, tenantId, [...refresh.values()]);
-    const keys = new Set([...refreshClusters, ...[...refresh.values(), ...drop.values()].map(v.identityViewKey)]);
-    for (const c of await v.clustersOf(tx, tenantId, [...drop.values()])) keys.add(c);
-    for (const c of keys) moved.delete(c);
-    await v.deleteViews(tx, tenantId, [...keys, ...(await this.membersMoved(tx, tenantId, [...moved]))]);
-    const policies = await this.policies.materialized(tenantId);
-    if (policies.length > 0 && refresh.size > 0) await this.build(tx, tenantId, policies, { clusters: new Set(refreshClusters), identities: refresh });
+    const dropped = new Set([...drop.values()].map(v.identityViewKey));
+    for (const c of await v.clustersOf(tx, tenantId, [...drop.values()])) dropped.add(c);
+    for (const c of [...refreshClusters, ...dropped]) moved.delete(c);
+    await v.deleteViews(tx, tenantId, [...dropped, ...(await this.membersMoved(tx, tenantId, [...moved]))]);
+    if (refresh.size === 0) return;
+    // Read under the lock, not from the cache: a policy made default a moment ago in another process is refreshed too.
+    const policies = await this.policies.materializedIn(tx, tenantId);
+    if (policies.length > 0) await this.build(tx, tenantId, policies, { clusters: new Set(refreshClusters), identities: refresh });
   }
 
   /**
@@ -98,29 +101,28 @@ export class ProfileViews {
     const rows: v.ViewRow[] = [];
     const wanted = (p: EffectivePolicy, key: string) => !current?.has(`${p.id}\u0000${key}`);
     const pdg = policies.filter((p) => p.identityGraph === 'pdg');
-    if (pdg.length > 0 && targets.clusters.size > 0) {
-      for (const [cluster, person] of await v.fragmentsOfClusters(tx, tenantId, [...targets.clusters])) {
-        // Past the lookup limit a read answers 422, so such a person is never served from a view.
-        if (person.members.length > this.maxIdentities) continue;
-        for (const p of pdg) {
-          if (!wanted(p, cluster)) continue;
-          const row = viewRowOf(p, cluster, person.fragments, person.members);
-          if (row) rows.push(row);
-        }
-      }
-    }
+    // Only what some policy still lacks is read: a merge the writer already refreshed costs nothing here.
+    const clusters = [...targets.clusters].filter((c) => pdg.some((p) => wanted(p, c)));
+    const people = new Map<string, { fragments: FragmentRow[]; members: IdentityKey[] }>();
+    // Past the lookup limit a read answers 422, so such a person is never served from a view.
+    for (const [cluster, person] of await v.fragmentsOfClusters(tx, tenantId, clusters)) if (person.members.length <= this.maxIdentities) people.set(cluster, person);
     const none = policies.filter((p) => p.identityGraph === 'none');
-    if (none.length > 0 && targets.identities.size > 0) {
-      for (const [key, fragments] of await v.fragmentsOfIdentities(tx, tenantId, [...targets.identities.values()])) {
-        const self = [{ ns: fragments[0]!.primary_ns, id: fragments[0]!.primary_id }];
-        for (const p of none) {
-          if (!wanted(p, key)) continue;
-          const row = viewRowOf(p, key, fragments, self);
-          if (row) rows.push(row);
-        }
-      }
-    }
+    const alone = [...targets.identities.values()].filter((k) => none.some((p) => wanted(p, v.identityViewKey(k))));
+    for (const [key, fragments] of await v.fragmentsOfIdentities(tx, tenantId, alone)) people.set(key, { fragments, members: [{ ns: fragments[0]!.primary_ns, id: fragments[0]!.primary_id }] });
+    // Every wanted (policy, key) gets its row, or loses what it held: a person with nothing left to merge, past the
+    // limit, or whose merge cannot be a row (see viewRowOf) is answered by the read-time merge.
+    const unbuilt = new Map<string, string[]>();
+    const want = (p: EffectivePolicy, key: string) => {
+      if (!wanted(p, key)) return;
+      const person = people.get(key);
+      const row = person && viewRowOf(p, key, person.fragments, person.members);
+      if (row) rows.push(row);
+      else unbuilt.set(p.id, [...(unbuilt.get(p.id) ?? []), key]);
+    };
+    for (const c of clusters) for (const p of pdg) want(p, c);
+    for (const k of alone) for (const p of none) want(p, v.identityViewKey(k));
     await v.upsertViews(tx, tenantId, rows);
+    for (const [policyId, keys] of unbuilt) await v.deleteViews(tx, tenantId, keys, [policyId]);
     return new Set(rows.map((r) => r.key));
   }
 

@@ -6,6 +6,7 @@ import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, envelope, inges
 import { ChangeFeed } from '../src/changefeed/change-feed.js';
 import { VIEWS_CONSUMER } from '../src/profile/profile-views.js';
 import { eventually } from './support/wait.js';
+import { appendChanges } from '../src/changefeed/change.store.js';
 
 const ORG = 'MATVIEW@AdobeOrg';
 const E = '/data/core/ups/access/entities?schema.name=_xdm.context.profile';
@@ -101,6 +102,18 @@ for (const kind of STORE_KINDS) {
       for (const who of ['mv-1', 'mv-3']) await settled(`${who} rebuilt under the new default`, 'CRMID', who);
       const policies = await t.store.db.all<{ policy_id: string }>('SELECT DISTINCT policy_id FROM profile_views WHERE tenant_id = ?', [f.tenantId]);
       assert.deepEqual(policies.map((p) => p.policy_id), [id]);
+    });
+
+    it('drops every row of the sandbox for a change that touched too many people to name, and rebuilds them all', async () => {
+      assert.ok((await rows()) > 0);
+      // What a delete of a dataset holding more people than an entry names records (see DatasetService.delete).
+      const changes = [{ tenantId: f.tenantId, kind: 'dataset-delete' as const, datasetId: 'huge', everyone: true }];
+      await t.store.db.transaction(async (tx) => {
+        await t.app.services.views.settle(tx, f.tenantId, changes);
+        await appendChanges(tx, changes, Date.now());
+      });
+      assert.equal(await rows(), 0);
+      for (const who of ['mv-1', 'mv-3']) await settled(`${who} rebuilt after a change to everyone`, 'CRMID', who);
     });
   });
 }

@@ -48,6 +48,8 @@ export interface ChangeBody {
   readonly policyId?: string;
   /** A `policy` entry that continues rebuilding the policy's views after this key ('' from the start). */
   readonly after?: string;
+  /** The change touched more people than an entry names (a very large dataset's delete): treat everyone as touched. */
+  readonly everyone?: boolean;
 }
 
 /** A change to record, inside the transaction that made it. */

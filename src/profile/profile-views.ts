@@ -53,8 +53,11 @@ export class ProfileViews {
       else if (c.kind === 'merge' || c.kind === 'split' || c.kind === 'evict') for (const id of c.clusters ?? []) moved.add(id);
       else if (c.kind === 'entity-delete' || c.kind === 'dataset-delete' || c.kind === 'batch-delete') for (const k of c.identities ?? []) drop.set(identityKey(k), k);
     }
-    if (refresh.size === 0 && drop.size === 0 && moved.size === 0) return;
+    const everyone = changes.some((c) => c.everyone === true);
+    if (refresh.size === 0 && drop.size === 0 && moved.size === 0 && !everyone) return;
     await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
+    // Too many people to name: every row of the sandbox goes, and the consumer rebuilds them all.
+    if (everyone) await v.deleteViewsExcept(tx, tenantId, []);
     const refreshClusters = await v.clustersOf(tx, tenantId, [...refresh.values()]);
     const dropped = new Set([...drop.values()].map(v.identityViewKey));
     for (const c of await v.clustersOf(tx, tenantId, [...drop.values()])) dropped.add(c);
@@ -164,7 +167,8 @@ export class ProfileViews {
       else if (c.kind === 'entity-delete' || c.kind === 'dataset-delete' || c.kind === 'batch-delete') for (const k of c.identities ?? []) targets.identities.set(identityKey(k), k);
       else if (c.kind === 'policy') policyChanges.push(c);
     }
-    const busy = targets.clusters.size > 0 || targets.identities.size > 0 || policyChanges.length > 0;
+    const everyone = changes.filter((c) => c.everyone === true);
+    const busy = targets.clusters.size > 0 || targets.identities.size > 0 || policyChanges.length > 0 || everyone.length > 0;
     if (!busy) return [];
     // Writers of the sandbox wait while its views are read and rebuilt, so no write lands between the two.
     await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
@@ -175,6 +179,8 @@ export class ProfileViews {
       c.kind === 'merge' ? built.has(c.clusters![0]!) : c.kind === 'split' || c.kind === 'evict' ? c.clusters!.some((id) => built.has(id)) : built.size > 0 && c.kind !== 'fragments' && c.kind !== 'events' && c.kind !== 'policy',
     );
     for (const c of policyChanges) if ((await this.policyChanged(tx, tenantId, policies, c)).size > 0) effective.push(c);
+    // Everyone was touched: every materialized policy is rebuilt from the start, a page per entry.
+    if (everyone.length > 0) await appendChanges(tx, policies.map((p) => ({ tenantId, kind: 'policy' as const, policyId: p.id, after: '' })), this.clock());
     return effective;
   }
 

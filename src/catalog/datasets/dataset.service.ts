@@ -22,6 +22,8 @@ export interface DatasetDeleteSteps {
 
 /** Identities per `dataset-delete` entry, so no one entry grows without bound. */
 const IDENTITIES_PER_ENTRY = 1_000;
+/** People a dataset delete names at most; past it the entry says `everyone` and the sandbox's views are rebuilt. */
+const MAX_NAMED_PEOPLE = 100_000;
 
 /** What a caller sends to create a dataset (Catalog's dataSetRequest). */
 export interface DatasetInput {
@@ -135,10 +137,12 @@ export class DatasetService implements CatalogCache {
    */
   async delete(tenantId: number, id: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const people = await rows.deleteDatasetAndData(tx, tenantId, id, () => tx.lock(SANDBOX_PROFILE_LOCK, tenantId));
-      if (!people) throw datasetNotFound(id);
+      const deleted = await rows.deleteDatasetAndData(tx, tenantId, id, () => tx.lock(SANDBOX_PROFILE_LOCK, tenantId), MAX_NAMED_PEOPLE);
+      if (!deleted) throw datasetNotFound(id);
       const changes = await this.deleteSteps.removeLinks(tx, tenantId, id);
-      for (let i = 0; i === 0 || i < people.length; i += IDENTITIES_PER_ENTRY) {
+      const { people, everyone } = deleted;
+      if (everyone) changes.push({ tenantId, kind: 'dataset-delete', datasetId: id, everyone });
+      for (let i = 0; !everyone && (i === 0 || i < people.length); i += IDENTITIES_PER_ENTRY) {
         changes.push({ tenantId, kind: 'dataset-delete', datasetId: id, identities: people.slice(i, i + IDENTITIES_PER_ENTRY) });
       }
       await this.deleteSteps.settle(tx, tenantId, changes);

@@ -78,20 +78,28 @@ export async function updateDataset(db: SqlExecutor, d: Dataset): Promise<void> 
 
 /**
  * Deletes the dataset row and every fragment, event, identity row, batch and job of it; returns the primary identities
- * whose fragments went, or undefined when there was no row. The row goes first: on PostgreSQL that takes its lock before
+ * whose fragments went (or `everyone` past `maxPeople`), or undefined when there was no row. The row goes first: on PostgreSQL that takes its lock before
  * any data is deleted, so a write holding the row (lockExistingDatasets) commits first and its rows are deleted here
  * too, and a later write finds no dataset. `lock` then takes the sandbox's profile lock, before fragments are read.
  */
-export async function deleteDatasetAndData(db: SqlExecutor, tenantId: number, id: string, lock: () => Promise<void>): Promise<Array<{ ns: string; id: string }> | undefined> {
+export async function deleteDatasetAndData(
+  db: SqlExecutor,
+  tenantId: number,
+  id: string,
+  lock: () => Promise<void>,
+  maxPeople: number,
+): Promise<{ people: Array<{ ns: string; id: string }>; everyone: boolean } | undefined> {
   if ((await db.run('DELETE FROM datasets WHERE tenant_id = ? AND id = ?', [tenantId, id])).changes === 0) return undefined;
   await lock();
-  const people = await db.values<[string, string]>('SELECT DISTINCT primary_ns, primary_id FROM fragments WHERE tenant_id = ? AND dataset_id = ?', [tenantId, id]);
+  // Past `maxPeople` the list is not kept (it would hold the whole dataset's identities in memory): everyone is touched.
+  const people = await db.values<[string, string]>('SELECT DISTINCT primary_ns, primary_id FROM fragments WHERE tenant_id = ? AND dataset_id = ? LIMIT ?', [tenantId, id, maxPeople + 1]);
   for (const table of ['fragments', 'record_identities', 'events', 'batch_files']) {
     await db.run(`DELETE FROM ${table} WHERE tenant_id = ? AND dataset_id = ?`, [tenantId, id]);
   }
   await db.run('DELETE FROM batch_errors WHERE tenant_id = ? AND batch_id IN (SELECT id FROM batches WHERE tenant_id = ? AND dataset_id = ?)', [tenantId, tenantId, id]);
   await db.run('DELETE FROM batches WHERE tenant_id = ? AND dataset_id = ?', [tenantId, id]);
-  return people.map(([ns, pid]) => ({ ns, id: pid }));
+  if (people.length > maxPeople) return { people: [], everyone: true };
+  return { people: people.map(([ns, pid]) => ({ ns, id: pid })), everyone: false };
 }
 
 /**

@@ -9,7 +9,6 @@ import { type EffectivePolicy, type MergePolicyService } from './merge-policy.se
 import { type EventCursor, type EventRow, type FragmentRow, type Scope, clusterFragmentsOf, deletePerson, eventsOf, fragmentsOf, hasEvents } from './profile.store.js';
 import { valuesAt } from './fields.js';
 import { appendChanges } from '../changefeed/change.store.js';
-import { SANDBOX_PROFILE_LOCK } from '../store/locks.js';
 import type { ChangeInput } from '../changefeed/change.js';
 import { identitiesOf, mergeRows } from './unified.js';
 import type { ProfileViews } from './profile-views.js';
@@ -177,8 +176,9 @@ export class EntityService {
   async delete(tenantId: number, key: IdentityKey, mergePolicyId?: string): Promise<number> {
     const policy = await this.policies.effective(tenantId, mergePolicyId);
     const { members } = await this.scope(tenantId, key, policy);
+    // Rows first, then the sandbox's profile lock (settle takes it), in the order writers take them: a writer holds its
+    // fragment rows when it asks for the lock, so taking the lock first could deadlock with it.
     return this.db.transaction(async (tx) => {
-      await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
       const n = await deletePerson(tx, tenantId, members);
       const changes: ChangeInput[] = [{ tenantId, kind: 'entity-delete', identities: members }];
       await this.views.settle(tx, tenantId, changes);

@@ -1,5 +1,5 @@
 /** The profile-store writes of one transaction: fragment upserts with their identity rows, idempotent event inserts. */
-import type { SqlExecutor } from '../store/db.js';
+import { type SqlExecutor, hot } from '../store/db.js';
 import type { PreparedRecord } from './prepare.js';
 
 /** What a write did: fragments written and events newly stored (replayed `_id`s are not counted twice). */
@@ -12,7 +12,8 @@ export interface WriteCounts {
 const UPSERT_FRAGMENTS = 'INSERT INTO fragments (tenant_id, dataset_id, primary_ns, primary_id, batch_id, data, ingested_at) VALUES';
 const ON_FRAGMENT_CONFLICT = `ON CONFLICT (tenant_id, dataset_id, primary_ns, primary_id)
   DO UPDATE SET batch_id = excluded.batch_id, data = excluded.data, ingested_at = excluded.ingested_at`;
-const CLEAR_IDENTITIES = 'DELETE FROM record_identities WHERE tenant_id = ? AND dataset_id = ? AND primary_ns = ? AND primary_id = ?';
+// Run once per fragment: prepared once per connection on PostgreSQL rather than planned per call.
+const CLEAR_IDENTITIES = hot('DELETE FROM record_identities WHERE tenant_id = ? AND dataset_id = ? AND primary_ns = ? AND primary_id = ?');
 const INSERT_IDENTITIES = 'INSERT INTO record_identities (tenant_id, ns, id, dataset_id, primary_ns, primary_id) VALUES';
 const INSERT_EVENTS = 'INSERT INTO events (tenant_id, dataset_id, event_id, primary_ns, primary_id, ts, batch_id, data, ingested_at) VALUES';
 /** Rows per multi-row statement, inside both backends' bound-parameter limits. */

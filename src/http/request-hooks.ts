@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../shared/errors.js';
-import { authenticate, type RequestContext, type SandboxService, type TenancyCache, type TokenVerifier } from '../tenancy/index.js';
+import { authenticate, type RequestContext, type TenancyCache, type TokenVerifier } from '../tenancy/index.js';
 
 /** What a route needs from the tenancy layer: nothing, an authenticated org, or org and sandbox. */
 export type AuthLevel = 'none' | 'org' | 'sandbox';
@@ -47,7 +47,6 @@ export function authLevelOf(url: string, configured: AuthLevel | undefined): Aut
 /** What the tenancy checks need. */
 export interface TenancyDeps {
   readonly verify: TokenVerifier;
-  readonly sandboxes: SandboxService;
   /** Sandbox-level answers per credential tuple. */
   readonly tenancy: TenancyCache;
 }

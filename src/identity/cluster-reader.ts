@@ -3,7 +3,7 @@ import type { SqlExecutor } from '../store/db.js';
 import { DomainError } from '../shared/errors.js';
 import { slicer } from '../shared/slices.js';
 import * as g from './graph.store.js';
-import type { IdentityKey, Link, Member } from './graph.store.js';
+import { type IdentityKey, type Link, type Member, keyOf } from './graph.store.js';
 
 /** AEP's Identity Service limit: identities (XIDs and composite XIDs together) in one graph or cluster request. */
 export const MAX_GRAPH_QUERY = 1000;
@@ -36,7 +36,6 @@ export function assertGraphQuerySize(count: number): void {
   }
 }
 
-const keyOf = (k: IdentityKey) => `${k.ns}\u0000${k.id}`;
 
 /**
  * The cluster of each key, in order (a key the graph has not seen is a cluster of one). Throws

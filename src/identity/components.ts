@@ -1,7 +1,6 @@
 /** Connected components of identities under links: pure, for splitting a cluster after links are removed. */
-import type { IdentityKey } from './graph.store.js';
+import { type IdentityKey, keyOf } from './graph.store.js';
 
-const keyOf = (k: IdentityKey) => `${k.ns}\u0000${k.id}`;
 
 /** Groups `nodes` into the components their `edges` form, largest first, each in input order. */
 export function components(nodes: readonly IdentityKey[], edges: ReadonlyArray<readonly [IdentityKey, IdentityKey]>): IdentityKey[][] {

@@ -1,6 +1,7 @@
 /** Identity graph rows: identities with their cluster, links with their dataset and batch, guardrail events. */
 import { randomBytes } from 'node:crypto';
 import type { SqlExecutor } from '../store/db.js';
+import { chunks } from '../shared/chunks.js';
 
 /** An identity (namespace code + value). */
 export interface IdentityKey {
@@ -25,6 +26,9 @@ export interface Link {
   readonly lastAt: number;
 }
 
+/** An identity as one string, for maps and sets (NUL cannot occur in a stored identity). */
+export const keyOf = (k: IdentityKey): string => `${k.ns}\u0000${k.id}`;
+
 /** Links are stored with their ends in a fixed order, so A–B and B–A are one row. */
 export function ordered(x: IdentityKey, y: IdentityKey): [IdentityKey, IdentityKey] {
   return x.ns < y.ns || (x.ns === y.ns && x.id <= y.id) ? [x, y] : [y, x];
@@ -34,6 +38,20 @@ export function ordered(x: IdentityKey, y: IdentityKey): [IdentityKey, IdentityK
 export async function clusterOf(tx: SqlExecutor, tenantId: number, key: IdentityKey): Promise<string | undefined> {
   const row = await tx.get<{ cluster_id: string }>('SELECT cluster_id FROM identities WHERE tenant_id = ? AND ns = ? AND id = ?', [tenantId, key.ns, key.id]);
   return row?.cluster_id;
+}
+
+/** The clusters the given identities belong to now (those the graph has seen), one statement per 300. */
+export async function clustersOf(tx: SqlExecutor, tenantId: number, keys: readonly IdentityKey[]): Promise<string[]> {
+  const out = new Set<string>();
+  for (const slice of chunks(keys, 300)) {
+    // No DISTINCT: with it SQLite walks the sandbox's cluster index instead of probing each key.
+    const rows = await tx.values<[string]>(
+      `SELECT cluster_id FROM identities WHERE tenant_id = ? AND (ns, id) IN (VALUES ${slice.map(() => '(?, ?)').join(', ')})`,
+      [tenantId, ...slice.flatMap((k) => [k.ns, k.id])],
+    );
+    for (const [c] of rows) out.add(c);
+  }
+  return [...out];
 }
 
 let lastSeq = 0;

@@ -20,8 +20,6 @@ export interface GraphLimits {
   readonly uniqueNamespaces: readonly string[];
 }
 
-/** Graph writes of a sandbox take turns with its other profile writes. */
-const LOCK_SPACE = SANDBOX_PROFILE_LOCK;
 
 /** The graph of every sandbox; writes happen inside the ingest transaction. */
 export class IdentityGraph {
@@ -77,7 +75,7 @@ export class IdentityGraph {
   async link(tx: SqlExecutor, tenantId: number, records: readonly PreparedRecord[], datasets: ReadonlyMap<string, { identityEnabled: boolean }>, batchId: string | null): Promise<ChangeInput[]> {
     const linked = records.filter((r) => datasets.get(r.datasetId)?.identityEnabled);
     if (linked.length === 0) return [];
-    await tx.lock(LOCK_SPACE, tenantId);
+    await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
     const index = await this.namespaces.index(tenantId);
     const now = this.clock();
     const session = new LinkSession(tx, tenantId, now);
@@ -189,7 +187,7 @@ export class IdentityGraph {
    * the `split` entries for the caller to record.
    */
   async removeLinks(tx: SqlExecutor, tenantId: number, source: { datasetId: string; batchId?: string }): Promise<ChangeInput[]> {
-    await tx.lock(LOCK_SPACE, tenantId);
+    await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
     const filter = source.batchId === undefined ? '' : ' AND l.batch_id = ?';
     const params = source.batchId === undefined ? [tenantId, source.datasetId] : [tenantId, source.datasetId, source.batchId];
     const clusters = await tx.all<{ cluster_id: string }>(

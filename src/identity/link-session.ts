@@ -4,10 +4,9 @@
  */
 import type { SqlExecutor } from '../store/db.js';
 import * as g from './graph.store.js';
-import type { IdentityKey, Member } from './graph.store.js';
+import { type IdentityKey, type Member, keyOf } from './graph.store.js';
 import type { ChangeInput } from '../changefeed/change.js';
 
-const keyOf = (k: IdentityKey) => `${k.ns}\u0000${k.id}`;
 /** Rows per multi-row statement: well inside SQLite's and PostgreSQL's bound-parameter limits. */
 const ROWS = 400;
 

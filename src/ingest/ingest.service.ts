@@ -9,6 +9,7 @@ import { type PreparedRecord, type RecordFailure, isFailure, prepareRecord } fro
 import { type WriteCounts, writeRecords } from './write.js';
 import { appendChanges } from '../changefeed/change.store.js';
 import type { ChangeInput, IdentityRef } from '../changefeed/change.js';
+import { keyOf } from '../identity/graph.store.js';
 
 /** The refusal a record gets when its dataset is missing, whether found missing when prepared or when written. */
 function datasetGone(r: PreparedRecord): RecordFailure {
@@ -177,7 +178,7 @@ export class IngestService {
 function changesOf(tenantId: number, stored: readonly PreparedRecord[]): ChangeInput[] {
   const fragments = new Map<string, IdentityRef>();
   const events = new Map<string, IdentityRef>();
-  for (const r of stored) (r.kind === 'fragment' ? fragments : events).set(`${r.primary.ns}\u0000${r.primary.id}`, r.primary);
+  for (const r of stored) (r.kind === 'fragment' ? fragments : events).set(keyOf(r.primary), r.primary);
   const changes: ChangeInput[] = [];
   if (fragments.size > 0) changes.push({ tenantId, kind: 'fragments', identities: [...fragments.values()] });
   if (events.size > 0) changes.push({ tenantId, kind: 'events', identities: [...events.values()] });

@@ -1,6 +1,7 @@
 /** The profile-store writes of one transaction: fragment upserts with their identity rows, idempotent event inserts. */
 import { type SqlExecutor, hot } from '../store/db.js';
 import type { PreparedRecord } from './prepare.js';
+import { chunks } from '../shared/chunks.js';
 
 /** What a write did: fragments written and events newly stored (replayed `_id`s are not counted twice). */
 export interface WriteCounts {
@@ -19,10 +20,6 @@ const INSERT_EVENTS = 'INSERT INTO events (tenant_id, dataset_id, event_id, prim
 /** Rows per multi-row statement, inside both backends' bound-parameter limits. */
 const ROWS = 300;
 
-/** `size` rows at a time. */
-function* chunks<T>(all: readonly T[], size = ROWS): Generator<readonly T[]> {
-  for (let i = 0; i < all.length; i += size) yield all.slice(i, i + size);
-}
 
 const tuple = (n: number) => `(${Array.from({ length: n }, () => '?').join(', ')})`;
 
@@ -37,7 +34,7 @@ export async function writeRecords(
   const counts: WriteCounts = { fragments: 0, eventsInserted: 0, eventsDuplicate: 0 };
   const ordered = inLockOrder(records);
   // Rows are written many to a statement: one round trip per chunk instead of per record.
-  for (const slice of chunks(ordered.filter((r) => r.kind === 'event'))) {
+  for (const slice of chunks(ordered.filter((r) => r.kind === 'event'), ROWS)) {
     const result = await tx.run(
       `${INSERT_EVENTS} ${slice.map(() => tuple(9)).join(', ')} ON CONFLICT (tenant_id, dataset_id, event_id) DO NOTHING`,
       slice.flatMap((r) => [tenantId, r.datasetId, r.eventId!, r.primary.ns, r.primary.id, r.ts!, batchId, r.text, now]),
@@ -46,7 +43,7 @@ export async function writeRecords(
     counts.eventsDuplicate += slice.length - result.changes;
   }
   const fragments = ordered.filter((r) => r.kind === 'fragment');
-  for (const slice of chunks(fragments)) {
+  for (const slice of chunks(fragments, ROWS)) {
     await tx.run(`${UPSERT_FRAGMENTS} ${slice.map(() => tuple(7)).join(', ')} ${ON_FRAGMENT_CONFLICT}`, slice.flatMap((r) => [tenantId, r.datasetId, r.primary.ns, r.primary.id, batchId, r.text, now]));
     // A record replaces its fragment whole, so its identity rows are replaced too. One delete per fragment: a
     // multi-row form is either a join on a VALUES list (which PostgreSQL, its statistics lagging, may hash against the
@@ -55,7 +52,7 @@ export async function writeRecords(
     counts.fragments += slice.length;
   }
   const rows = fragments.flatMap((r) => r.identities.map((i) => [tenantId, i.namespace, i.id, r.datasetId, r.primary.ns, r.primary.id] as const));
-  for (const slice of chunks(rows)) await tx.run(`${INSERT_IDENTITIES} ${slice.map(() => tuple(6)).join(', ')} ON CONFLICT DO NOTHING`, slice.flat());
+  for (const slice of chunks(rows, ROWS)) await tx.run(`${INSERT_IDENTITIES} ${slice.map(() => tuple(6)).join(', ')} ON CONFLICT DO NOTHING`, slice.flat());
   return counts;
 }
 

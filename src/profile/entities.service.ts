@@ -24,9 +24,7 @@ export interface UnifiedProfile {
   readonly policyId: string;
 }
 
-/**
- * A lookup's answer: a materialized row with the live member list (answered as text), or a profile merged at read time.
- */
+/** A lookup's answer: a materialized row (answered as text around its stored JSON), or a profile merged at read time. */
 export type ProfileAnswer =
   | { readonly kind: 'view'; readonly xid: string; readonly policyId: string; readonly row: ViewAnswer }
   | { readonly kind: 'merged'; readonly profile: UnifiedProfile };
@@ -104,7 +102,10 @@ export class EntityService {
 
   /** The person's merged profile, or undefined when the store holds nothing of them. */
   async profile(tenantId: number, key: IdentityKey, xid: string, mergePolicyId?: string): Promise<UnifiedProfile | undefined> {
-    const policy = await this.policies.effective(tenantId, mergePolicyId);
+    return this.merged(tenantId, key, xid, await this.policies.effective(tenantId, mergePolicyId));
+  }
+
+  private async merged(tenantId: number, key: IdentityKey, xid: string, policy: EffectivePolicy): Promise<UnifiedProfile | undefined> {
     const { members, rows } = await this.person(tenantId, key, policy);
     if (rows.length === 0 && !(await hasEvents(this.db, tenantId, { keys: members }))) return undefined;
     const merged = mergeRows(policy, rows);
@@ -123,7 +124,7 @@ export class EntityService {
       this.checkSize(key, row.memberCount);
       return { kind: 'view', xid, policyId: policy.id, row };
     }
-    const profile = await this.profile(tenantId, key, xid, mergePolicyId);
+    const profile = await this.merged(tenantId, key, xid, policy);
     return profile && { kind: 'merged', profile };
   }
 

@@ -2,6 +2,7 @@
 import { type SqlExecutor, hot } from '../store/db.js';
 import type { IdentityKey } from '../identity/graph.store.js';
 import type { FragmentRow } from './profile.store.js';
+import { chunks } from '../shared/chunks.js';
 
 /** What a lookup reads of a materialized profile. */
 export interface ViewAnswer {
@@ -36,10 +37,6 @@ export function identityViewKey(k: IdentityKey): string {
 
 /** Rows per multi-row statement, inside both backends' bound-parameter limits. */
 const CHUNK = 300;
-
-function* chunks<T>(all: readonly T[], size = CHUNK): Generator<readonly T[]> {
-  for (let i = 0; i < all.length; i += size) yield all.slice(i, i + size);
-}
 
 const marks = (n: number, each: string) => Array.from({ length: n }, () => each).join(', ');
 
@@ -82,15 +79,22 @@ export async function upsertViews(tx: SqlExecutor, tenantId: number, rows: reado
 export async function deleteViews(tx: SqlExecutor, tenantId: number, keys: readonly string[], policyIds?: readonly string[]): Promise<void> {
   const only = policyIds === undefined ? '' : ` AND policy_id IN (${marks(policyIds.length, '?')})`;
   if (policyIds?.length === 0) return;
-  for (const slice of chunks(keys)) {
+  for (const slice of chunks(keys, CHUNK)) {
     await tx.run(`DELETE FROM profile_views WHERE tenant_id = ? AND view_key IN (${marks(slice.length, '?')})${only}`, [tenantId, ...slice, ...(policyIds ?? [])]);
   }
 }
 
-/** The rows of one cluster: what rewriting its member list needs. */
-export async function clusterRows(tx: SqlExecutor, tenantId: number, cluster: string): Promise<Array<{ policyId: string; primaries: string; fragments: string }>> {
-  const rows = await tx.values<[string, string, string]>('SELECT policy_id, primaries, fragments FROM profile_views WHERE tenant_id = ? AND view_key = ?', [tenantId, cluster]);
-  return rows.map(([policyId, primaries, fragments]) => ({ policyId, primaries, fragments }));
+/** The rows of these clusters, by cluster: what rewriting their member lists needs. */
+export async function clusterRows(tx: SqlExecutor, tenantId: number, clusters: readonly string[]): Promise<Map<string, Array<{ policyId: string; primaries: string; fragments: string }>>> {
+  const out = new Map<string, Array<{ policyId: string; primaries: string; fragments: string }>>();
+  for (const slice of chunks(clusters, CHUNK)) {
+    const rows = await tx.values<[string, string, string, string]>(
+      `SELECT view_key, policy_id, primaries, fragments FROM profile_views WHERE tenant_id = ? AND view_key IN (${marks(slice.length, '?')})`,
+      [tenantId, ...slice],
+    );
+    for (const [cluster, policyId, primaries, fragments] of rows) out.set(cluster, [...(out.get(cluster) ?? []), { policyId, primaries, fragments }]);
+  }
+  return out;
 }
 
 /** Replaces the member list of one row. */
@@ -102,7 +106,7 @@ export async function setMembers(tx: SqlExecutor, tenantId: number, policyId: st
 export async function currentViews(tx: SqlExecutor, tenantId: number, keys: readonly string[], policies: ReadonlyArray<{ id: string; version: number }>): Promise<Set<string>> {
   const version = new Map(policies.map((p) => [p.id, p.version]));
   const out = new Set<string>();
-  for (const slice of chunks(keys)) {
+  for (const slice of chunks(keys, CHUNK)) {
     const rows = await tx.values<[string, string, number]>(`SELECT policy_id, view_key, version FROM profile_views WHERE tenant_id = ? AND view_key IN (${marks(slice.length, '?')})`, [tenantId, ...slice]);
     for (const [policyId, key, v] of rows) if (version.get(policyId) === Number(v)) out.add(`${policyId}\u0000${key}`);
   }
@@ -115,50 +119,6 @@ export async function deleteViewsExcept(tx: SqlExecutor, tenantId: number, keep:
   await tx.run(`DELETE FROM profile_views WHERE tenant_id = ?${except === '' ? '' : ` AND ${except}`}`, [tenantId, ...keep.flatMap((p) => [p.id, p.version])]);
 }
 
-/** The current clusters of identities (those the graph has seen). */
-export async function clustersOf(tx: SqlExecutor, tenantId: number, keys: readonly IdentityKey[]): Promise<string[]> {
-  const out = new Set<string>();
-  for (const slice of chunks(keys)) {
-    const rows = await tx.values<[string]>(
-      `SELECT cluster_id FROM identities WHERE tenant_id = ? AND (ns, id) IN (VALUES ${marks(slice.length, '(?, ?)')})`,
-      [tenantId, ...slice.flatMap((k) => [k.ns, k.id])],
-    );
-    for (const [c] of rows) out.add(c);
-  }
-  return [...out];
-}
-
-/** A cluster's members in arrival order and the fragments whose primary identity is one of them (as lookups read them). */
-export interface ClusterFragments {
-  readonly members: IdentityKey[];
-  readonly fragments: FragmentRow[];
-}
-
-/**
- * Members and fragments of many clusters, in the order `clusterFragmentsOf` reads one; without `withData` the fragments'
- * data is left empty (what a graph change moved needs only their keys).
- */
-export async function fragmentsOfClusters(tx: SqlExecutor, tenantId: number, clusters: readonly string[], withData = true): Promise<Map<string, ClusterFragments>> {
-  const out = new Map<string, ClusterFragments>();
-  for (const slice of chunks(clusters, 100)) {
-    const rows = await tx.values<[string, string, string, string | null, string | null, number | null]>(
-      `SELECT m.cluster_id, m.ns, m.id, f.dataset_id, ${withData ? 'f.data' : "''"}, f.ingested_at FROM identities m
-       LEFT JOIN fragments f ON f.tenant_id = m.tenant_id AND f.primary_ns = m.ns AND f.primary_id = m.id
-       WHERE m.tenant_id = ? AND m.cluster_id IN (${marks(slice.length, '?')})
-       ORDER BY m.cluster_id, m.seq, m.ns, m.id, f.dataset_id`,
-      [tenantId, ...slice],
-    );
-    let last: IdentityKey | undefined;
-    for (const [cluster, ns, id, datasetId, data, at] of rows) {
-      let entry = out.get(cluster);
-      if (!entry) out.set(cluster, (entry = { members: [], fragments: [] }));
-      if (last === undefined || last.ns !== ns || last.id !== id || entry.members.length === 0) entry.members.push((last = { ns, id }));
-      if (datasetId !== null) entry.fragments.push({ dataset_id: datasetId, primary_ns: ns, primary_id: id, data: data!, ingested_at: Number(at) });
-    }
-  }
-  return out;
-}
-
 /** A fragment row's key as fingerprints list it. */
 export function fragmentKey(datasetId: string, ns: string, id: string): string {
   return JSON.stringify([datasetId, ns, id]);
@@ -167,7 +127,7 @@ export function fragmentKey(datasetId: string, ns: string, id: string): string {
 /** The fragments of each identity as its own person (a `none` policy), in dataset order. */
 export async function fragmentsOfIdentities(tx: SqlExecutor, tenantId: number, keys: readonly IdentityKey[]): Promise<Map<string, FragmentRow[]>> {
   const out = new Map<string, FragmentRow[]>();
-  for (const slice of chunks(keys)) {
+  for (const slice of chunks(keys, CHUNK)) {
     const rows = await tx.all<FragmentRow>(
       `SELECT dataset_id, primary_ns, primary_id, data, ingested_at FROM fragments
        WHERE tenant_id = ? AND (primary_ns, primary_id) IN (VALUES ${marks(slice.length, '(?, ?)')}) ORDER BY primary_ns, primary_id, dataset_id`,

@@ -4,15 +4,14 @@
  */
 import type { Db, SqlExecutor } from '../store/db.js';
 import { SANDBOX_PROFILE_LOCK } from '../store/locks.js';
-import type { IdentityKey } from '../identity/graph.store.js';
+import { type IdentityKey, clustersOf, keyOf } from '../identity/graph.store.js';
 import type { Change, ChangeInput } from '../changefeed/change.js';
 import type { ChangeHandler } from '../changefeed/change-feed.js';
 import { appendChanges } from '../changefeed/change.store.js';
 import type { EffectivePolicy, MergePolicyService } from './merge-policy.service.js';
 import { fingerprint, identitiesOf, viewRowOf } from './unified.js';
 import * as v from './profile-view.store.js';
-import type { FragmentRow } from './profile.store.js';
-import { fragmentKey } from './profile-view.store.js';
+import { type FragmentRow, fragmentsOfClusters } from './profile.store.js';
 
 /** The consumer name the feed keeps this offset under. */
 export const VIEWS_CONSUMER = 'profile-views';
@@ -25,8 +24,6 @@ interface Targets {
 
 /** Views rebuilt per backfill step of a policy (one change-feed entry each). */
 const BACKFILL_PAGE = 200;
-
-const identityKey = (k: IdentityKey) => `${k.ns}\u0000${k.id}`;
 
 /** Keeps the sandbox's materialized policies' profiles current; every method runs in the caller's transaction. */
 export class ProfileViews {
@@ -49,18 +46,18 @@ export class ProfileViews {
     const drop = new Map<string, IdentityKey>();
     const moved = new Set<string>();
     for (const c of changes) {
-      if (c.kind === 'fragments') for (const k of c.identities ?? []) refresh.set(identityKey(k), k);
+      if (c.kind === 'fragments') for (const k of c.identities ?? []) refresh.set(keyOf(k), k);
       else if (c.kind === 'merge' || c.kind === 'split' || c.kind === 'evict') for (const id of c.clusters ?? []) moved.add(id);
-      else if (c.kind === 'entity-delete' || c.kind === 'dataset-delete' || c.kind === 'batch-delete') for (const k of c.identities ?? []) drop.set(identityKey(k), k);
+      else if (c.kind === 'entity-delete' || c.kind === 'dataset-delete' || c.kind === 'batch-delete') for (const k of c.identities ?? []) drop.set(keyOf(k), k);
     }
     const everyone = changes.some((c) => c.everyone === true);
     if (refresh.size === 0 && drop.size === 0 && moved.size === 0 && !everyone) return;
     await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
     // Too many people to name: every row of the sandbox goes, and the consumer rebuilds them all.
     if (everyone) await v.deleteViewsExcept(tx, tenantId, []);
-    const refreshClusters = await v.clustersOf(tx, tenantId, [...refresh.values()]);
+    const refreshClusters = await clustersOf(tx, tenantId, [...refresh.values()]);
     const dropped = new Set([...drop.values()].map(v.identityViewKey));
-    for (const c of await v.clustersOf(tx, tenantId, [...drop.values()])) dropped.add(c);
+    for (const c of await clustersOf(tx, tenantId, [...drop.values()])) dropped.add(c);
     for (const c of [...refreshClusters, ...dropped]) moved.delete(c);
     await v.deleteViews(tx, tenantId, [...dropped, ...(await this.membersMoved(tx, tenantId, [...moved]))]);
     if (refresh.size === 0) return;
@@ -76,19 +73,17 @@ export class ProfileViews {
   private async membersMoved(tx: SqlExecutor, tenantId: number, clusters: readonly string[]): Promise<string[]> {
     if (clusters.length === 0) return [];
     const stale: string[] = [];
-    const now = await v.fragmentsOfClusters(tx, tenantId, clusters, false);
+    const now = await fragmentsOfClusters(tx, tenantId, clusters, false);
+    const held = await v.clusterRows(tx, tenantId, clusters);
     for (const cluster of clusters) {
       const person = now.get(cluster);
-      if (!person || person.members.length > this.maxIdentities) {
+      const rows = held.get(cluster) ?? [];
+      const print = person && fingerprint(person.fragments.map((f) => v.fragmentKey(f.dataset_id, f.primary_ns, f.primary_id)));
+      if (!person || person.members.length > this.maxIdentities || rows.some((r) => r.fragments !== print)) {
         stale.push(cluster);
         continue;
       }
-      const print = fingerprint(person.fragments.map((f) => fragmentKey(f.dataset_id, f.primary_ns, f.primary_id)));
-      for (const row of await v.clusterRows(tx, tenantId, cluster)) {
-        if (row.fragments !== print) {
-          stale.push(cluster);
-          break;
-        }
+      for (const row of rows) {
         const identities = JSON.stringify(identitiesOf(person.members, new Set(JSON.parse(row.primaries) as string[])));
         await v.setMembers(tx, tenantId, row.policyId, cluster, identities, person.members.length);
       }
@@ -108,7 +103,7 @@ export class ProfileViews {
     const clusters = [...targets.clusters].filter((c) => pdg.some((p) => wanted(p, c)));
     const people = new Map<string, { fragments: FragmentRow[]; members: IdentityKey[] }>();
     // Past the lookup limit a read answers 422, so such a person is never served from a view.
-    for (const [cluster, person] of await v.fragmentsOfClusters(tx, tenantId, clusters)) if (person.members.length <= this.maxIdentities) people.set(cluster, person);
+    for (const [cluster, person] of await fragmentsOfClusters(tx, tenantId, clusters)) if (person.members.length <= this.maxIdentities) people.set(cluster, person);
     const none = policies.filter((p) => p.identityGraph === 'none');
     const alone = [...targets.identities.values()].filter((k) => none.some((p) => wanted(p, v.identityViewKey(k))));
     for (const [key, fragments] of await v.fragmentsOfIdentities(tx, tenantId, alone)) people.set(key, { fragments, members: [{ ns: fragments[0]!.primary_ns, id: fragments[0]!.primary_id }] });
@@ -164,7 +159,7 @@ export class ProfileViews {
     for (const c of changes) {
       if (c.kind === 'merge') targets.clusters.add(c.clusters![0]!);
       else if (c.kind === 'split' || c.kind === 'evict') for (const id of c.clusters ?? []) targets.clusters.add(id);
-      else if (c.kind === 'entity-delete' || c.kind === 'dataset-delete' || c.kind === 'batch-delete') for (const k of c.identities ?? []) targets.identities.set(identityKey(k), k);
+      else if (c.kind === 'entity-delete' || c.kind === 'dataset-delete' || c.kind === 'batch-delete') for (const k of c.identities ?? []) targets.identities.set(keyOf(k), k);
       else if (c.kind === 'policy') policyChanges.push(c);
     }
     const everyone = changes.filter((c) => c.everyone === true);
@@ -173,7 +168,7 @@ export class ProfileViews {
     // Writers of the sandbox wait while its views are read and rebuilt, so no write lands between the two.
     await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
     const policies = await this.policies.materializedIn(tx, tenantId);
-    for (const c of await v.clustersOf(tx, tenantId, [...targets.identities.values()])) targets.clusters.add(c);
+    for (const c of await clustersOf(tx, tenantId, [...targets.identities.values()])) targets.clusters.add(c);
     const built = await this.rebuild(tx, tenantId, policies, targets);
     const effective = changes.filter((c) =>
       c.kind === 'merge' ? built.has(c.clusters![0]!) : c.kind === 'split' || c.kind === 'evict' ? c.clusters!.some((id) => built.has(id)) : built.size > 0 && c.kind !== 'fragments' && c.kind !== 'events' && c.kind !== 'policy',
@@ -208,7 +203,7 @@ export class ProfileViews {
     } else {
       const after = c.after === '' ? undefined : (JSON.parse(c.after) as IdentityKey);
       const page = await v.primaryPage(tx, tenantId, after, BACKFILL_PAGE);
-      built = await this.rebuild(tx, tenantId, [policy], { clusters: new Set(), identities: new Map(page.map((k) => [identityKey(k), k])) });
+      built = await this.rebuild(tx, tenantId, [policy], { clusters: new Set(), identities: new Map(page.map((k) => [keyOf(k), k])) });
       if (page.length === BACKFILL_PAGE) next = JSON.stringify(page[page.length - 1]);
     }
     if (next !== undefined) await appendChanges(tx, [{ tenantId, kind: 'policy', policyId: policy.id, after: next }], this.clock());

@@ -1,5 +1,6 @@
 /** Reads of the profile store: a person's fragments and events, by identity or by identity cluster. */
 import { type SqlExecutor, hot } from '../store/db.js';
+import { chunks } from '../shared/chunks.js';
 import type { IdentityKey } from '../identity/graph.store.js';
 
 /** A stored fragment row. */
@@ -47,16 +48,49 @@ export async function fragmentsOf(db: SqlExecutor, tenantId: number, scope: Scop
  * A person under a `pdg` policy in one read: every member of the identity's cluster, in arrival order, and the
  * fragments whose primary identity is one of them. Empty when the graph has not seen the identity.
  */
-export async function clusterFragmentsOf(db: SqlExecutor, tenantId: number, key: IdentityKey): Promise<{ members: IdentityKey[]; fragments: FragmentRow[] }> {
-  const rows = await db.all<{ ns: string; id: string; dataset_id: string | null; data: string | null; ingested_at: number | null }>(CLUSTER_FRAGMENTS, [tenantId, tenantId, key.ns, key.id]);
-  const members: IdentityKey[] = [];
-  const fragments: FragmentRow[] = [];
-  let last: IdentityKey | undefined;
-  for (const r of rows) {
-    if (last === undefined || last.ns !== r.ns || last.id !== r.id) members.push((last = { ns: r.ns, id: r.id }));
-    if (r.dataset_id !== null) fragments.push({ dataset_id: r.dataset_id, primary_ns: r.ns, primary_id: r.id, data: r.data!, ingested_at: Number(r.ingested_at) });
+export async function clusterFragmentsOf(db: SqlExecutor, tenantId: number, key: IdentityKey): Promise<ClusterFragments> {
+  const person: ClusterFragments = { members: [], fragments: [] };
+  for (const row of await db.values<MemberRow>(CLUSTER_FRAGMENTS, [tenantId, tenantId, key.ns, key.id])) addMemberRow(person, row);
+  return person;
+}
+
+/** A cluster's members in arrival order and the fragments whose primary identity is one of them. */
+export interface ClusterFragments {
+  readonly members: IdentityKey[];
+  readonly fragments: FragmentRow[];
+}
+
+/** A member with one of its fragments (or none): namespace, id, dataset, data, ingested at. */
+type MemberRow = [string, string, string | null, string | null, number | null];
+
+/** Folds a (member, fragment) row in (seq, member, dataset) order into its person. */
+function addMemberRow(person: ClusterFragments, [ns, id, datasetId, data, at]: MemberRow): void {
+  const last = person.members[person.members.length - 1];
+  if (last === undefined || last.ns !== ns || last.id !== id) person.members.push({ ns, id });
+  if (datasetId !== null) person.fragments.push({ dataset_id: datasetId, primary_ns: ns, primary_id: id, data: data!, ingested_at: Number(at) });
+}
+
+/**
+ * Members and fragments of many clusters, each as `clusterFragmentsOf` reads one; without `withData` the fragments'
+ * data is left empty (what a graph change moved needs only their keys).
+ */
+export async function fragmentsOfClusters(tx: SqlExecutor, tenantId: number, clusters: readonly string[], withData = true): Promise<Map<string, ClusterFragments>> {
+  const out = new Map<string, ClusterFragments>();
+  for (const slice of chunks(clusters, 100)) {
+    const rows = await tx.values<[string, ...MemberRow]>(
+      `SELECT m.cluster_id, m.ns, m.id, f.dataset_id, ${withData ? 'f.data' : "''"}, f.ingested_at FROM identities m
+       LEFT JOIN fragments f ON f.tenant_id = m.tenant_id AND f.primary_ns = m.ns AND f.primary_id = m.id
+       WHERE m.tenant_id = ? AND m.cluster_id IN (${slice.map(() => '?').join(', ')})
+       ORDER BY m.cluster_id, m.seq, m.ns, m.id, f.dataset_id`,
+      [tenantId, ...slice],
+    );
+    for (const [cluster, ...row] of rows) {
+      let person = out.get(cluster);
+      if (!person) out.set(cluster, (person = { members: [], fragments: [] }));
+      addMemberRow(person, row);
+    }
   }
-  return { members, fragments };
+  return out;
 }
 
 // Members come from the cluster index and each member's fragments from the (tenant, primary identity) index; the

@@ -11,6 +11,7 @@ import * as rows from './dataset.store.js';
 import { appendChanges } from '../../changefeed/change.store.js';
 import type { ChangeInput } from '../../changefeed/change.js';
 import { SANDBOX_PROFILE_LOCK } from '../../store/locks.js';
+import { chunks } from '../../shared/chunks.js';
 
 /** What a dataset delete does beyond the catalog's rows: the graph drops its links, derived state settles the change. */
 export interface DatasetDeleteSteps {
@@ -142,9 +143,7 @@ export class DatasetService implements CatalogCache {
       const changes = await this.deleteSteps.removeLinks(tx, tenantId, id);
       const { people, everyone } = deleted;
       if (everyone) changes.push({ tenantId, kind: 'dataset-delete', datasetId: id, everyone });
-      for (let i = 0; !everyone && (i === 0 || i < people.length); i += IDENTITIES_PER_ENTRY) {
-        changes.push({ tenantId, kind: 'dataset-delete', datasetId: id, identities: people.slice(i, i + IDENTITIES_PER_ENTRY) });
-      }
+      else for (const identities of people.length === 0 ? [[]] : chunks(people, IDENTITIES_PER_ENTRY)) changes.push({ tenantId, kind: 'dataset-delete', datasetId: id, identities });
       await this.deleteSteps.settle(tx, tenantId, changes);
       await publishChange(tx, { tenantId, kind: 'dataset', id });
       await appendChanges(tx, changes, this.clock());

@@ -78,9 +78,10 @@ export async function updateDataset(db: SqlExecutor, d: Dataset): Promise<void> 
 
 /**
  * Deletes the dataset row and every fragment, event, identity row, batch and job of it; returns the primary identities
- * whose fragments went (or `everyone` past `maxPeople`), or undefined when there was no row. The row goes first: on PostgreSQL that takes its lock before
- * any data is deleted, so a write holding the row (lockExistingDatasets) commits first and its rows are deleted here
- * too, and a later write finds no dataset. `lock` then takes the sandbox's profile lock, before fragments are read.
+ * whose fragments went (or `everyone` past `maxPeople`), or undefined when there was no row. The row goes first: on
+ * PostgreSQL that takes its lock before any data is deleted, so a write holding the row (lockExistingDatasets) commits
+ * first and its rows are deleted here too, and a later write finds no dataset. `lock` then takes the sandbox's profile
+ * lock, before fragments are read.
  */
 export async function deleteDatasetAndData(
   db: SqlExecutor,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type TestApp, startTestApp } from './support/app.js';
-import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, envelope, ingestFixture } from './support/fixtures.js';
+import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, envelope, ingestFixture } from './support/fixtures.js';
 import { type Served, serve } from './support/cli.js';
 import { eventually } from './support/wait.js';
 
@@ -22,13 +22,7 @@ describe('materialized profiles rebuilt by a `serve` process (postgres)', () => 
   before(async () => {
     t = await startTestApp('postgres');
     f = await ingestFixture(t, ORG);
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/data/core/ups/config/mergePolicies',
-      headers: f.headers,
-      payload: JSON.stringify({ name: 'default', schema: { name: '_xdm.context.profile' }, identityGraph: { type: 'pdg' }, attributeMerge: { type: 'timestampOrdered' }, default: true }),
-    });
-    assert.equal(res.statusCode, 200, res.body);
+    await createDefaultPolicy(t, f);
     // The second process: the service as a user starts it, on the same database; its feed runs the consumers.
     worker = await serve(['--data', data, '--database-url', t.store.config.databaseUrl!]);
   });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
-import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, envelope, ingestFixture } from './support/fixtures.js';
+import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, envelope, ingestFixture } from './support/fixtures.js';
 import { ChangeFeed } from '../src/changefeed/change-feed.js';
 import { VIEWS_CONSUMER } from '../src/profile/profile-views.js';
 import { eventually } from './support/wait.js';
@@ -18,13 +18,7 @@ for (const kind of STORE_KINDS) {
     before(async () => {
       t = await startTestApp(kind);
       f = await ingestFixture(t, ORG);
-      const res = await t.app.inject({
-        method: 'POST',
-        url: '/data/core/ups/config/mergePolicies',
-        headers: f.headers,
-        payload: JSON.stringify({ name: 'default', schema: { name: '_xdm.context.profile' }, identityGraph: { type: 'pdg' }, attributeMerge: { type: 'timestampOrdered' }, default: true }),
-      });
-      assert.equal(res.statusCode, 200, res.body);
+      await createDefaultPolicy(t, f);
       await t.app.services.feed.drain();
     });
     after(() => t.close());

@@ -107,6 +107,18 @@ export async function ingestFixture(t: TestApp, org: string, sandbox = 'prod'): 
   return { headers, tenantId: Number(tenantId), profileDataset, eventDataset, inletId: got.json().items[0].auth.params.inletId };
 }
 
+/** Makes a pdg, timestampOrdered merge policy the sandbox's default (so its profiles are kept materialized). */
+export async function createDefaultPolicy(t: TestApp, f: IngestFixture): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/data/core/ups/config/mergePolicies',
+    headers: f.headers,
+    payload: JSON.stringify({ name: 'default', schema: { name: '_xdm.context.profile' }, identityGraph: { type: 'pdg' }, attributeMerge: { type: 'timestampOrdered' }, default: true }),
+  });
+  if (res.statusCode !== 200) throw new Error(`merge policy: ${res.body}`);
+  return res.json().id as string;
+}
+
 /** A person record with an email, a CRM id as primary, and loyalty fields. */
 export function personRecord(n: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

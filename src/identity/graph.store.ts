@@ -128,6 +128,25 @@ export async function moveTo(tx: SqlExecutor, tenantId: number, moves: ReadonlyA
   );
 }
 
+/** Inserts identities new to the graph, each already in its cluster (the link session read that none exists). */
+export async function insertIdentities(tx: SqlExecutor, tenantId: number, rows: ReadonlyArray<readonly [Member, string]>): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.run(
+    `INSERT INTO identities (tenant_id, ns, id, cluster_id, first_seen, last_seen, seq) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+    rows.flatMap(([m, c]) => [tenantId, m.ns, m.id, c, m.firstSeen, m.lastSeen, m.seq]),
+  );
+}
+
+/** Sets `last_seen` of stored identities; an upsert on the primary key for the reason `moveTo` gives. */
+export async function touch(tx: SqlExecutor, tenantId: number, rows: ReadonlyArray<Member & { readonly cluster: string }>): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.run(
+    `INSERT INTO identities (tenant_id, ns, id, cluster_id, first_seen, last_seen, seq) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
+     ON CONFLICT (tenant_id, ns, id) DO UPDATE SET last_seen = excluded.last_seen`,
+    rows.flatMap((m) => [tenantId, m.ns, m.id, m.cluster, m.firstSeen, m.lastSeen, m.seq]),
+  );
+}
+
 /** Moves the given identities into cluster `to`. */
 export async function assign(tx: SqlExecutor, tenantId: number, keys: readonly IdentityKey[], to: string): Promise<void> {
   for (const k of keys) await tx.run('UPDATE identities SET cluster_id = ? WHERE tenant_id = ? AND ns = ? AND id = ?', [to, tenantId, k.ns, k.id]);

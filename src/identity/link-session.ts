@@ -10,6 +10,9 @@ import type { ChangeInput } from '../changefeed/change.js';
 /** Rows per multi-row statement: well inside SQLite's and PostgreSQL's bound-parameter limits. */
 const ROWS = 400;
 
+/** `last_seen` is rewritten only when it is older than this: an hour is fine enough for "last associated". */
+export const LAST_SEEN_GRANULARITY_MS = 3_600_000;
+
 /**
  * One call's view of the graph. Identities are added at once; merges and links are kept in memory and written by
  * `flush`, so a stream that merges once per new person costs one statement per chunk rather than one per merge.
@@ -20,6 +23,10 @@ export class LinkSession {
   private readonly pending = new Map<string, [IdentityKey, IdentityKey, string, string]>();
   /** Identities whose cluster changed since the last flush. */
   private readonly moved = new Map<string, Member>();
+  /** Identities new to the graph, not yet inserted (flush inserts them with their cluster of that moment). */
+  private readonly unwritten = new Map<string, Member>();
+  /** Stored identities whose `last_seen` is due a refresh, with their row as read. */
+  private readonly seen = new Map<string, Member & { readonly cluster: string }>();
   /** The change-feed entries of the call (merges, evictions, splits), appended by the caller in its transaction. */
   readonly changes: ChangeInput[] = [];
   /**
@@ -34,26 +41,35 @@ export class LinkSession {
     private readonly now: number,
   ) {}
 
-  /** Adds or refreshes every identity in one statement per ROWS; order gives the FIFO sequence. */
+  /**
+   * Reads every identity's row in one statement per ROWS. An identity the graph has not seen becomes a cluster of one
+   * in memory only: `flush` inserts it once, already in the cluster its links put it in, so a new person's identities
+   * cost one insert each and no move. Order gives the FIFO sequence.
+   */
   async ensureAll(keys: readonly IdentityKey[]): Promise<void> {
     const unique = [...new Map(keys.map((k) => [keyOf(k), k])).values()];
+    const stale = this.now - LAST_SEEN_GRANULARITY_MS;
     for (let i = 0; i < unique.length; i += ROWS) {
       const slice = unique.slice(i, i + ROWS);
-      const proposed = slice.map(() => g.newClusterId(this.now));
-      const params = slice.flatMap((k, j) => [this.tenantId, k.ns, k.id, proposed[j]!, this.now, this.now, g.arrivalSeq(this.now)]);
-      const rows = await this.tx.all<{ ns: string; id: string; cluster_id: string; seq: number; first_seen: number; last_seen: number }>(
-        `INSERT INTO identities (tenant_id, ns, id, cluster_id, first_seen, last_seen, seq) VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
-         ON CONFLICT (tenant_id, ns, id) DO UPDATE SET last_seen = excluded.last_seen RETURNING ns, id, cluster_id, seq, first_seen, last_seen`,
-        params,
+      const rows = await this.tx.values<[string, string, string, number, number, number]>(
+        `SELECT ns, id, cluster_id, seq, first_seen, last_seen FROM identities WHERE tenant_id = ? AND (ns, id) IN (VALUES ${slice.map(() => '(?, ?)').join(', ')})`,
+        [this.tenantId, ...slice.flatMap((k) => [k.ns, k.id])],
       );
-      const fresh = new Set(proposed);
-      for (const r of rows) {
-        this.cluster.set(keyOf(r), r.cluster_id);
-        // A new identity is a cluster of one: no need to read its members back.
-        if (fresh.has(r.cluster_id)) {
-          this.known.set(r.cluster_id, [{ ns: r.ns, id: r.id, seq: Number(r.seq), firstSeen: Number(r.first_seen), lastSeen: Number(r.last_seen) }]);
-          this.created.add(r.cluster_id);
-        }
+      for (const [ns, id, cluster, seq, firstSeen, lastSeen] of rows) {
+        const k = keyOf({ ns, id });
+        this.cluster.set(k, cluster);
+        // Seen within the hour: the row is left alone, which spares a write for nearly every returning visitor.
+        if (Number(lastSeen) < stale) this.seen.set(k, { ns, id, seq: Number(seq), firstSeen: Number(firstSeen), lastSeen: this.now, cluster });
+      }
+      for (const k of slice) {
+        const key = keyOf(k);
+        if (this.cluster.has(key)) continue;
+        const cluster = g.newClusterId(this.now);
+        const member: Member = { ns: k.ns, id: k.id, seq: g.arrivalSeq(this.now), firstSeen: this.now, lastSeen: this.now };
+        this.cluster.set(key, cluster);
+        this.known.set(cluster, [member]);
+        this.created.add(cluster);
+        this.unwritten.set(key, member);
       }
     }
   }
@@ -85,7 +101,7 @@ export class LinkSession {
     for (const m of moving) {
       const k = keyOf(m);
       this.cluster.set(k, keep);
-      this.moved.set(k, m);
+      if (!this.unwritten.has(k)) this.moved.set(k, m);
     }
     this.known.delete(drop);
     this.known.set(keep, all);
@@ -104,11 +120,17 @@ export class LinkSession {
     this.pending.set(`${keyOf(x)}\u0000${keyOf(y)}\u0000${datasetId}\u0000${batchId}`, [x, y, datasetId, batchId]);
   }
 
-  /** Writes the merges and queued links, one statement per ROWS of each. */
+  /** Writes the new identities, the merges, refreshed `last_seen`s and queued links, one statement per ROWS of each. */
   async flush(): Promise<void> {
+    const fresh = [...this.unwritten].map(([k, m]) => [m, this.cluster.get(k)!] as const);
+    this.unwritten.clear();
+    for (let i = 0; i < fresh.length; i += ROWS) await g.insertIdentities(this.tx, this.tenantId, fresh.slice(i, i + ROWS));
     const moves = [...this.moved].map(([k, key]) => [key, this.cluster.get(k)!] as const);
     this.moved.clear();
     for (let i = 0; i < moves.length; i += ROWS) await g.moveTo(this.tx, this.tenantId, moves.slice(i, i + ROWS));
+    const touched = [...this.seen.values()];
+    this.seen.clear();
+    for (let i = 0; i < touched.length; i += ROWS) await g.touch(this.tx, this.tenantId, touched.slice(i, i + ROWS));
     const all = [...this.pending.values()];
     this.pending.clear();
     for (let i = 0; i < all.length; i += ROWS) {

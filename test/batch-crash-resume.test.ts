@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCli, serve } from './support/cli.js';
+import { runCli, seedSchemaFile, serve } from './support/cli.js';
 import { personRecord, profileSchema, PROFILE_SCHEMA_ID } from './support/fixtures.js';
 
 const ORG = 'CRASH@AdobeOrg';
@@ -24,13 +24,7 @@ describe('batch crash and resume', () => {
     try {
       assert.equal((await fetch(`${server.url}/data/foundation/sandbox-management/sandboxes`, { headers })).status, 200);
       // The schema goes in as the registry stores it; this test is about the batch path.
-      const file = new Database(join(data, 'profile.db'));
-      const tenant = file.prepare('SELECT tenant_id FROM sandboxes WHERE org_id = ?').get(ORG) as { tenant_id: number };
-      const schema = profileSchema();
-      file
-        .prepare("INSERT INTO xdm_resources (tenant_id, id, alt_id, kind, title, version, body, created_at, modified_at) VALUES (?, ?, ?, 'schemas', 't', '1.0', ?, 0, 0)")
-        .run(tenant.tenant_id, PROFILE_SCHEMA_ID, schema['meta:altId'], JSON.stringify(schema));
-      file.close();
+      seedSchemaFile(data, ORG, profileSchema());
 
       const ds = await fetch(`${server.url}/data/foundation/catalog/dataSets`, {
         method: 'POST',

@@ -69,6 +69,11 @@ export class ChangeFeed {
     this.observers.push(observer);
   }
 
+  /** Passes lags measured by this feed's consumers running elsewhere (the writer thread) to this feed's observers. */
+  reportLag(consumer: string, effect: 'effective' | 'none', lagsMs: readonly number[]): void {
+    for (const observe of this.observers) observe(consumer, effect, lagsMs);
+  }
+
   /** Starts the loop that feeds every consumer; any process's committed entries wake it (the store's notices). */
   async start(): Promise<void> {
     if (!this.stopped) return;

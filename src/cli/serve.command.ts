@@ -1,6 +1,8 @@
 /** `rtprofile serve`: opens the store (migrating it), listens, prints a working curl line, and stops cleanly. */
 import type { Command } from 'commander';
 import { buildApp } from '../http/app.js';
+import { startWriterThread, type WriterThread } from '../runtime/writer-thread.js';
+import { SqliteDb } from '../store/sqlite/sqlite-db.js';
 import { createLogger } from '../shared/logger.js';
 import { openStore } from '../store/index.js';
 import { issueToken, loadOrCreateSecret } from '../tenancy/index.js';
@@ -34,10 +36,19 @@ export function registerServeCommand(program: Command): void {
     const db = await openStore(config);
     const secret = config.jwtSecret ?? loadOrCreateSecret(config.dataDir);
     const app = await buildApp({ config, db, secret, logger });
+    let writer: WriterThread | undefined;
+    if (config.writerThread && db instanceof SqliteDb) {
+      // Without it the service still works, on one thread: say so rather than refuse to start.
+      writer = await startWriterThread(db, config, app.services, logger).catch((err: Error) => {
+        logger.warn({ err }, 'writer thread not started; streaming writes commit on the main thread');
+        return undefined;
+      });
+    }
     let address: string;
     try {
       address = await app.listen({ port: config.port, host: config.host });
     } catch (err) {
+      await writer?.stop();
       await db.close();
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'EADDRINUSE' ? 'the port is in use (choose another with --port)' : (err as Error).message;
@@ -46,7 +57,7 @@ export function registerServeCommand(program: Command): void {
     }
     if (config.roles.has('worker')) {
       await app.services.jobs.start();
-      await app.services.feed.start();
+      await (writer ? writer.startFeed() : app.services.feed.start());
     }
     const store = config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.dataDir}/profile.db`;
     const token = await issueToken({ secret, orgs: [EXAMPLE_ORG], clientId: DEFAULT_API_KEY, ttlSeconds: 24 * 3600 });
@@ -64,6 +75,7 @@ export function registerServeCommand(program: Command): void {
       logger.info({ signal }, 'stopping: finishing in-flight requests');
       // close() stops accepting, waits for in-flight requests, then we close the store they were using.
       await app.close();
+      await writer?.stop();
       await db.close();
       logger.flush?.();
       process.exit(0);

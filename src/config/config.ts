@@ -26,6 +26,8 @@ export interface Config {
   readonly logPretty: boolean;
   /** SQLite `synchronous` pragma: `full` survives power loss, `normal` only process crashes. */
   readonly sqliteSync: 'full' | 'normal';
+  /** SQLite: streaming writes commit on a second thread while the main thread parses the next requests. */
+  readonly writerThread: boolean;
   readonly pgPoolSize: number;
   readonly roles: ReadonlySet<Role>;
   /** Identity values never linked, added to the built-in blocklist of placeholders (null, undefined, test@test.com, …). */
@@ -147,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logPretty: env.LOG_PRETTY !== undefined ? env.LOG_PRETTY === 'true' : Boolean(process.stdout.isTTY),
     sqliteSync: oneOf(env, 'RTPROFILE_SQLITE_SYNC', ['full', 'normal'] as const, 'full'),
+    writerThread: oneOf(env, 'RTPROFILE_WRITER_THREAD', ['on', 'off'] as const, 'on') === 'on',
     pgPoolSize: integer(env, 'RTPROFILE_PG_POOL', 10, 1, 1000),
     roles: roles(env),
     identityBlocklist: list(env.RTPROFILE_IDENTITY_BLOCKLIST),
@@ -184,6 +187,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'LOG_LEVEL', default: 'info', meaning: 'pino level: fatal … trace, or silent' },
   { name: 'LOG_PRETTY', default: '(true on a terminal)', meaning: 'human-readable log lines instead of JSON' },
   { name: 'RTPROFILE_SQLITE_SYNC', default: 'full', meaning: 'SQLite synchronous pragma: full (power-loss safe) or normal' },
+  { name: 'RTPROFILE_WRITER_THREAD', default: 'on', meaning: 'SQLite: commit streaming writes on a second thread (`off` keeps one thread)' },
   { name: 'RTPROFILE_PG_POOL', default: '10', meaning: 'PostgreSQL connections per process' },
   { name: 'ROLES', default: 'api,worker', meaning: 'what this process runs: the HTTP API, the job worker, or both' },
   { name: 'RTPROFILE_IDENTITY_BLOCKLIST', default: '(built-in list)', meaning: 'comma-separated identity values never linked, added to the built-in placeholders' },

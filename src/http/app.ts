@@ -1,14 +1,11 @@
 /** The app factory: builds the Fastify app over a store, never listens (the CLI and tests decide how to serve it). */
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { type AppDeps, type Services, buildServices } from '../runtime/services.js';
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.js';
-import type { Db, SqlExecutor } from '../store/db.js';
-import type { ChangeInput } from '../changefeed/change.js';
-import { publishChange, watchCatalog } from '../store/catalog-changes.js';
-import { type Clock, systemClock } from '../shared/clock.js';
+import { publishChange } from '../store/catalog-changes.js';
+import { systemClock } from '../shared/clock.js';
 import { DomainError } from '../shared/errors.js';
-import { SandboxService, TenancyCache, createTokenVerifier, type TokenVerifier } from '../tenancy/index.js';
 import { parseJsonBody } from './json-body.js';
 import { serializeRequest } from './log-redaction.js';
 import { handleError } from './problem.js';
@@ -20,74 +17,18 @@ import { createMetrics, registerMetrics } from './metrics.js';
 import { registerHealthRoutes } from './routes/health.routes.js';
 import { registerSandboxRoutes } from './routes/sandboxes.routes.js';
 import { registerSchemaRegistryRoutes } from './routes/schema-registry.routes.js';
-import { SchemaResolver } from '../catalog/schema-resolver.js';
-import { DatasetService } from '../catalog/datasets/dataset.service.js';
-import { ConnectionService } from '../ingest/connection.service.js';
-import { IngestService } from '../ingest/ingest.service.js';
 import { registerDatasetRoutes } from './routes/datasets.routes.js';
 import { registerConnectionRoutes } from './routes/connections.routes.js';
 import { registerCollectionRoutes } from './routes/collection.routes.js';
 import { registerBatchRoutes } from './routes/batches.routes.js';
 import { registerCatalogBatchRoutes } from './routes/catalog-batches.routes.js';
 import { registerBatchFileRoutes } from './routes/batch-files.routes.js';
-import { BatchService } from '../ingest/batches/batch.service.js';
-import { batchJobHandler } from '../ingest/batches/batch.processor.js';
-import { BATCH_JOB } from '../ingest/batches/batch.js';
-import { batchJobFailed } from '../ingest/batches/batch.failure.js';
-import { JobRunner } from '../jobs/job-runner.js';
-import { ChangeFeed } from '../changefeed/change-feed.js';
-import { join } from 'node:path';
-import { NamespaceService } from '../identity/namespace.service.js';
-import { IdentityGraph } from '../identity/identity-graph.js';
-import { createBlocklist } from '../identity/blocklist.js';
 import { registerIdentityRoutes } from './routes/identity.routes.js';
 import { registerIdentityMappingRoutes } from './routes/identity-mappings.routes.js';
 import { registerMergePolicyRoutes } from './routes/merge-policies.routes.js';
 import { registerEntityRoutes } from './routes/entities.routes.js';
-import { MergePolicyService } from '../profile/merge-policy.service.js';
-import { EntityService } from '../profile/entities.service.js';
-import { ProfileViews, VIEWS_CONSUMER } from '../profile/profile-views.js';
 
-/** The domain services routes call; built once per app. */
-export interface Services {
-  readonly config: Config;
-  readonly db: Db;
-  readonly clock: Clock;
-  readonly sandboxes: SandboxService;
-  /** Compiled schemas for the write path; the registry invalidates a sandbox's entries on every change. */
-  readonly schemas: SchemaResolver;
-  readonly datasets: DatasetService;
-  readonly connections: ConnectionService;
-  readonly ingest: IngestService;
-  readonly verify: TokenVerifier;
-  readonly tenancy: TenancyCache;
-  readonly batches: BatchService;
-  readonly namespaces: NamespaceService;
-  readonly graph: IdentityGraph;
-  readonly mergePolicies: MergePolicyService;
-  readonly entities: EntityService;
-  /** Durable jobs; started by `serve` when the process has the worker role, and by tests that need it. */
-  readonly jobs: JobRunner;
-  /** The change feed's consumers (derived state); started by `serve` with the worker role, drained by tests. */
-  readonly feed: ChangeFeed;
-  /** Materialized unified profiles (kept by the write path and the feed's `profile-views` consumer). */
-  readonly views: ProfileViews;
-  /**
-   * The catalog caches' subscription to change notices: resolves, with the way to stop it, once other processes' changes
-   * are heard (buildApp waits for it; see docs/architecture.md, Caches).
-   */
-  readonly catalogWatch: Promise<() => void>;
-}
-
-/** Everything the app is built from; `secret` signs and checks HS256 tokens. */
-export interface AppDeps {
-  config: Config;
-  db: Db;
-  secret: string | undefined;
-  clock?: Clock;
-  logger?: Logger;
-  verify?: TokenVerifier;
-}
+export type { AppDeps, Services } from '../runtime/services.js';
 
 /** One registered route, for introspection (the malformed-request corpus walks them all). */
 export interface RouteEntry {
@@ -193,53 +134,4 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await services.jobs.stop();
   });
   return app;
-}
-
-/** Wires the domain services once; their catalog caches follow change notices from every process on the database. */
-export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 'info' | 'warn' | 'error'>): Services {
-  const sandboxes = new SandboxService(deps.db, clock);
-  const schemas = new SchemaResolver(deps.db);
-  const connections = new ConnectionService(deps.db, clock);
-  const namespaces = new NamespaceService(deps.db, clock);
-  const { config } = deps;
-  const graph = new IdentityGraph(deps.db, namespaces, createBlocklist(config.identityBlocklist), { maxIdentities: config.maxGraphIdentities, uniqueNamespaces: config.uniqueNamespaces }, clock);
-  // Merge policies read datasets and views read merge policies, so a dataset delete reaches the views through `settle`.
-  const settle = (tx: SqlExecutor, tenantId: number, changes: readonly ChangeInput[]): Promise<void> => views.settle(tx, tenantId, changes);
-  const datasets = new DatasetService(deps.db, schemas, clock, { removeLinks: (tx, tenantId, datasetId) => graph.removeLinks(tx, tenantId, { datasetId }), settle });
-  const mergePolicies = new MergePolicyService(deps.db, datasets, clock, config.maxMergePolicies);
-  const views = new ProfileViews(deps.db, mergePolicies, clock, config.maxProfileIdentities);
-  const catalogWatch = watchCatalog(deps.db, [sandboxes, schemas, datasets, connections, namespaces, mergePolicies]);
-  // Callers that do not wait for it (the CLI's short-lived commands) must not die of an unhandled rejection.
-  catalogWatch.catch((err: Error) => logger.warn(`catalog change notices unavailable: ${err.message}`));
-  const ingest = new IngestService(deps.db, datasets, schemas, clock, {
-    link: (tx, tenantId, records, sets, batchId) => graph.link(tx, tenantId, records, sets, batchId),
-    settle,
-  });
-  ingest.addRecordCheck((tenantId) => graph.recordCheck(tenantId));
-  const verify = deps.verify ?? createTokenVerifier({ secret: deps.secret, jwks: deps.config.jwks, clock });
-  const jobs = new JobRunner(deps.db, clock, logger);
-  const feed = new ChangeFeed(deps.db, clock, logger);
-  feed.consume(VIEWS_CONSUMER, views.consumer);
-  jobs.register(BATCH_JOB, batchJobHandler(deps.db, ingest, clock), batchJobFailed(clock));
-  return {
-    config: deps.config,
-    db: deps.db,
-    clock,
-    sandboxes,
-    schemas,
-    datasets,
-    connections,
-    ingest,
-    verify,
-    tenancy: new TenancyCache(verify, sandboxes, clock),
-    batches: new BatchService(deps.db, datasets, join(deps.config.dataDir, 'uploads'), deps.config.uploadLimit, clock, () => jobs.kick()),
-    jobs,
-    feed,
-    views,
-    namespaces,
-    graph,
-    mergePolicies,
-    entities: new EntityService(deps.db, namespaces, graph, mergePolicies, views, config.maxProfileIdentities, clock),
-    catalogWatch,
-  };
 }

@@ -1,7 +1,7 @@
 /** The identity graph: links identities seen together, with guardrails against over-merging, and splits on deletion. */
 import type { Db, SqlExecutor } from '../store/db.js';
 import type { Clock } from '../shared/clock.js';
-import type { PreparedRecord, RecordFailure } from '../ingest/prepare.js';
+import type { PreparedRecord, RecordFailure, WritableRecord } from '../ingest/prepare.js';
 import type { Blocklist } from './blocklist.js';
 import { components } from './components.js';
 import * as g from './graph.store.js';
@@ -72,7 +72,7 @@ export class IdentityGraph {
    * Links the identities of each record of an identity-enabled dataset (a star from its primary identity); returns the
    * change-feed entries of what the graph did (merges, evictions, splits), for the caller to record in its transaction.
    */
-  async link(tx: SqlExecutor, tenantId: number, records: readonly PreparedRecord[], datasets: ReadonlyMap<string, { identityEnabled: boolean }>, batchId: string | null): Promise<ChangeInput[]> {
+  async link(tx: SqlExecutor, tenantId: number, records: readonly WritableRecord[], datasets: ReadonlyMap<string, { identityEnabled: boolean }>, batchId: string | null): Promise<ChangeInput[]> {
     const linked = records.filter((r) => datasets.get(r.datasetId)?.identityEnabled);
     if (linked.length === 0) return [];
     await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);

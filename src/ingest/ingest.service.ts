@@ -5,14 +5,14 @@ import { isDomainError } from '../shared/errors.js';
 import { type DatasetService, datasetNotFound } from '../catalog/datasets/dataset.service.js';
 import type { Dataset } from '../catalog/datasets/dataset.js';
 import type { SchemaResolver } from '../catalog/schema-resolver.js';
-import { type PreparedRecord, type RecordFailure, isFailure, prepareRecord } from './prepare.js';
+import { type PreparedRecord, type RecordFailure, type WritableRecord, isFailure, prepareRecord } from './prepare.js';
 import { type WriteCounts, writeRecords } from './write.js';
 import { appendChanges } from '../changefeed/change.store.js';
 import type { ChangeInput, IdentityRef } from '../changefeed/change.js';
 import { keyOf } from '../identity/graph.store.js';
 
 /** The refusal a record gets when its dataset is missing, whether found missing when prepared or when written. */
-function datasetGone(r: PreparedRecord): RecordFailure {
+function datasetGone(r: WritableRecord): RecordFailure {
   const { code, message } = datasetNotFound(r.datasetId);
   return { index: r.index, datasetId: r.datasetId, code, message, errors: [{ path: '', code, message }] };
 }
@@ -33,8 +33,10 @@ export interface IngestItem {
  * the state kept in step with the profile store (materialized profiles) settles the write's change-feed entries.
  */
 export interface WriteSteps {
+  /** Holds the streaming inlet the write came through (throws when it was deleted), so a deleted inlet takes nothing. */
+  hold(tx: SqlExecutor, tenantId: number, inletId: string): Promise<void>;
   /** Links identities; returns the graph's change-feed entries (merges, evictions, splits). */
-  link(tx: SqlExecutor, tenantId: number, records: readonly PreparedRecord[], datasets: ReadonlyMap<string, Dataset>, batchId: string | null): Promise<ChangeInput[]>;
+  link(tx: SqlExecutor, tenantId: number, records: readonly WritableRecord[], datasets: ReadonlyMap<string, Dataset>, batchId: string | null): Promise<ChangeInput[]>;
   /** Applies the transaction's entries to state that must be current when it commits. */
   settle(tx: SqlExecutor, tenantId: number, changes: readonly ChangeInput[]): Promise<void>;
 }
@@ -45,11 +47,16 @@ export type RecordCheck = (tenantId: number) => Promise<(r: PreparedRecord) => P
 /** Hears how many records each committed write accepted and refused (the metrics count them; no-op by default). */
 export type RecordCounter = (source: 'streaming' | 'batch', accepted: number, refused: number) => void;
 
+/** What a write transaction takes: the records to write and their datasets as found when they were prepared. */
+export interface PreparedWrite {
+  readonly records: readonly WritableRecord[];
+  readonly datasets: ReadonlyMap<string, Dataset>;
+}
+
 /** The outcome of a prepare step: records to write and records refused, by input index. */
-export interface Prepared {
+export interface Prepared extends PreparedWrite {
   readonly records: PreparedRecord[];
   readonly failures: RecordFailure[];
-  readonly datasets: ReadonlyMap<string, Dataset>;
 }
 
 /** The outcome of an ingest call. */
@@ -62,10 +69,17 @@ export interface WriteOutcome extends WriteCounts {
   readonly refused: RecordFailure[];
 }
 
+/**
+ * Commits a prepared write in a transaction of its own: `IngestService.commit` on this thread, or the same call on the
+ * SQLite writer thread. Resolves only after the commit that holds the write.
+ */
+export type Committer = (tenantId: number, prepared: PreparedWrite, batchId: string | null, inletId: string | undefined) => Promise<WriteOutcome>;
+
 /** Ingestion for streaming requests and batch chunks alike. */
 export class IngestService {
   private readonly checks: RecordCheck[] = [];
   private readonly counters: RecordCounter[] = [];
+  private committer: Committer = (tenantId, prepared, batchId, inletId) => this.commit(tenantId, prepared, batchId, inletId);
 
   constructor(
     private readonly db: Db,
@@ -78,6 +92,11 @@ export class IngestService {
   /** Adds a per-record check (the identity graph's namespace and blocklist rules). */
   addRecordCheck(check: RecordCheck): void {
     this.checks.push(check);
+  }
+
+  /** Sends later streaming writes through `committer` (the writer thread), or back to this thread when undefined. */
+  useCommitter(committer?: Committer): void {
+    this.committer = committer ?? ((tenantId, prepared, batchId, inletId) => this.commit(tenantId, prepared, batchId, inletId));
   }
 
   /** Adds a listener for the record counts of every committed write. */
@@ -128,9 +147,9 @@ export class IngestService {
    * datasets are confirmed first, in the transaction (one statement): a record whose dataset was deleted since it was
    * prepared is refused as DATASET_NOT_FOUND rather than written as rows no dataset owns.
    */
-  async write(tx: SqlExecutor, tenantId: number, prepared: Prepared, batchId: string | null): Promise<WriteOutcome> {
+  async write(tx: SqlExecutor, tenantId: number, prepared: PreparedWrite, batchId: string | null): Promise<WriteOutcome> {
     const existing = await this.datasets.existing(tx, tenantId, [...new Set(prepared.records.map((r) => r.datasetId))]);
-    const records: PreparedRecord[] = [];
+    const records: WritableRecord[] = [];
     const refused: RecordFailure[] = [];
     for (const r of prepared.records) {
       if (existing.has(r.datasetId)) records.push(r);
@@ -146,23 +165,28 @@ export class IngestService {
     return { ...counts, refused };
   }
 
+  /** Writes prepared records in a transaction of its own, holding the inlet first when one is named. */
+  commit(tenantId: number, prepared: PreparedWrite, batchId: string | null, inletId?: string): Promise<WriteOutcome> {
+    return this.db.transaction(async (tx) => {
+      if (inletId !== undefined) await this.steps.hold(tx, tenantId, inletId);
+      return this.write(tx, tenantId, prepared, batchId);
+    });
+  }
+
   /**
-   * Prepares and writes in one transaction; resolves only after the transaction committed. `hold` runs first in that
-   * transaction and may refuse the whole write (the streaming route holds its inlet, so a deleted inlet takes nothing).
+   * Prepares, then writes in one transaction; resolves only after the transaction committed. With `inletId` the write
+   * holds that streaming inlet, so a message in flight while its inlet is deleted does not land.
    */
-  async ingest(tenantId: number, items: readonly IngestItem[], batchId: string | null = null, hold?: (tx: SqlExecutor) => Promise<void>): Promise<IngestOutcome> {
-    const outcome = await this.prepareAndWrite(tenantId, items, batchId, hold);
+  async ingest(tenantId: number, items: readonly IngestItem[], batchId: string | null = null, inletId?: string): Promise<IngestOutcome> {
+    const outcome = await this.prepareAndWrite(tenantId, items, batchId, inletId);
     this.countRecords(batchId === null ? 'streaming' : 'batch', outcome.records.length, outcome.failures.length);
     return outcome;
   }
 
-  private async prepareAndWrite(tenantId: number, items: readonly IngestItem[], batchId: string | null, hold?: (tx: SqlExecutor) => Promise<void>): Promise<IngestOutcome> {
+  private async prepareAndWrite(tenantId: number, items: readonly IngestItem[], batchId: string | null, inletId: string | undefined): Promise<IngestOutcome> {
     const prepared = await this.prepare(tenantId, items);
     if (prepared.records.length === 0) return { ...prepared, counts: { fragments: 0, eventsInserted: 0, eventsDuplicate: 0 } };
-    const { refused, ...counts } = await this.db.transaction(async (tx) => {
-      await hold?.(tx);
-      return this.write(tx, tenantId, prepared, batchId);
-    });
+    const { refused, ...counts } = await this.committer(tenantId, prepared, batchId, inletId);
     if (refused.length === 0) return { ...prepared, counts };
     const gone = new Set(refused.map((f) => f.index));
     return {
@@ -175,7 +199,7 @@ export class IngestService {
 }
 
 /** The change-feed entries of a write: whose fragments and whose events it stored (each primary identity once). */
-function changesOf(tenantId: number, stored: readonly PreparedRecord[]): ChangeInput[] {
+function changesOf(tenantId: number, stored: readonly WritableRecord[]): ChangeInput[] {
   const fragments = new Map<string, IdentityRef>();
   const events = new Map<string, IdentityRef>();
   for (const r of stored) (r.kind === 'fragment' ? fragments : events).set(keyOf(r.primary), r.primary);

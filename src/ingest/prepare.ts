@@ -19,6 +19,9 @@ export interface PreparedRecord {
   readonly ts?: number;
 }
 
+/** What the write transaction needs of a prepared record: all but the parsed object (it writes `text`). */
+export type WritableRecord = Omit<PreparedRecord, 'data'>;
+
 /** Why a record was refused: the first error, and every error found (path, code, message). */
 export interface RecordFailure {
   readonly index: number;

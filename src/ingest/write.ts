@@ -1,6 +1,6 @@
 /** The profile-store writes of one transaction: fragment upserts with their identity rows, idempotent event inserts. */
 import { type SqlExecutor, hot } from '../store/db.js';
-import type { PreparedRecord } from './prepare.js';
+import type { WritableRecord } from './prepare.js';
 import { chunks } from '../shared/chunks.js';
 
 /** What a write did: fragments written and events newly stored (replayed `_id`s are not counted twice). */
@@ -27,7 +27,7 @@ const tuple = (n: number) => `(${Array.from({ length: n }, () => '?').join(', ')
 export async function writeRecords(
   tx: SqlExecutor,
   tenantId: number,
-  records: readonly PreparedRecord[],
+  records: readonly WritableRecord[],
   batchId: string | null,
   now: number,
 ): Promise<WriteCounts> {
@@ -56,15 +56,15 @@ export async function writeRecords(
   return counts;
 }
 
-const keyOf = (r: PreparedRecord) =>
+const keyOf = (r: WritableRecord) =>
   r.kind === 'fragment' ? `f\u0000${r.datasetId}\u0000${r.primary.ns}\u0000${r.primary.id}` : `e\u0000${r.datasetId}\u0000${r.eventId}`;
 
 /**
  * One write per row key (the last record for a fragment wins, as it would written in order), in key order: concurrent
  * transactions then take row locks in the same order and cannot deadlock each other.
  */
-function inLockOrder(records: readonly PreparedRecord[]): PreparedRecord[] {
-  const last = new Map<string, PreparedRecord>();
+function inLockOrder(records: readonly WritableRecord[]): WritableRecord[] {
+  const last = new Map<string, WritableRecord>();
   for (const r of records) {
     const key = keyOf(r);
     // Events keep their first occurrence: a replayed _id is a duplicate, never an update.

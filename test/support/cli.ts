@@ -1,6 +1,8 @@
 /** Runs the real `rtprofile` binary as a child process, the way a user does from a checkout. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 
 export const BIN = fileURLToPath(new URL('../../bin/rtprofile.js', import.meta.url));
 
@@ -50,4 +52,20 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promis
       return exited;
     },
   };
+}
+
+/**
+ * Puts an XDM schema straight into a served SQLite store's file, as the registry stores it, for tests about another
+ * path (batches, streaming) that need one without going through the Schema Registry API.
+ */
+export function seedSchemaFile(dataDir: string, org: string, schema: Record<string, unknown>): void {
+  const file = new Database(join(dataDir, 'profile.db'));
+  try {
+    const tenant = file.prepare('SELECT tenant_id FROM sandboxes WHERE org_id = ?').get(org) as { tenant_id: number };
+    file
+      .prepare("INSERT INTO xdm_resources (tenant_id, id, alt_id, kind, title, version, body, created_at, modified_at) VALUES (?, ?, ?, 'schemas', 't', '1.0', ?, 0, 0)")
+      .run(tenant.tenant_id, String(schema.$id), schema['meta:altId'], JSON.stringify(schema));
+  } finally {
+    file.close();
+  }
 }

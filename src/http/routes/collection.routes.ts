@@ -8,7 +8,6 @@ import type { RecordFailure } from '../../ingest/prepare.js';
 import type { IngestItem } from '../../ingest/ingest.service.js';
 import { isEnvelopeProblem, readEnvelope } from '../../ingest/envelope.js';
 import type { Connection } from '../../ingest/connection.js';
-import type { SqlExecutor } from '../../store/db.js';
 import { resolveTenancy } from '../request-hooks.js';
 
 const Inlet = Type.Object({ inletId: Type.String({ minLength: 1, maxLength: 128 }) });
@@ -57,8 +56,6 @@ export function registerCollectionRoutes(app: App, services: Services): void {
     return { connection, orgId: sandbox.orgId };
   }
 
-  // A message in flight while its inlet is deleted must not land: the write transaction holds the inlet's row.
-  const hold = (connection: Connection) => (tx: SqlExecutor) => connections.holdInlet(tx, connection.tenantId, connection.inletId);
   const xaction = (received: number, i: number) => `${received}:${randomInt(1000, 9999)}:${i}`;
 
   // Adobe's Data Ingestion collection posts to the same inlets under the platform gateway's import prefix.
@@ -73,7 +70,7 @@ export function registerCollectionRoutes(app: App, services: Services): void {
         const { connection, orgId } = await tenancyOf(request, request.params.inletId);
         const item = readEnvelope(request.body, orgId);
         if (isEnvelopeProblem(item)) throw invalid(connection, orgId, { code: 'ENVELOPE_INVALID', message: item.message, errors: [{ path: item.path.slice(1), message: item.message }] });
-        const outcome = await ingest.ingest(connection.tenantId, [item], null, hold(connection));
+        const outcome = await ingest.ingest(connection.tenantId, [item], null, connection.inletId);
         const failure = outcome.failures[0];
         if (failure) throw invalid(connection, orgId, failure);
         return { inletId: connection.inletId, xactionId: xaction(received, 0), receivedTimeMs: received, syncValidation: { status: 'pass' } };
@@ -98,7 +95,7 @@ export function registerCollectionRoutes(app: App, services: Services): void {
             positions.push(i);
           }
         });
-        const outcome = await ingest.ingest(connection.tenantId, items, null, hold(connection));
+        const outcome = await ingest.ingest(connection.tenantId, items, null, connection.inletId);
         for (const failure of outcome.failures as RecordFailure[]) {
           const i = positions[failure.index]!;
           responses[i] = { ...responses[i], status: 400, message: failure.message, report: { cause: validationCause(failure) } };

@@ -11,6 +11,12 @@ export interface WriterConnection {
   readonly inTransaction: boolean;
 }
 
+/** Turns at the write lock shared with writers in other threads (see writer-turns.ts); none when writing alone. */
+export interface Turns {
+  take(): Promise<void>;
+  give(): void;
+}
+
 interface Job {
   /** Runs ahead of the queue, in a transaction of its own, so it commits as soon as it is done. */
   first: boolean;
@@ -27,6 +33,7 @@ export class GroupCommit {
   constructor(
     private readonly conn: WriterConnection,
     private readonly maxGroup = 256,
+    private readonly turns?: Turns,
   ) {}
 
   /**
@@ -54,8 +61,14 @@ export class GroupCommit {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        if (this.queue[0]!.first) await this.runAlone(this.queue.shift()!);
-        else await this.runGroup(this.queue.splice(0, this.maxGroup));
+        // Transactions that queue while another thread writes join the group that runs when this one's turn comes.
+        if (this.turns) await this.turns.take();
+        try {
+          if (this.queue[0]!.first) await this.runAlone(this.queue.shift()!);
+          else await this.runGroup(this.queue.splice(0, this.maxGroup));
+        } finally {
+          this.turns?.give();
+        }
       }
     } finally {
       this.draining = false;

@@ -7,6 +7,7 @@ import { type Notice, NoticeHub, assertNotice } from '../notices.js';
 import { applyMigrations, pendingMigrationIds } from '../migrate.js';
 import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
+import { WriterTurns } from './writer-turns.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -14,6 +15,15 @@ type Statement = Database.Statement<unknown[], unknown>;
 export interface SqliteOptions {
   /** `full` fsyncs every commit (survives power loss); `normal` survives process crashes only. */
   synchronous?: 'full' | 'normal';
+  /** Writer turns shared with another thread's connection to the same file (`SqliteDb.sharing()` of the first). */
+  turns?: SharedArrayBuffer;
+}
+
+/** What a second thread needs to open a writer that takes turns with this one. */
+export interface SqliteSharing {
+  readonly file: string;
+  readonly synchronous: 'full' | 'normal';
+  readonly turns: SharedArrayBuffer;
 }
 
 /** Wraps one connection with a statement cache; every call is synchronous underneath. */
@@ -127,7 +137,10 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDb 
   // Checkpoints run in a worker thread (checkpointer.ts). The writer's own, at 16 MB of WAL, finds the pages
   // already copied and completes at once, which lets the next transaction start the WAL file over.
   writer.pragma('wal_autocheckpoint = 4000');
-  return new SqliteDb(new Connection(writer), new Connection(reader), startCheckpointer(file));
+  const sharing = { file, synchronous: options.synchronous ?? 'full', turns: options.turns ?? new SharedArrayBuffer(8) };
+  // One checkpointer per file: a thread joining the writer leaves it to the connection that started it.
+  const checkpointer = options.turns === undefined ? startCheckpointer(file) : { stop: async () => undefined };
+  return new SqliteDb(new Connection(writer), new Connection(reader), checkpointer, sharing);
 }
 
 /** The SQLite implementation of the storage contract. */
@@ -138,13 +151,31 @@ export class SqliteDb implements Db {
   // One process owns the file, so notices never leave it: they are delivered here, after the commit that holds them.
   private readonly hub = new NoticeHub();
   private closed = false;
+  /** Where this process's notices also go: the other thread writing to the file, when there is one. */
+  private peer: ((notices: readonly Notice[]) => void) | undefined;
 
   constructor(
     private readonly writer: Connection,
     private readonly reader: Connection,
     private readonly checkpointer: Checkpointer,
+    private readonly shared: SqliteSharing,
   ) {
-    this.group = new GroupCommit({ exec: (sql) => writer.raw.exec(sql), get inTransaction() { return writer.raw.inTransaction; } });
+    const connection = { exec: (sql: string) => writer.raw.exec(sql), get inTransaction() { return writer.raw.inTransaction; } };
+    this.group = new GroupCommit(connection, 256, new WriterTurns(shared.turns));
+  }
+
+  /** What another thread needs to open a writer on this file that takes turns with this one. */
+  sharing(): SqliteSharing {
+    return this.shared;
+  }
+
+  /**
+   * Links this Db's notices with another thread's Db on the same file: every notice published here is also passed to
+   * `send`; the returned function delivers the other thread's notices to this Db's subscribers (and no further).
+   */
+  bridge(send: (notices: readonly Notice[]) => void): (notices: readonly Notice[]) => void {
+    this.peer = send;
+    return (notices) => this.hub.deliver(notices);
   }
 
   async all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
@@ -177,13 +208,19 @@ export class SqliteDb implements Db {
       const tx = new WriterTx(this.writer);
       return { value: await fn(tx), notices: tx.notices };
     }, options?.first === true);
-    this.hub.deliver(notices);
+    this.publish(notices);
     return value;
   }
 
   async notify(channel: string, payload: string): Promise<void> {
     assertNotice(channel, payload);
-    this.hub.deliver([{ channel, payload }]);
+    this.publish([{ channel, payload }]);
+  }
+
+  private publish(notices: readonly Notice[]): void {
+    if (notices.length === 0) return;
+    this.hub.deliver(notices);
+    this.peer?.(notices);
   }
 
   async subscribe(channel: string, handler: NoticeHandler): Promise<() => void> {

@@ -10,7 +10,10 @@ import type { ChangeInput } from '../changefeed/change.js';
 /** Rows per multi-row statement: well inside SQLite's and PostgreSQL's bound-parameter limits. */
 const ROWS = 400;
 
-/** `last_seen` is rewritten only when it is older than this: an hour is fine enough for "last associated". */
+/**
+ * An identity's `last_seen` and a link's `last_at` are rewritten only when older than this: an hour is fine enough
+ * for "last associated", and it spares a row write for nearly every returning visitor's every event.
+ */
 export const LAST_SEEN_GRANULARITY_MS = 3_600_000;
 
 /**
@@ -137,7 +140,8 @@ export class LinkSession {
       const slice = all.slice(i, i + ROWS);
       await this.tx.run(
         `INSERT INTO identity_links (tenant_id, a_ns, a_id, b_ns, b_id, dataset_id, batch_id, first_at, last_at) VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-         ON CONFLICT (tenant_id, a_ns, a_id, b_ns, b_id, dataset_id, batch_id) DO UPDATE SET last_at = excluded.last_at`,
+         ON CONFLICT (tenant_id, a_ns, a_id, b_ns, b_id, dataset_id, batch_id) DO UPDATE SET last_at = excluded.last_at
+         WHERE identity_links.last_at < excluded.last_at - ${LAST_SEEN_GRANULARITY_MS}`,
         slice.flatMap(([a, b, d, bt]) => [this.tenantId, a.ns, a.id, b.ns, b.id, d, bt, this.now, this.now]),
       );
     }

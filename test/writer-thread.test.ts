@@ -72,9 +72,12 @@ describe('SQLite writer thread', () => {
     const res = await batch([envelope(f.eventDataset, EVENT_SCHEMA_ID, { _id: 'wt-merge', timestamp: '2026-11-02T00:00:00Z', eventType: 'web', identityMap: { Phone: [{ id: '+15550001', primary: true }], Email: [{ id: 'person1000@example.com' }] } }, ORG)]);
     assert.equal(res.statusCode, 207, res.body);
     await eventually('the merged person rebuilt by the thread', async () => (await count("SELECT COUNT(*) AS n FROM profile_views WHERE tenant_id = ? AND entity LIKE '%L1000%' AND entity LIKE '%Merged%'")) === 1, 10_000);
-    const scraped = (await t.app.inject({ url: '/metrics' })).body;
-    const line = scraped.split('\n').find((l) => l.startsWith('rtprofile_change_feed_lag_seconds_count{consumer="profile-views",effect="effective"} '));
-    assert.ok(line && Number(line.split(' ')[1]) > 0, 'no lag reported from the thread');
+    // The lag is reported once the feed's transaction has committed, a message behind the row itself.
+    await eventually('the rebuild\'s lag reported from the thread', async () => {
+      const scraped = (await t.app.inject({ url: '/metrics' })).body;
+      const line = scraped.split('\n').find((l) => l.startsWith('rtprofile_change_feed_lag_seconds_count{consumer="profile-views",effect="effective"} '));
+      return line !== undefined && Number(line.split(' ')[1]) > 0;
+    });
   });
 
   it('brings a refusal thrown on the thread back as the same clear error', async () => {

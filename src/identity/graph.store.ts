@@ -1,7 +1,6 @@
 /** Identity graph rows: identities with their cluster, links with their dataset and batch, guardrail events. */
 import { randomBytes } from 'node:crypto';
-import type { SqlExecutor } from '../store/db.js';
-import { chunks } from '../shared/chunks.js';
+import { type SqlExecutor, rowsStatement } from '../store/db.js';
 
 /** An identity (namespace code + value). */
 export interface IdentityKey {
@@ -40,18 +39,13 @@ export async function clusterOf(tx: SqlExecutor, tenantId: number, key: Identity
   return row?.cluster_id;
 }
 
-/** The clusters the given identities belong to now (those the graph has seen), one statement per 300. */
+const CLUSTERS_OF = rowsStatement('SELECT cluster_id FROM identities WHERE tenant_id = ? AND (ns, id) IN (@rows)', ['text', 'text']);
+
+/** The clusters the given identities belong to now (those the graph has seen), in one statement. */
 export async function clustersOf(tx: SqlExecutor, tenantId: number, keys: readonly IdentityKey[]): Promise<string[]> {
-  const out = new Set<string>();
-  for (const slice of chunks(keys, 300)) {
-    // No DISTINCT: with it SQLite walks the sandbox's cluster index instead of probing each key.
-    const rows = await tx.values<[string]>(
-      `SELECT cluster_id FROM identities WHERE tenant_id = ? AND (ns, id) IN (VALUES ${slice.map(() => '(?, ?)').join(', ')})`,
-      [tenantId, ...slice.flatMap((k) => [k.ns, k.id])],
-    );
-    for (const [c] of rows) out.add(c);
-  }
-  return [...out];
+  // No DISTINCT: with it SQLite walks the sandbox's cluster index instead of probing each key.
+  const rows = await tx.valuesRows<[string]>(CLUSTERS_OF, [tenantId], keys.map((k) => [k.ns, k.id]));
+  return [...new Set(rows.map(([c]) => c))];
 }
 
 let lastSeq = 0;
@@ -114,37 +108,33 @@ export async function membersOfIdentity(db: SqlExecutor, tenantId: number, key: 
   return rows.map((r) => ({ ns: r.ns, id: r.id, seq: Number(r.seq), firstSeen: Number(r.first_seen), lastSeen: Number(r.last_seen) }));
 }
 
-/**
- * Puts each member into its cluster in one statement. Written as an upsert on the primary key: every row is found
- * through the key, whereas an UPDATE … FROM join let PostgreSQL, with statistics lagging a growing table, hash-join
- * against every identity of the sandbox.
- */
-export async function moveTo(tx: SqlExecutor, tenantId: number, moves: ReadonlyArray<readonly [Member, string]>): Promise<void> {
-  if (moves.length === 0) return;
-  await tx.run(
-    `INSERT INTO identities (tenant_id, ns, id, cluster_id, first_seen, last_seen, seq) VALUES ${moves.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
-     ON CONFLICT (tenant_id, ns, id) DO UPDATE SET cluster_id = excluded.cluster_id`,
-    moves.flatMap(([m, c]) => [tenantId, m.ns, m.id, c, m.firstSeen, m.lastSeen, m.seq]),
-  );
-}
+const IDENTITY_COLUMNS = ['bigint', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint'] as const;
+const INSERT_IDENTITIES = rowsStatement('INSERT INTO identities (tenant_id, ns, id, cluster_id, first_seen, last_seen, seq) @rows', IDENTITY_COLUMNS);
+// Both are upserts on the primary key: every row is found through the key, whereas an UPDATE … FROM join let
+// PostgreSQL, with statistics lagging a growing table, hash-join against every identity of the sandbox.
+const MOVE_IDENTITIES = rowsStatement(
+  'INSERT INTO identities (tenant_id, ns, id, cluster_id, first_seen, last_seen, seq) @rows ON CONFLICT (tenant_id, ns, id) DO UPDATE SET cluster_id = excluded.cluster_id',
+  IDENTITY_COLUMNS,
+);
+const TOUCH_IDENTITIES = rowsStatement(
+  'INSERT INTO identities (tenant_id, ns, id, cluster_id, first_seen, last_seen, seq) @rows ON CONFLICT (tenant_id, ns, id) DO UPDATE SET last_seen = excluded.last_seen',
+  IDENTITY_COLUMNS,
+);
+const identityRows = (tenantId: number, rows: ReadonlyArray<readonly [Member, string]>) => rows.map(([m, c]) => [tenantId, m.ns, m.id, c, m.firstSeen, m.lastSeen, m.seq]);
 
 /** Inserts identities new to the graph, each already in its cluster (the link session read that none exists). */
 export async function insertIdentities(tx: SqlExecutor, tenantId: number, rows: ReadonlyArray<readonly [Member, string]>): Promise<void> {
-  if (rows.length === 0) return;
-  await tx.run(
-    `INSERT INTO identities (tenant_id, ns, id, cluster_id, first_seen, last_seen, seq) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-    rows.flatMap(([m, c]) => [tenantId, m.ns, m.id, c, m.firstSeen, m.lastSeen, m.seq]),
-  );
+  await tx.runRows(INSERT_IDENTITIES, [], identityRows(tenantId, rows));
 }
 
-/** Sets `last_seen` of stored identities; an upsert on the primary key for the reason `moveTo` gives. */
-export async function touch(tx: SqlExecutor, tenantId: number, rows: ReadonlyArray<Member & { readonly cluster: string }>): Promise<void> {
-  if (rows.length === 0) return;
-  await tx.run(
-    `INSERT INTO identities (tenant_id, ns, id, cluster_id, first_seen, last_seen, seq) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
-     ON CONFLICT (tenant_id, ns, id) DO UPDATE SET last_seen = excluded.last_seen`,
-    rows.flatMap((m) => [tenantId, m.ns, m.id, m.cluster, m.firstSeen, m.lastSeen, m.seq]),
-  );
+/** Puts each member into its cluster in one statement. */
+export async function moveTo(tx: SqlExecutor, tenantId: number, moves: ReadonlyArray<readonly [Member, string]>): Promise<void> {
+  await tx.runRows(MOVE_IDENTITIES, [], identityRows(tenantId, moves));
+}
+
+/** Sets `last_seen` of stored identities to each member's. */
+export async function touch(tx: SqlExecutor, tenantId: number, rows: ReadonlyArray<readonly [Member, string]>): Promise<void> {
+  await tx.runRows(TOUCH_IDENTITIES, [], identityRows(tenantId, rows));
 }
 
 /** Moves the given identities into cluster `to`. */

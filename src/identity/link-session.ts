@@ -2,19 +2,26 @@
  * The working state of one linking call: identities added in bulk, clusters and members remembered, links written
  * in bulk. It turns ~a dozen statements per record into a few per chunk, which matters most on PostgreSQL.
  */
-import type { SqlExecutor } from '../store/db.js';
+import { type SqlExecutor, rowsStatement } from '../store/db.js';
 import * as g from './graph.store.js';
 import { type IdentityKey, type Member, keyOf } from './graph.store.js';
 import type { ChangeInput } from '../changefeed/change.js';
 
-/** Rows per multi-row statement: well inside SQLite's and PostgreSQL's bound-parameter limits. */
-const ROWS = 400;
 
 /**
  * An identity's `last_seen` and a link's `last_at` are rewritten only when older than this: an hour is fine enough
  * for "last associated", and it spares a row write for nearly every returning visitor's every event.
  */
 export const LAST_SEEN_GRANULARITY_MS = 3_600_000;
+
+// A link seen again within the hour is left alone, as an identity's last_seen is.
+const UPSERT_LINKS = rowsStatement(
+  `INSERT INTO identity_links (tenant_id, a_ns, a_id, b_ns, b_id, dataset_id, batch_id, first_at, last_at) @rows
+   ON CONFLICT (tenant_id, a_ns, a_id, b_ns, b_id, dataset_id, batch_id) DO UPDATE SET last_at = excluded.last_at
+   WHERE identity_links.last_at < excluded.last_at - ${LAST_SEEN_GRANULARITY_MS}`,
+  ['bigint', 'text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'bigint'],
+);
+const READ_IDENTITIES = rowsStatement('SELECT ns, id, cluster_id, seq, first_seen, last_seen FROM identities WHERE tenant_id = ? AND (ns, id) IN (@rows)', ['text', 'text']);
 
 /**
  * One call's view of the graph. Identities are added at once; merges and links are kept in memory and written by
@@ -52,28 +59,22 @@ export class LinkSession {
   async ensureAll(keys: readonly IdentityKey[]): Promise<void> {
     const unique = [...new Map(keys.map((k) => [keyOf(k), k])).values()];
     const stale = this.now - LAST_SEEN_GRANULARITY_MS;
-    for (let i = 0; i < unique.length; i += ROWS) {
-      const slice = unique.slice(i, i + ROWS);
-      const rows = await this.tx.values<[string, string, string, number, number, number]>(
-        `SELECT ns, id, cluster_id, seq, first_seen, last_seen FROM identities WHERE tenant_id = ? AND (ns, id) IN (VALUES ${slice.map(() => '(?, ?)').join(', ')})`,
-        [this.tenantId, ...slice.flatMap((k) => [k.ns, k.id])],
-      );
-      for (const [ns, id, cluster, seq, firstSeen, lastSeen] of rows) {
-        const k = keyOf({ ns, id });
-        this.cluster.set(k, cluster);
-        // Seen within the hour: the row is left alone, which spares a write for nearly every returning visitor.
-        if (Number(lastSeen) < stale) this.seen.set(k, { ns, id, seq: Number(seq), firstSeen: Number(firstSeen), lastSeen: this.now, cluster });
-      }
-      for (const k of slice) {
-        const key = keyOf(k);
-        if (this.cluster.has(key)) continue;
-        const cluster = g.newClusterId(this.now);
-        const member: Member = { ns: k.ns, id: k.id, seq: g.arrivalSeq(this.now), firstSeen: this.now, lastSeen: this.now };
-        this.cluster.set(key, cluster);
-        this.known.set(cluster, [member]);
-        this.created.add(cluster);
-        this.unwritten.set(key, member);
-      }
+    const rows = await this.tx.valuesRows<[string, string, string, number, number, number]>(READ_IDENTITIES, [this.tenantId], unique.map((k) => [k.ns, k.id]));
+    for (const [ns, id, cluster, seq, firstSeen, lastSeen] of rows) {
+      const k = keyOf({ ns, id });
+      this.cluster.set(k, cluster);
+      // Seen within the hour: the row is left alone, which spares a write for nearly every returning visitor.
+      if (Number(lastSeen) < stale) this.seen.set(k, { ns, id, seq: Number(seq), firstSeen: Number(firstSeen), lastSeen: this.now, cluster });
+    }
+    for (const k of unique) {
+      const key = keyOf(k);
+      if (this.cluster.has(key)) continue;
+      const cluster = g.newClusterId(this.now);
+      const member: Member = { ns: k.ns, id: k.id, seq: g.arrivalSeq(this.now), firstSeen: this.now, lastSeen: this.now };
+      this.cluster.set(key, cluster);
+      this.known.set(cluster, [member]);
+      this.created.add(cluster);
+      this.unwritten.set(key, member);
     }
   }
 
@@ -123,27 +124,19 @@ export class LinkSession {
     this.pending.set(`${keyOf(x)}\u0000${keyOf(y)}\u0000${datasetId}\u0000${batchId}`, [x, y, datasetId, batchId]);
   }
 
-  /** Writes the new identities, the merges, refreshed `last_seen`s and queued links, one statement per ROWS of each. */
+  /** Writes the new identities, the merges, refreshed `last_seen`s and queued links: one statement each. */
   async flush(): Promise<void> {
     const fresh = [...this.unwritten].map(([k, m]) => [m, this.cluster.get(k)!] as const);
     this.unwritten.clear();
-    for (let i = 0; i < fresh.length; i += ROWS) await g.insertIdentities(this.tx, this.tenantId, fresh.slice(i, i + ROWS));
+    await g.insertIdentities(this.tx, this.tenantId, fresh);
     const moves = [...this.moved].map(([k, key]) => [key, this.cluster.get(k)!] as const);
     this.moved.clear();
-    for (let i = 0; i < moves.length; i += ROWS) await g.moveTo(this.tx, this.tenantId, moves.slice(i, i + ROWS));
+    await g.moveTo(this.tx, this.tenantId, moves);
     const touched = [...this.seen.values()];
     this.seen.clear();
-    for (let i = 0; i < touched.length; i += ROWS) await g.touch(this.tx, this.tenantId, touched.slice(i, i + ROWS));
-    const all = [...this.pending.values()];
+    await g.touch(this.tx, this.tenantId, touched.map((m) => [m, m.cluster] as const));
+    const links = [...this.pending.values()];
     this.pending.clear();
-    for (let i = 0; i < all.length; i += ROWS) {
-      const slice = all.slice(i, i + ROWS);
-      await this.tx.run(
-        `INSERT INTO identity_links (tenant_id, a_ns, a_id, b_ns, b_id, dataset_id, batch_id, first_at, last_at) VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-         ON CONFLICT (tenant_id, a_ns, a_id, b_ns, b_id, dataset_id, batch_id) DO UPDATE SET last_at = excluded.last_at
-         WHERE identity_links.last_at < excluded.last_at - ${LAST_SEEN_GRANULARITY_MS}`,
-        slice.flatMap(([a, b, d, bt]) => [this.tenantId, a.ns, a.id, b.ns, b.id, d, bt, this.now, this.now]),
-      );
-    }
+    await this.tx.runRows(UPSERT_LINKS, [], links.map(([a, b, d, bt]) => [this.tenantId, a.ns, a.id, b.ns, b.id, d, bt, this.now, this.now]));
   }
 }

@@ -1,7 +1,6 @@
 /** The profile-store writes of one transaction: fragment upserts with their identity rows, idempotent event inserts. */
-import { type SqlExecutor, hot } from '../store/db.js';
+import { type SqlExecutor, hot, rowsStatement } from '../store/db.js';
 import type { WritableRecord } from './prepare.js';
-import { chunks } from '../shared/chunks.js';
 
 /** What a write did: fragments written and events newly stored (replayed `_id`s are not counted twice). */
 export interface WriteCounts {
@@ -10,18 +9,21 @@ export interface WriteCounts {
   eventsDuplicate: number;
 }
 
-const UPSERT_FRAGMENTS = 'INSERT INTO fragments (tenant_id, dataset_id, primary_ns, primary_id, batch_id, data, ingested_at) VALUES';
-const ON_FRAGMENT_CONFLICT = `ON CONFLICT (tenant_id, dataset_id, primary_ns, primary_id)
-  DO UPDATE SET batch_id = excluded.batch_id, data = excluded.data, ingested_at = excluded.ingested_at`;
+const UPSERT_FRAGMENTS = rowsStatement(
+  `INSERT INTO fragments (tenant_id, dataset_id, primary_ns, primary_id, batch_id, data, ingested_at) @rows
+   ON CONFLICT (tenant_id, dataset_id, primary_ns, primary_id) DO UPDATE SET batch_id = excluded.batch_id, data = excluded.data, ingested_at = excluded.ingested_at`,
+  ['bigint', 'text', 'text', 'text', 'text', 'text', 'bigint'],
+);
 // Run once per fragment: prepared once per connection on PostgreSQL rather than planned per call.
 const CLEAR_IDENTITIES = hot('DELETE FROM record_identities WHERE tenant_id = ? AND dataset_id = ? AND primary_ns = ? AND primary_id = ?');
-const INSERT_IDENTITIES = 'INSERT INTO record_identities (tenant_id, ns, id, dataset_id, primary_ns, primary_id) VALUES';
-const INSERT_EVENTS = 'INSERT INTO events (tenant_id, dataset_id, event_id, primary_ns, primary_id, ts, batch_id, data, ingested_at) VALUES';
-/** Rows per multi-row statement, inside both backends' bound-parameter limits. */
-const ROWS = 300;
-
-
-const tuple = (n: number) => `(${Array.from({ length: n }, () => '?').join(', ')})`;
+const INSERT_IDENTITIES = rowsStatement(
+  'INSERT INTO record_identities (tenant_id, ns, id, dataset_id, primary_ns, primary_id) @rows ON CONFLICT DO NOTHING',
+  ['bigint', 'text', 'text', 'text', 'text', 'text'],
+);
+const INSERT_EVENTS = rowsStatement(
+  'INSERT INTO events (tenant_id, dataset_id, event_id, primary_ns, primary_id, ts, batch_id, data, ingested_at) @rows ON CONFLICT (tenant_id, dataset_id, event_id) DO NOTHING',
+  ['bigint', 'text', 'text', 'text', 'text', 'bigint', 'text', 'text', 'bigint'],
+);
 
 /** Writes prepared records inside the caller's transaction. */
 export async function writeRecords(
@@ -33,26 +35,19 @@ export async function writeRecords(
 ): Promise<WriteCounts> {
   const counts: WriteCounts = { fragments: 0, eventsInserted: 0, eventsDuplicate: 0 };
   const ordered = inLockOrder(records);
-  // Rows are written many to a statement: one round trip per chunk instead of per record.
-  for (const slice of chunks(ordered.filter((r) => r.kind === 'event'), ROWS)) {
-    const result = await tx.run(
-      `${INSERT_EVENTS} ${slice.map(() => tuple(9)).join(', ')} ON CONFLICT (tenant_id, dataset_id, event_id) DO NOTHING`,
-      slice.flatMap((r) => [tenantId, r.datasetId, r.eventId!, r.primary.ns, r.primary.id, r.ts!, batchId, r.text, now]),
-    );
-    counts.eventsInserted += result.changes;
-    counts.eventsDuplicate += slice.length - result.changes;
-  }
+  // Rows are written many to a statement: one round trip for all of them on PostgreSQL, a few chunks on SQLite.
+  const events = ordered.filter((r) => r.kind === 'event');
+  const inserted = (await tx.runRows(INSERT_EVENTS, [], events.map((r) => [tenantId, r.datasetId, r.eventId!, r.primary.ns, r.primary.id, r.ts!, batchId, r.text, now]))).changes;
+  counts.eventsInserted = inserted;
+  counts.eventsDuplicate = events.length - inserted;
   const fragments = ordered.filter((r) => r.kind === 'fragment');
-  for (const slice of chunks(fragments, ROWS)) {
-    await tx.run(`${UPSERT_FRAGMENTS} ${slice.map(() => tuple(7)).join(', ')} ${ON_FRAGMENT_CONFLICT}`, slice.flatMap((r) => [tenantId, r.datasetId, r.primary.ns, r.primary.id, batchId, r.text, now]));
-    // A record replaces its fragment whole, so its identity rows are replaced too. One delete per fragment: a
-    // multi-row form is either a join on a VALUES list (which PostgreSQL, its statistics lagging, may hash against the
-    // whole table) or a long OR (which it takes milliseconds to plan).
-    for (const r of slice) await tx.run(CLEAR_IDENTITIES, [tenantId, r.datasetId, r.primary.ns, r.primary.id]);
-    counts.fragments += slice.length;
-  }
-  const rows = fragments.flatMap((r) => r.identities.map((i) => [tenantId, i.namespace, i.id, r.datasetId, r.primary.ns, r.primary.id] as const));
-  for (const slice of chunks(rows, ROWS)) await tx.run(`${INSERT_IDENTITIES} ${slice.map(() => tuple(6)).join(', ')} ON CONFLICT DO NOTHING`, slice.flat());
+  await tx.runRows(UPSERT_FRAGMENTS, [], fragments.map((r) => [tenantId, r.datasetId, r.primary.ns, r.primary.id, batchId, r.text, now]));
+  // A record replaces its fragment whole, so its identity rows are replaced too. One delete per fragment: a
+  // multi-row form is either a join on a VALUES list (which PostgreSQL, its statistics lagging, may hash against the
+  // whole table) or a long OR (which it takes milliseconds to plan).
+  for (const r of fragments) await tx.run(CLEAR_IDENTITIES, [tenantId, r.datasetId, r.primary.ns, r.primary.id]);
+  counts.fragments = fragments.length;
+  await tx.runRows(INSERT_IDENTITIES, [], fragments.flatMap((r) => r.identities.map((i) => [tenantId, i.namespace, i.id, r.datasetId, r.primary.ns, r.primary.id])));
   return counts;
 }
 

@@ -3,6 +3,29 @@
 /** A bound parameter: booleans are stored as 0/1 so both dialects agree. */
 export type SqlParam = string | number | bigint | boolean | null | undefined | Buffer;
 
+/** A column type of a many-row statement (PostgreSQL binds each column as one array of this type). */
+export type ColumnType = 'bigint' | 'text';
+
+/**
+ * A statement over many rows: `@rows` in its text stands for the rows (`INSERT INTO t (a, b) @rows ON CONFLICT …`,
+ * `… WHERE (a, b) IN (@rows)`), each row holding a value per `types` entry; `?`s may only come before `@rows`.
+ * The text never changes with the number of rows: SQLite expands it to a VALUES list per chunk (statements cached by
+ * size), PostgreSQL to `SELECT * FROM unnest($n::type[], …)`, one statement prepared once per connection whatever
+ * the count, with one array per column instead of thousands of parameters.
+ */
+export interface RowsStatement {
+  readonly sql: string;
+  readonly types: readonly ColumnType[];
+}
+
+/** Declares a many-row statement (checked once, where it is defined). */
+export function rowsStatement(sql: string, types: readonly ColumnType[]): RowsStatement {
+  const at = sql.indexOf('@rows');
+  if (at < 0 || sql.indexOf('@rows', at + 1) >= 0) throw new Error(`a rows statement needs exactly one @rows: ${sql}`);
+  if (sql.indexOf('?', at) >= 0) throw new Error(`a rows statement takes its '?' parameters before @rows: ${sql}`);
+  return { sql, types };
+}
+
 /** Runs statements written in the portable subset: `?` placeholders, ON CONFLICT upserts, RETURNING. */
 export interface SqlExecutor {
   /** Every row the statement returns. */
@@ -16,6 +39,10 @@ export interface SqlExecutor {
   get<T = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined>;
   /** A statement for its effect; `changes` counts the rows it touched. */
   run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }>;
+  /** A many-row statement for its effect over `rows` (none: no statement runs); `params` bind its leading `?`s. */
+  runRows(statement: RowsStatement, params: readonly SqlParam[], rows: ReadonlyArray<readonly SqlParam[]>): Promise<{ changes: number }>;
+  /** The rows (as arrays) a many-row statement returns over `rows`, in no particular order across chunks. */
+  valuesRows<T extends unknown[] = unknown[]>(statement: RowsStatement, params: readonly SqlParam[], rows: ReadonlyArray<readonly SqlParam[]>): Promise<T[]>;
   /**
    * Inside a transaction: holds an exclusive lock on (space, key) until the transaction ends, so writers of the same
    * key (e.g. one sandbox's identity graph) take turns. Free on SQLite, whose transactions already take turns.
@@ -82,10 +109,14 @@ export interface Db extends SqlExecutor {
   close(): Promise<void>;
 }
 
+/** Converts a JS value to what both drivers bind the same way. */
+export function normalizeParam(p: SqlParam): unknown {
+  return p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p;
+}
+
 /** Converts JS values to what both drivers bind the same way. */
 export function normalizeParams(params: readonly SqlParam[] | undefined): unknown[] {
-  if (!params) return [];
-  return params.map((p) => (p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p));
+  return params ? params.map(normalizeParam) : [];
 }
 
 /** Folds (table, column) rows into TableInfo entries. */
@@ -113,4 +144,33 @@ export function hot(sql: string): string {
 /** The prepared-statement name of a hot statement, or undefined. */
 export function hotName(sql: string): string | undefined {
   return HOT.get(sql);
+}
+
+/** Bound parameters per SQLite statement (its default limit is 32,766) and rows per chunk, to keep texts modest. */
+const SQLITE_PARAMS = 30_000;
+const SQLITE_ROWS = 500;
+const expanded = new Map<string, string>();
+
+/**
+ * A many-row statement as SQLite runs it: one VALUES text and its parameters per chunk of rows. Texts are cached
+ * by (statement, size), so a steady stream of same-size chunks reuses one prepared statement.
+ */
+export function sqliteChunks(statement: RowsStatement, params: readonly SqlParam[], rows: ReadonlyArray<readonly SqlParam[]>): Array<{ sql: string; params: SqlParam[] }> {
+  const width = statement.types.length;
+  const size = Math.max(1, Math.min(SQLITE_ROWS, Math.floor((SQLITE_PARAMS - params.length) / width)));
+  const out: Array<{ sql: string; params: SqlParam[] }> = [];
+  for (let i = 0; i < rows.length; i += size) {
+    const slice = rows.slice(i, i + size);
+    const key = `${slice.length}\u0000${statement.sql}`;
+    let sql = expanded.get(key);
+    if (sql === undefined) {
+      const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+      sql = statement.sql.replace('@rows', `VALUES ${Array.from({ length: slice.length }, () => tuple).join(', ')}`);
+      if (expanded.size < 5_000) expanded.set(key, sql);
+    }
+    const values: SqlParam[] = [...params];
+    for (const row of slice) for (const v of row) values.push(v);
+    out.push({ sql, params: values });
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ import { STORE_KINDS, type TestStore, openTestStore } from '../../../test/suppor
 import { eventually } from '../../../test/support/wait.js';
 import { MIGRATIONS, SANDBOX_SCOPED_TABLES } from '../migrations/index.js';
 import { openStore } from '../open.js';
+import { rowsStatement } from '../db.js';
 
 for (const kind of STORE_KINDS) {
   describe(`store contract: ${kind}`, () => {
@@ -47,6 +48,24 @@ for (const kind of STORE_KINDS) {
       const inside = await store.db.transaction((tx) => tx.values<[number, string, number]>(sql, ['arr']));
       assert.equal(typeof inside[0]![0], 'number');
       assert.deepEqual(await store.db.values(sql, ['nobody']), []);
+    });
+
+    it('runs a many-row statement over any number of rows, in chunks or as arrays, with nulls and conflicts', async () => {
+      const insert = rowsStatement('INSERT INTO kv_rows (k, n, note) @rows ON CONFLICT (k) DO UPDATE SET n = excluded.n', ['text', 'bigint', 'text']);
+      const pick = rowsStatement('SELECT k, n, note FROM kv_rows WHERE n >= ? AND (k, n) IN (@rows)', ['text', 'bigint']);
+      await store.db.run('CREATE TABLE kv_rows (k TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT)');
+      assert.deepEqual(await store.db.runRows(insert, [], []), { changes: 0 });
+      assert.deepEqual(await store.db.valuesRows(pick, [0], []), []);
+      // More rows than one SQLite statement may bind, and an epoch-ms value past 2^32.
+      const rows = Array.from({ length: 12_000 }, (_, i) => [`k${i}`, 1_700_000_000_000 + i, i % 2 === 0 ? null : `odd ${i}`] as const);
+      assert.equal((await store.db.transaction((tx) => tx.runRows(insert, [], rows))).changes, 12_000);
+      assert.equal((await store.db.runRows(insert, [], [['k1', 7, 'x']])).changes, 1);
+      const found = await store.db.valuesRows<[string, number, string | null]>(pick, [1_700_000_000_000], [['k0', 1_700_000_000_000], ['k1', 7], ['k2', 1_700_000_000_002], ['nope', 1]]);
+      assert.deepEqual(found.sort((a, b) => a[0].localeCompare(b[0])), [['k0', 1_700_000_000_000, null], ['k2', 1_700_000_000_002, null]]);
+      const counted = await store.db.get<{ c: number; s: number }>('SELECT COUNT(*) AS c, SUM(CASE WHEN note IS NULL THEN 1 ELSE 0 END) AS s FROM kv_rows');
+      assert.deepEqual({ c: Number(counted!.c), s: Number(counted!.s) }, { c: 12_000, s: 6_000 });
+      assert.throws(() => rowsStatement('INSERT INTO kv_rows (k) VALUES (?)', ['text']), /exactly one @rows/);
+      assert.throws(() => rowsStatement('SELECT k FROM kv_rows WHERE k IN (@rows) AND n = ?', ['text']), /before @rows/);
     });
 
     it('commits a transaction as a whole', async () => {

@@ -1,7 +1,7 @@
 /** The server backend: a `pg` pool; many API and worker processes may share one PostgreSQL database. */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type Db, type NoticeHandler, type SqlExecutor, type SqlParam, type TableInfo, type TransactionOptions, groupColumns, hotName, normalizeParams } from '../db.js';
+import { type Db, type NoticeHandler, type RowsStatement, type SqlExecutor, type SqlParam, type TableInfo, type TransactionOptions, groupColumns, hotName, normalizeParam, normalizeParams } from '../db.js';
 import { type Notice, NoticeHub, assertNotice } from '../notices.js';
 import { PgListener } from './listener.js';
 import { applyMigrations, pendingMigrationIds } from '../migrate.js';
@@ -31,6 +31,23 @@ function statement(sql: string, params: readonly SqlParam[] | undefined): { text
   return { name, text, values: normalizeParams(params), types: typeParsers };
 }
 
+const unnested = new Map<RowsStatement, { name: string; text: string }>();
+
+/**
+ * The query config of a many-row statement: `@rows` becomes `SELECT * FROM unnest($n::type[], …)`, so the text is
+ * the same for any number of rows and is prepared once per connection; each column travels as one array.
+ */
+function rowsStatement(statement: RowsStatement, params: readonly SqlParam[], rows: ReadonlyArray<readonly SqlParam[]>) {
+  let prepared = unnested.get(statement);
+  if (prepared === undefined) {
+    const sql = statement.sql.replace('@rows', `SELECT * FROM unnest(${statement.types.map((t) => `?::${t}[]`).join(', ')})`);
+    prepared = { name: `rtprofile_rows_${unnested.size}`, text: toPositional(sql) };
+    unnested.set(statement, prepared);
+  }
+  const columns = statement.types.map((_, j) => rows.map((row) => normalizeParam(row[j])));
+  return { ...prepared, values: [...normalizeParams(params), ...columns], types: typeParsers };
+}
+
 class ClientExecutor implements SqlExecutor {
   /** Notices of the transaction, sent just before its COMMIT (the pool's executor never takes any: see PostgresDb). */
   readonly notices: Notice[] = [];
@@ -50,6 +67,16 @@ class ClientExecutor implements SqlExecutor {
   async run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
     const result = await this.client.query(statement(sql, params));
     return { changes: result.rowCount ?? 0 };
+  }
+  async runRows(statement: RowsStatement, params: readonly SqlParam[], rows: ReadonlyArray<readonly SqlParam[]>): Promise<{ changes: number }> {
+    if (rows.length === 0) return { changes: 0 };
+    const result = await this.client.query(rowsStatement(statement, params, rows));
+    return { changes: result.rowCount ?? 0 };
+  }
+  async valuesRows<T extends unknown[]>(statement: RowsStatement, params: readonly SqlParam[], rows: ReadonlyArray<readonly SqlParam[]>): Promise<T[]> {
+    if (rows.length === 0) return [];
+    const result = await this.client.query({ ...rowsStatement(statement, params, rows), rowMode: 'array' });
+    return result.rows as T[];
   }
   async lock(space: number, key: number): Promise<void> {
     await this.client.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [space | 0, key | 0]);
@@ -113,6 +140,12 @@ export class PostgresDb implements Db {
   }
   run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
     return this.direct.run(sql, params);
+  }
+  runRows(statement: RowsStatement, params: readonly SqlParam[], rows: ReadonlyArray<readonly SqlParam[]>): Promise<{ changes: number }> {
+    return this.direct.runRows(statement, params, rows);
+  }
+  valuesRows<T extends unknown[]>(statement: RowsStatement, params: readonly SqlParam[], rows: ReadonlyArray<readonly SqlParam[]>): Promise<T[]> {
+    return this.direct.valuesRows<T>(statement, params, rows);
   }
   async notify(channel: string, payload: string): Promise<void> {
     assertNotice(channel, payload);

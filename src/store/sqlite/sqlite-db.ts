@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type Db, type NoticeHandler, type SqlExecutor, type SqlParam, type TableInfo, groupColumns, normalizeParams, type TransactionOptions } from '../db.js';
+import { type Db, type NoticeHandler, type RowsStatement, type SqlExecutor, type SqlParam, type TableInfo, groupColumns, normalizeParams, sqliteChunks, type TransactionOptions } from '../db.js';
 import { type Notice, NoticeHub, assertNotice } from '../notices.js';
 import { applyMigrations, pendingMigrationIds } from '../migrate.js';
 import { type Checkpointer, startCheckpointer } from './checkpointer.js';
@@ -83,6 +83,16 @@ class Connection {
   async run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
     return this.runSync(sql, params);
   }
+  async runRows(statement: RowsStatement, params: readonly SqlParam[], rows: ReadonlyArray<readonly SqlParam[]>): Promise<{ changes: number }> {
+    let changes = 0;
+    for (const chunk of sqliteChunks(statement, params, rows)) changes += this.runSync(chunk.sql, chunk.params).changes;
+    return { changes };
+  }
+  async valuesRows<T extends unknown[]>(statement: RowsStatement, params: readonly SqlParam[], rows: ReadonlyArray<readonly SqlParam[]>): Promise<T[]> {
+    const out: T[] = [];
+    for (const chunk of sqliteChunks(statement, params, rows)) for (const row of this.valuesSync<T>(chunk.sql, chunk.params)) out.push(row);
+    return out;
+  }
   async lock(): Promise<void> {
     // Every SQLite transaction holds the single write lock already.
   }
@@ -104,6 +114,12 @@ class WriterTx implements SqlExecutor {
   }
   run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
     return this.conn.run(sql, params);
+  }
+  runRows(statement: RowsStatement, params: readonly SqlParam[], rows: ReadonlyArray<readonly SqlParam[]>): Promise<{ changes: number }> {
+    return this.conn.runRows(statement, params, rows);
+  }
+  valuesRows<T extends unknown[]>(statement: RowsStatement, params: readonly SqlParam[], rows: ReadonlyArray<readonly SqlParam[]>): Promise<T[]> {
+    return this.conn.valuesRows<T>(statement, params, rows);
   }
   lock(): Promise<void> {
     return this.conn.lock();
@@ -194,6 +210,15 @@ export class SqliteDb implements Db {
 
   async run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }> {
     return this.transaction(async (tx) => tx.run(sql, params));
+  }
+
+  async runRows(statement: RowsStatement, params: readonly SqlParam[], rows: ReadonlyArray<readonly SqlParam[]>): Promise<{ changes: number }> {
+    return this.transaction(async (tx) => tx.runRows(statement, params, rows));
+  }
+
+  async valuesRows<T extends unknown[]>(statement: RowsStatement, params: readonly SqlParam[], rows: ReadonlyArray<readonly SqlParam[]>): Promise<T[]> {
+    if (isRead(statement.sql)) return this.reader.valuesRows<T>(statement, params, rows);
+    return this.transaction((tx) => tx.valuesRows<T>(statement, params, rows));
   }
 
   async lock(): Promise<void> {

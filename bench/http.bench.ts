@@ -140,9 +140,11 @@ async function ingest(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
   const allBefore = await lagBuckets(s);
   const fresh: number[] = [];
   const cpu: number[] = [];
+  const dbCpu: number[] = [];
   for (let run = 0; run < z.runs; run++) {
     const runId = `bench${run}x${Date.now()}`;
     const cpuBefore = s.server.cpuSeconds();
+    const dbCpuBefore = s.server.dbCpuSeconds();
     let running = true;
     const side = mergeStream(s, () => running, 5_000_000 + run * 100_000);
     const r = await drive({ url: s.server.url, connections: 8, amount: Math.ceil(z.ingestMessages / z.runs / 100), headers: s.server.headers, kind: 'ingest', perRequest: 100, inletId: s.ids.inletId, datasetId: s.ids.web, schemaId: s.ids.eventSchema, org: s.server.headers['x-gw-ims-org-id']!, runId });
@@ -157,6 +159,7 @@ async function ingest(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
     p99.push(r.p99);
     // The side stream's few hundred messages ride along; they are well under 1% of a run's.
     cpu.push(((s.server.cpuSeconds() - cpuBefore) * 1e6) / Math.max(acknowledged, 1));
+    dbCpu.push(((s.server.dbCpuSeconds() - dbCpuBefore) * 1e6) / Math.max(acknowledged, 1));
   }
   // Freshness: fragment writes refresh their people's views before the write is acknowledged; what a merge or delete
   // drops waits for the consumer, so its lag from commit to application is how stale a view can be.
@@ -171,6 +174,7 @@ async function ingest(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
     row(`${label}streaming ingest, ${z.ingestMessages.toLocaleString('en-US')} messages, 100/request, verified stored`, 'messages/s', rates, ceiling, {
       'p99 ms': median(p99),
       'server CPU µs/message': median(cpu),
+      ...(median(dbCpu) > 0 ? { 'database CPU µs/message': median(dbCpu) } : {}),
       'merged view fresh after ack p99 ms': freshness,
       'people merged meanwhile': fresh.length,
       'rebuild lag p99 ms (metric)': rebuiltLag,

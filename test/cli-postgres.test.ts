@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { runCli } from './support/cli.js';
+import { runCli, serve } from './support/cli.js';
 import { type PgCluster, startPgCluster } from './support/pg-cluster.js';
 import { createTestDatabase } from './support/postgres.js';
 
@@ -94,6 +94,30 @@ describe('rtprofile against PostgreSQL', () => {
       }
       const right = runCli(['migrate', '--database-url', variant(cluster.url, { database: 'profiles' })]);
       assert.equal(right.status, 0, right.stderr);
+    });
+  });
+
+  describe('through a Unix socket', () => {
+    let cluster: PgCluster;
+    before(async () => {
+      cluster = await startPgCluster();
+    });
+    after(() => cluster.stop());
+
+    it('takes libpq\'s socket URL forms: creates the database, migrates, and serves over the socket', async () => {
+      // postgres://user@/db?host=/socket/folder has no host before the path, which a WHATWG URL parser refuses.
+      const socket = cluster.socketUrl.replace('/postgres?', '/over_socket?');
+      const migrated = runCli(['migrate', '--database-url', socket]);
+      assert.equal(migrated.status, 0, migrated.stderr);
+      assert.equal(await databaseExists(cluster.url, 'over_socket'), true);
+      const server = await serve(['--database-url', socket]);
+      try {
+        assert.equal((await fetch(`${server.url}/ready`)).status, 200);
+      } finally {
+        await server.stop();
+      }
+      const missing = cluster.socketUrl.replace(/host=[^&]+/, `host=${encodeURIComponent('/nonexistent/socket')}`);
+      assertOneLine(runCli(['migrate', '--database-url', missing]), /cannot reach PostgreSQL at \/nonexistent\/socket/);
     });
   });
 });

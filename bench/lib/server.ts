@@ -1,6 +1,6 @@
 /** Starts the real service as a separate process (SQLite, or PostgreSQL on a throwaway cluster) for a benchmark. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,8 @@ export interface BenchServer {
   anonMb(): number;
   /** CPU seconds (user + system) the server process has used so far. */
   cpuSeconds(): number;
+  /** CPU seconds the PostgreSQL cluster's processes have used so far (0 on SQLite, whose work is in the server's). */
+  dbCpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -36,7 +38,8 @@ export async function startServer(store: 'sqlite' | 'postgres', org = 'BENCH@Ado
     await client.connect();
     await client.query('CREATE DATABASE bench');
     await client.end();
-    databaseUrl = cluster.url.replace(/\/postgres$/, '/bench');
+    // The service reaches the database through its Unix socket, as one on the database's machine would.
+    databaseUrl = cluster.socketUrl.replace('/postgres?', '/bench?');
   }
   const env = { ...process.env, LOG_LEVEL: 'warn', LOG_PRETTY: 'false', RTPROFILE_SQLITE_SYNC: 'normal', RTPROFILE_MAX_MERGE_POLICIES: '50', ...(databaseUrl ? { DATABASE_URL: databaseUrl, RTPROFILE_PG_POOL: '20' } : {}) };
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the server while it is measured.
@@ -78,6 +81,7 @@ export async function startServer(store: 'sqlite' | 'postgres', org = 'BENCH@Ado
       return m ? Number(m[1]) / 1024 : 0;
     },
     cpuSeconds: () => cpuSecondsOf(child.pid!),
+    dbCpuSeconds: () => (cluster ? treeCpuSeconds(cluster.pid) : 0),
     async stop() {
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -94,6 +98,22 @@ export function cpuSecondsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
   // After the command name: state is field 3, utime 14 and stime 15 (1-based, in clock ticks of 1/100 s).
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of a process and its live children (the postmaster and its backends). */
+function treeCpuSeconds(root: number): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+      // Field 4 (1-based) is the parent's id.
+      if (Number(entry) === root || Number(fields[1]) === root) total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
 }
 
 /** JSON calls against the server (the demo setup's ApiCall over HTTP). */

@@ -1,6 +1,6 @@
 /** Starts a throwaway PostgreSQL cluster for tests (initdb + pg_ctl on a temp dir and a free port), as a non-root user. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,10 @@ import { join } from 'node:path';
 /** A running cluster: its superuser URL and how to stop it. */
 export interface PgCluster {
   readonly url: string;
+  /** The same server through its Unix socket (`?host=<socket folder>`), as a service on the database's machine connects. */
+  readonly socketUrl: string;
+  /** The postmaster's process id (benchmarks add its and its backends' CPU time to the service's). */
+  readonly pid: number;
   stop(): void;
 }
 
@@ -76,7 +80,11 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
   const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`;
   run('pg_ctl', ['-D', data, '-o', serverOptions, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
   let stopped = false;
+  const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const login = `rtprofile${options.password === undefined ? '' : `:${encodeURIComponent(options.password)}`}`;
   return {
+    pid,
+    socketUrl: `postgres://${login}@/postgres?host=${encodeURIComponent(dir)}&port=${port}`,
     url: `postgres://rtprofile${options.password === undefined ? '' : `:${encodeURIComponent(options.password)}`}@127.0.0.1:${port}/postgres`,
     stop() {
       if (stopped) return;

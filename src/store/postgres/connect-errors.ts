@@ -18,19 +18,28 @@ export interface PgTarget {
   readonly user: string;
 }
 
+/**
+ * A `postgres://` URL as the WHATWG parser takes it. libpq's Unix-socket forms name no host before the path
+ * (`postgres://user@/db?host=/run/postgresql`), which that parser refuses; `localhost` stands in, and the driver, as
+ * libpq does, connects to the socket the `host` parameter names.
+ */
+export function parsePgUrl(url: string): URL {
+  return new URL(url.replace(/^(postgres(?:ql)?:\/\/[^/?#]*@)(?=[/?#]|$)/, '$1localhost'));
+}
+
 /** Reads the displayable parts of a `postgres://` URL (defaults as libpq's: localhost, 5432, database = user). */
 export function pgTarget(url: string): PgTarget {
-  const parsed = new URL(url);
+  const parsed = parsePgUrl(url);
   const user = decodeURIComponent(parsed.username) || process.env.PGUSER || 'postgres';
   return {
-    host: parsed.hostname || parsed.searchParams.get('host') || 'localhost',
-    port: parsed.port || '5432',
+    host: parsed.searchParams.get('host') || decodeURIComponent(parsed.hostname) || 'localhost',
+    port: parsed.port || parsed.searchParams.get('port') || '5432',
     database: decodeURIComponent(parsed.pathname.slice(1)) || user,
     user,
   };
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
 
 function codeOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown }).code;

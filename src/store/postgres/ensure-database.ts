@@ -1,6 +1,6 @@
 /** Before the pool opens: one probe connection, so a bad URL fails in one clear line, and a missing database is created. */
 import pg from 'pg';
-import { StoreConnectError, connectError, pgTarget, type PgTarget } from './connect-errors.js';
+import { StoreConnectError, connectError, parsePgUrl, pgTarget, type PgTarget } from './connect-errors.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 /** Where `CREATE DATABASE` is sent from: libpq's usual maintenance databases, in the order createdb tries them. */
@@ -29,7 +29,7 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 async function createDatabase(url: string, target: PgTarget): Promise<void> {
   for (const maintenance of MAINTENANCE) {
-    const at = new URL(url);
+    const at = parsePgUrl(url);
     at.pathname = `/${maintenance}`;
     const failed = await withClient(at.toString(), async (client) => {
       try {

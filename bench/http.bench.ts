@@ -180,7 +180,44 @@ async function ingest(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
       'rebuild lag p99 ms (metric)': rebuiltLag,
       'consumer lag p99 ms (metric)': consumerLag,
     }),
+    ...(s.server.databaseUrl ? [await twoProcessIngest(s, z, label, ceiling)] : []),
   ];
+}
+
+/**
+ * PostgreSQL only: the same stream split over two `rtprofile serve` processes on one database, as a deployment adds
+ * throughput for one tenant; each process gets half the messages from a load generator of its own.
+ */
+async function twoProcessIngest(s: Setup, z: Sizes, label: string, ceiling: number[]): Promise<BenchRow> {
+  const peer = await s.server.peer();
+  const rates: number[] = [];
+  const p99: number[] = [];
+  const cpu: number[] = [];
+  const dbCpu: number[] = [];
+  try {
+    for (let run = 0; run < z.runs; run++) {
+      const runId = `two${run}x${Date.now()}`;
+      const before = [s.server.cpuSeconds(), peer.cpuSeconds(), s.server.dbCpuSeconds()] as const;
+      const half = Math.ceil(z.ingestMessages / z.runs / 200);
+      const common = { connections: 4, amount: half, headers: s.server.headers, kind: 'ingest' as const, perRequest: 100, inletId: s.ids.inletId, datasetId: s.ids.web, schemaId: s.ids.eventSchema, org: s.server.headers['x-gw-ims-org-id']! };
+      const results = await Promise.all([drive({ ...common, url: s.server.url, runId: `${runId}a` }), drive({ ...common, url: peer.url, runId: `${runId}b` })]);
+      if (results.some((r) => r.non2xx > 0 || r.errors > 0)) throw new Error(`two-process ingest: ${results.map((r) => `${r.non2xx} non-2xx, ${r.errors} errors`).join('; ')}`);
+      const acknowledged = results.reduce((n, r) => n + r.status2xx * 100, 0);
+      const stored = await countEvents(s, runId);
+      if (stored < acknowledged || stored > acknowledged + 8 * 100) throw new Error(`two-process ingest: ${acknowledged} messages acknowledged but ${stored} stored`);
+      rates.push(acknowledged / Math.max(...results.map((r) => r.seconds)));
+      p99.push(Math.max(...results.map((r) => r.p99)));
+      cpu.push(((s.server.cpuSeconds() - before[0] + peer.cpuSeconds() - before[1]) * 1e6) / acknowledged);
+      dbCpu.push(((s.server.dbCpuSeconds() - before[2]) * 1e6) / acknowledged);
+    }
+  } finally {
+    await peer.stop();
+  }
+  return row(`${label}streaming ingest, two processes, ${z.ingestMessages.toLocaleString('en-US')} messages, 100/request, verified stored`, 'messages/s', rates, ceiling, {
+    'p99 ms': median(p99),
+    'server CPU µs/message (both)': median(cpu),
+    'database CPU µs/message': median(dbCpu),
+  });
 }
 
 /** Batch import of NDJSON events and Parquet profile records. */

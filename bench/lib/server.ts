@@ -22,6 +22,8 @@ export interface BenchServer {
   anonMb(): number;
   /** CPU seconds (user + system) the server process has used so far. */
   cpuSeconds(): number;
+  /** Starts a second `rtprofile serve` on the same store (PostgreSQL: a second process writing the same database). */
+  peer(): Promise<{ readonly url: string; cpuSeconds(): number; stop(): Promise<void> }>;
   /** CPU seconds the PostgreSQL cluster's processes have used so far (0 on SQLite, whose work is in the server's). */
   dbCpuSeconds(): number;
   stop(): Promise<void>;
@@ -44,21 +46,7 @@ export async function startServer(store: 'sqlite' | 'postgres', org = 'BENCH@Ado
   const env = { ...process.env, LOG_LEVEL: 'warn', LOG_PRETTY: 'false', RTPROFILE_SQLITE_SYNC: 'normal', RTPROFILE_MAX_MERGE_POLICIES: '50', ...(databaseUrl ? { DATABASE_URL: databaseUrl, RTPROFILE_PG_POOL: '20' } : {}) };
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the server while it is measured.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0', '--data', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
-    child.stdout!.on('data', () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', () => reject(new Error(`server exited:\n${out}`)));
-  });
+  const { child, url } = await spawnServe(nodeArgs, env, dataDir);
   const token = await new Promise<string>((resolve, reject) => {
     const t = spawn(process.execPath, [BIN, 'token', '--org', org, '--data', dataDir], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
@@ -81,6 +69,18 @@ export async function startServer(store: 'sqlite' | 'postgres', org = 'BENCH@Ado
       return m ? Number(m[1]) / 1024 : 0;
     },
     cpuSeconds: () => cpuSecondsOf(child.pid!),
+    async peer() {
+      const second = await spawnServe(nodeArgs, env, dataDir);
+      return {
+        url: second.url,
+        cpuSeconds: () => cpuSecondsOf(second.child.pid!),
+        stop: () =>
+          new Promise<void>((resolve) => {
+            second.child.once('exit', () => resolve());
+            second.child.kill('SIGTERM');
+          }),
+      };
+    },
     dbCpuSeconds: () => (cluster ? treeCpuSeconds(cluster.pid) : 0),
     async stop() {
       await new Promise<void>((resolve) => {
@@ -98,6 +98,26 @@ export function cpuSecondsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
   // After the command name: state is field 3, utime 14 and stime 15 (1-based, in clock ticks of 1/100 s).
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Spawns `rtprofile serve` on a free port and resolves with its URL once it listens. */
+async function spawnServe(nodeArgs: readonly string[], env: NodeJS.ProcessEnv, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0', '--data', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
+    child.stdout!.on('data', () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', () => reject(new Error(`server exited:\n${out}`)));
+  });
+  return { child, url };
 }
 
 /** CPU seconds of a process and its live children (the postmaster and its backends). */

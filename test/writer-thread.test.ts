@@ -111,6 +111,26 @@ describe('SQLite writer thread', () => {
     assert.equal(await count("SELECT COUNT(*) AS n FROM events WHERE tenant_id = ? AND event_id LIKE 'wt-turn-%'"), 200);
   });
 
+  it('commits batch chunks on the thread, in order, with their errors and counts', async () => {
+    const created = await t.app.inject({ method: 'POST', url: '/data/foundation/import/batches', headers: f.headers, payload: { datasetId: f.profileDataset, inputFormat: { format: 'json' } } });
+    assert.equal(created.statusCode, 201, created.body);
+    const batchId = created.json().id as string;
+    // 2,500 records: three chunks, one of them with a record the schema refuses.
+    const lines = Array.from({ length: 2_500 }, (_, i) => JSON.stringify(i === 1_234 ? { identityMap: { CRMID: [{ id: 'bad', primary: true }] }, _acme: { points: 'many' } } : personRecord(50_000 + i)));
+    const put = await t.app.inject({ method: 'PUT', url: `/data/foundation/import/batches/${batchId}/datasets/${f.profileDataset}/files/people.ndjson`, headers: { ...f.headers, 'content-type': 'application/octet-stream' }, payload: lines.join('\n') });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.equal((await t.app.inject({ method: 'POST', url: `/data/foundation/import/batches/${batchId}?action=COMPLETE`, headers: f.headers })).statusCode, 200);
+    const before = await mainWrites();
+    await t.app.services.jobs.drain();
+    const batch = (await t.app.inject({ url: `/data/foundation/catalog/batches/${batchId}`, headers: f.headers })).json()[batchId];
+    assert.deepEqual({ status: batch.status, records: batch.recordCount, failed: batch.failedRecordCount }, { status: 'success', records: 2_499, failed: 1 });
+    assert.equal(await count("SELECT COUNT(*) AS n FROM fragments WHERE tenant_id = ? AND primary_id LIKE 'crm-5%' AND batch_id IS NOT NULL"), 2_499);
+    const errors = (await t.app.inject({ url: `/data/foundation/import/batches/${batchId}/errors`, headers: f.headers })).json().errors as Array<{ row?: number }>;
+    assert.equal(errors.length, 1);
+    // The job's own bookkeeping (claim, finish, the batch's last transition) is all that ran on this thread's writer.
+    assert.ok((await mainWrites()) - before < 20, 'the chunks were written on the main thread');
+  });
+
   it('hands writes and the feed back to the main thread when it stops', async () => {
     await writer.stop();
     const before = await mainWrites();

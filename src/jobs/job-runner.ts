@@ -22,6 +22,11 @@ export type JobFailedHook = (tx: SqlExecutor, job: Job, reason: string) => Promi
 const LEASE_MS = 30_000;
 const MAX_ATTEMPTS = 5;
 
+/** Saves a job's checkpoint in the caller's transaction and extends its lease (what `JobContext.commit` adds). */
+export function saveJobStep(tx: SqlExecutor, jobId: number, checkpoint: unknown, now: number): Promise<void> {
+  return saveCheckpoint(tx, jobId, checkpoint, now, now + LEASE_MS);
+}
+
 /** One runner per process with the worker role. */
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
@@ -101,7 +106,7 @@ export class JobRunner {
       commit: (checkpoint, fn) =>
         this.db.transaction(async (tx) => {
           const result = await fn(tx);
-          await saveCheckpoint(tx, job.jobId, checkpoint, this.clock(), this.clock() + LEASE_MS);
+          await saveJobStep(tx, job.jobId, checkpoint, this.clock());
           return result;
         }),
     };

@@ -12,7 +12,7 @@ import { DatasetService } from '../catalog/datasets/dataset.service.js';
 import { ConnectionService } from '../ingest/connection.service.js';
 import { IngestService } from '../ingest/ingest.service.js';
 import { BatchService } from '../ingest/batches/batch.service.js';
-import { batchJobHandler } from '../ingest/batches/batch.processor.js';
+import { type ChunkRoute, batchJobHandler } from '../ingest/batches/batch.processor.js';
 import { BATCH_JOB } from '../ingest/batches/batch.js';
 import { batchJobFailed } from '../ingest/batches/batch.failure.js';
 import { JobRunner } from '../jobs/job-runner.js';
@@ -46,6 +46,8 @@ export interface Services {
   readonly jobs: JobRunner;
   /** The change feed's consumers (derived state); started by `serve` with the worker role, drained by tests. */
   readonly feed: ChangeFeed;
+  /** Where batch chunks commit: the job's own transaction, or the SQLite writer thread while it runs. */
+  readonly chunkRoute: ChunkRoute;
   /** Materialized unified profiles (kept by the write path and the feed's `profile-views` consumer). */
   readonly views: ProfileViews;
   /**
@@ -92,7 +94,8 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   const jobs = new JobRunner(deps.db, clock, logger);
   const feed = new ChangeFeed(deps.db, clock, logger);
   feed.consume(VIEWS_CONSUMER, views.consumer);
-  jobs.register(BATCH_JOB, batchJobHandler(deps.db, ingest, clock), batchJobFailed(clock));
+  const chunkRoute: ChunkRoute = { committer: undefined };
+  jobs.register(BATCH_JOB, batchJobHandler(deps.db, ingest, clock, undefined, chunkRoute), batchJobFailed(clock));
   return {
     config: deps.config,
     db: deps.db,
@@ -107,6 +110,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     batches: new BatchService(deps.db, datasets, join(deps.config.dataDir, 'uploads'), deps.config.uploadLimit, clock, () => jobs.kick()),
     jobs,
     feed,
+    chunkRoute,
     views,
     namespaces,
     graph,

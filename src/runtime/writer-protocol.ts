@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Notice } from '../store/notices.js';
 import type { SqliteSharing } from '../store/sqlite/sqlite-db.js';
 import type { PreparedWrite, WriteOutcome } from '../ingest/ingest.service.js';
+import type { ChunkWrite } from '../ingest/batches/batch.processor.js';
 import { DomainError, isDomainError } from '../shared/errors.js';
 
 /** What the thread starts from. */
@@ -25,6 +26,7 @@ export interface WireError {
 /** Main thread to writer. */
 export type ToWriter =
   | { readonly type: 'write'; readonly id: number; readonly tenantId: number; readonly prepared: PreparedWrite; readonly batchId: string | null; readonly inletId: string | undefined }
+  | { readonly type: 'chunk'; readonly id: number; readonly jobId: number; readonly checkpoint: unknown; readonly chunk: ChunkWrite }
   | { readonly type: 'notices'; readonly notices: readonly Notice[] }
   | { readonly type: 'feed'; readonly run: boolean }
   | { readonly type: 'stop' };
@@ -33,7 +35,7 @@ export type ToWriter =
 export type FromWriter =
   | { readonly type: 'ready' }
   | { readonly type: 'fatal'; readonly message: string }
-  | { readonly type: 'done'; readonly id: number; readonly outcome: WriteOutcome }
+  | { readonly type: 'done'; readonly id: number; readonly outcome: WriteOutcome | boolean }
   | { readonly type: 'failed'; readonly id: number; readonly error: WireError }
   | { readonly type: 'notices'; readonly notices: readonly Notice[] }
   | { readonly type: 'lag'; readonly consumer: string; readonly effect: 'effective' | 'none'; readonly lagsMs: readonly number[] }

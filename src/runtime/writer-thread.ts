@@ -1,12 +1,13 @@
 /**
- * Streaming writes on a second thread (SQLite): the main thread parses, validates and extracts identities, the
- * writer thread runs the write transactions and their commits. Both connections take turns at SQLite's write lock
+ * Writes on a second thread (SQLite): the main thread parses, validates and extracts identities of streaming messages
+ * and batch chunks, the writer thread runs their write transactions and commits. Both connections take turns at SQLite's write lock
  * (writer-turns.ts), notices flow both ways, and a write is answered only after the commit that holds it.
  */
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/config.js';
 import type { SqliteDb } from '../store/sqlite/sqlite-db.js';
 import type { Committer, PreparedWrite, WriteOutcome } from '../ingest/ingest.service.js';
+import type { ChunkCommitter } from '../ingest/batches/batch.processor.js';
 import type { Services } from './services.js';
 import { type FromWriter, type ToWriter, type WriterThreadData, fromWire } from './writer-protocol.js';
 
@@ -39,11 +40,11 @@ type Logger = { info(msg: string): void; warn(msg: string): void; error(msg: str
  * Starts the writer thread over `db`'s file and sends the ingest service's streaming writes through it. Resolves once
  * the thread is ready; should it die, writes go back to the main thread's writer and the in-flight ones fail.
  */
-export async function startWriterThread(db: SqliteDb, config: Config, services: Pick<Services, 'ingest' | 'feed'>, log: Logger): Promise<WriterThread> {
-  const { ingest, feed } = services;
+export async function startWriterThread(db: SqliteDb, config: Config, services: Pick<Services, 'ingest' | 'feed' | 'chunkRoute'>, log: Logger): Promise<WriterThread> {
+  const { ingest, feed, chunkRoute } = services;
   const data: WriterThreadData = { sharing: db.sharing(), config, entry: new URL('./writer-worker.ts', import.meta.url).href, tsx: import.meta.resolve('tsx/esm/api') };
   const worker = new Worker(BOOT, { eval: true, workerData: data });
-  const pending = new Map<number, { resolve: (o: WriteOutcome) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (o: never) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let running = false;
   let fed: (() => void) | undefined;
@@ -57,7 +58,7 @@ export async function startWriterThread(db: SqliteDb, config: Config, services: 
         resolve();
       } else if (m.type === 'fatal') reject(new Error(`writer thread failed to start: ${m.message}`));
       else if (m.type === 'notices') receive(m.notices);
-      else if (m.type === 'done') take(m.id)?.resolve(m.outcome);
+      else if (m.type === 'done') take(m.id)?.resolve(m.outcome as never);
       else if (m.type === 'lag') feed.reportLag(m.consumer, m.effect, m.lagsMs);
       else if (m.type === 'fed') fed?.();
       else if (m.type === 'failed') take(m.id)?.reject(fromWire(m.error));
@@ -75,6 +76,7 @@ export async function startWriterThread(db: SqliteDb, config: Config, services: 
       running = false;
       db.bridge(() => undefined);
       ingest.useCommitter(undefined);
+      chunkRoute.committer = undefined;
       // A thread that died while running the consumers hands them back to this thread.
       if (feeding) {
         feeding = false;
@@ -94,15 +96,24 @@ export async function startWriterThread(db: SqliteDb, config: Config, services: 
     await exited;
     throw err;
   }
-  const commit: Committer = (tenantId: number, prepared: PreparedWrite, batchId: string | null, inletId: string | undefined) =>
-    new Promise<WriteOutcome>((resolve, reject) => {
+  /** Sends a message that the thread answers with `done` or `failed`. */
+  const call = <T>(message: (id: number) => ToWriter) =>
+    new Promise<T>((resolve, reject) => {
       if (!running) return reject(new Error('writer thread stopped'));
       const id = nextId++;
-      pending.set(id, { resolve, reject });
-      // The parsed records stay here: the transaction writes each record's text.
-      const records = prepared.records.map(({ data: _data, ...r }: Record<string, unknown>) => r) as unknown as PreparedWrite['records'];
-      worker.postMessage({ type: 'write', id, tenantId, prepared: { records, datasets: prepared.datasets }, batchId, inletId } satisfies ToWriter);
+      pending.set(id, { resolve: resolve as (o: never) => void, reject });
+      worker.postMessage(message(id));
     });
+  // The parsed records stay here: the transaction writes each record's text.
+  const writable = (prepared: PreparedWrite): PreparedWrite => ({
+    records: prepared.records.map(({ data: _data, ...r }: Record<string, unknown>) => r) as unknown as PreparedWrite['records'],
+    datasets: prepared.datasets,
+  });
+  const commit: Committer = (tenantId, prepared, batchId, inletId) =>
+    call<WriteOutcome>((id) => ({ type: 'write', id, tenantId, prepared: writable(prepared), batchId, inletId }));
+  const commitChunk: ChunkCommitter = (jobId, checkpoint, chunk) =>
+    call<boolean>((id) => ({ type: 'chunk', id, jobId, checkpoint, chunk: { ...chunk, prepared: writable(chunk.prepared) } }));
+  chunkRoute.committer = commitChunk;
   ingest.useCommitter(commit);
   const feedControl = (run: boolean) =>
     new Promise<void>((resolve) => {
@@ -121,6 +132,7 @@ export async function startWriterThread(db: SqliteDb, config: Config, services: 
       if (feeding) await feedControl(false);
       // New writes go to the main thread's writer from here; the thread finishes what it was sent, in order.
       ingest.useCommitter(undefined);
+      chunkRoute.committer = undefined;
       while (pending.size > 0) await new Promise((r) => setTimeout(r, 5));
       worker.postMessage({ type: 'stop' } satisfies ToWriter);
       await exited;

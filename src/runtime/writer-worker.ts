@@ -1,6 +1,6 @@
 /**
  * The SQLite writer thread's entry: a second writer connection to the store file, the domain services built over it,
- * and streaming writes committed here in groups while the main thread parses and validates the next requests. The
+ * and streaming writes and batch chunks committed here in groups while the main thread parses and validates the next requests. The
  * change-feed consumers run here too: their commits on the main thread's connection would make this one drop its
  * page cache after every group (SQLite discards a connection's cache when another connection wrote).
  */
@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openSqlite } from '../store/sqlite/sqlite-db.js';
 import { systemClock } from '../shared/clock.js';
 import { buildServices } from './services.js';
+import { chunkCommitter } from '../ingest/batches/batch.processor.js';
 import { type FromWriter, type ToWriter, type WriterThreadData, toWire } from './writer-protocol.js';
 
 const port = parentPort!;
@@ -26,12 +27,18 @@ try {
     { info: log('info'), warn: log('warn'), error: log('error') } as Parameters<typeof buildServices>[2],
   );
   await services.catalogWatch;
+  const commitChunk = chunkCommitter(db, services.ingest, systemClock);
   services.feed.addLagObserver((consumer, effect, lagsMs) => send({ type: 'lag', consumer, effect, lagsMs: [...lagsMs] }));
   port.on('message', (message: ToWriter) => {
     if (message.type === 'notices') receive(message.notices);
     else if (message.type === 'write') {
       services.ingest.commit(message.tenantId, message.prepared, message.batchId, message.inletId).then(
         (outcome) => send({ type: 'done', id: message.id, outcome }),
+        (err: unknown) => send({ type: 'failed', id: message.id, error: toWire(err) }),
+      );
+    } else if (message.type === 'chunk') {
+      commitChunk(message.jobId, message.checkpoint, message.chunk).then(
+        (written) => send({ type: 'done', id: message.id, outcome: written }),
         (err: unknown) => send({ type: 'failed', id: message.id, error: toWire(err) }),
       );
     } else if (message.type === 'feed') {

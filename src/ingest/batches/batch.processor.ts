@@ -1,10 +1,10 @@
 /** The batch job: reads each file in chunks and ingests them, committing each chunk with its checkpoint. */
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Db } from '../../store/db.js';
+import type { Db, SqlExecutor } from '../../store/db.js';
 import type { Clock } from '../../shared/clock.js';
-import type { JobContext } from '../../jobs/job-runner.js';
-import type { IngestItem, IngestService } from '../ingest.service.js';
+import { type JobContext, saveJobStep } from '../../jobs/job-runner.js';
+import type { IngestItem, IngestService, PreparedWrite } from '../ingest.service.js';
 import type { BatchError } from './batch.js';
 import * as rows from './batch.store.js';
 import { fileProblems, setFailureReason } from './batch.failure.js';
@@ -28,12 +28,53 @@ interface FileProblem {
 /** Records per transaction: large enough to amortise the commit, small enough to bound memory and redo after a crash. */
 export const CHUNK = 1000;
 
+/** One chunk's writes: its records, the errors found reading and validating it, and the counts they add. */
+export interface ChunkWrite {
+  readonly tenantId: number;
+  readonly batchId: string;
+  readonly prepared: PreparedWrite;
+  /** The sequence number of the chunk's first error row. */
+  readonly errorSeq: number;
+  readonly errors: readonly BatchError[];
+  readonly records: number;
+  readonly failed: number;
+}
+
+/** Commits a chunk together with its job's checkpoint; false when the batch stopped processing meanwhile. */
+export type ChunkCommitter = (jobId: number, checkpoint: unknown, chunk: ChunkWrite) => Promise<boolean>;
+
+/** Where chunks commit: this thread's job context unless a committer is set (the SQLite writer thread's). */
+export interface ChunkRoute {
+  committer: ChunkCommitter | undefined;
+}
+
+/** Writes a chunk in `tx`; writes nothing and answers false when the batch is no longer processing (aborted, deleted). */
+export async function writeChunk(tx: SqlExecutor, ingest: IngestService, c: ChunkWrite, now: number): Promise<boolean> {
+  const current = await rows.findBatch(tx, c.tenantId, c.batchId);
+  if (current?.status !== 'processing') return false;
+  await ingest.write(tx, c.tenantId, c.prepared, c.batchId);
+  await rows.insertErrors(tx, c.tenantId, c.batchId, c.errorSeq, [...c.errors]);
+  await rows.addCounts(tx, c.tenantId, c.batchId, c.records, c.failed, now);
+  return true;
+}
+
+/** The committer that runs a chunk and its checkpoint in one transaction of `db` (the writer thread's). */
+export function chunkCommitter(db: Db, ingest: IngestService, clock: Clock): ChunkCommitter {
+  return (jobId, checkpoint, chunk) =>
+    db.transaction(async (tx) => {
+      const written = await writeChunk(tx, ingest, chunk, clock());
+      await saveJobStep(tx, jobId, checkpoint, clock());
+      return written;
+    });
+}
+
 /** Builds the handler of the batch job kind; `onProgress` hears every committed chunk (the CLI's progress bar). */
 export function batchJobHandler(
   db: Db,
   ingest: IngestService,
   clock: Clock,
   onProgress: (p: { batchId: string; records: number; failed: number }) => void = () => undefined,
+  route: ChunkRoute = { committer: undefined },
 ) {
   return async (ctx: JobContext): Promise<void> => {
     const { tenantId } = ctx.job;
@@ -62,23 +103,29 @@ export function batchJobHandler(
       }
       errors.sort((a, b) => a.row - b.row);
       const failedRecords = chunk.length - prepared.records.length;
+      const write: ChunkWrite = { tenantId, batchId, prepared, errorSeq: cp.errorSeq, errors, records: chunk.length, failed: failedRecords };
       next.errorSeq = cp.errorSeq + errors.length;
       next.fileFailed = cp.fileFailed === true || problem !== undefined;
-      const stillProcessing = await ctx.commit(next, async (tx) => {
-        const current = await rows.findBatch(tx, tenantId, batchId);
-        if (current?.status !== 'processing') return false;
-        await ingest.write(tx, tenantId, prepared, batchId);
-        await rows.insertErrors(tx, tenantId, batchId, cp.errorSeq, errors);
-        await rows.addCounts(tx, tenantId, batchId, chunk.length, failedRecords, clock());
-        return true;
+      // The previous chunk commits while this one was read and validated; this one is sent only once that committed,
+      // so chunks commit in order and a failed one stops the job before anything after it is written.
+      if (!(await settled())) return false;
+      const committed = route.committer ? route.committer(ctx.job.jobId, next, write) : ctx.commit(next, (tx) => writeChunk(tx, ingest, write, clock()));
+      inFlight = committed.then((stillProcessing) => {
+        if (stillProcessing) {
+          ingest.countRecords('batch', prepared.records.length, failedRecords);
+          done += chunk.length;
+          failed += failedRecords;
+          onProgress({ batchId, records: done, failed });
+        }
+        return stillProcessing;
       });
-      if (stillProcessing) ingest.countRecords('batch', prepared.records.length, failedRecords);
+      // Awaited by the next flush or at the end; until then a failure must not count as unhandled.
+      inFlight.catch(() => undefined);
       Object.assign(cp, next);
-      done += chunk.length;
-      failed += failedRecords;
-      onProgress({ batchId, records: done, failed });
-      return stillProcessing;
+      return true;
     };
+    let inFlight: Promise<boolean> = Promise.resolve(true);
+    const settled = () => inFlight;
 
     for (let f = cp.file; f < files.length; f++) {
       const file = files[f]!;
@@ -112,6 +159,7 @@ export function batchJobHandler(
       // The last chunk of a file moves the checkpoint to the next file, even when the chunk is empty.
       if (!(await flush(file, chunk, { file: f + 1, offset: 0, errorSeq: 0 }, empty))) return;
     }
+    if (!(await settled())) return;
 
     await db.transaction(async (tx) => {
       const final = await rows.findBatch(tx, tenantId, batchId);

@@ -187,7 +187,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'LOG_LEVEL', default: 'info', meaning: 'pino level: fatal … trace, or silent' },
   { name: 'LOG_PRETTY', default: '(true on a terminal)', meaning: 'human-readable log lines instead of JSON' },
   { name: 'RTPROFILE_SQLITE_SYNC', default: 'full', meaning: 'SQLite synchronous pragma: full (power-loss safe) or normal' },
-  { name: 'RTPROFILE_WRITER_THREAD', default: 'on', meaning: 'SQLite: commit streaming writes on a second thread (`off` keeps one thread)' },
+  { name: 'RTPROFILE_WRITER_THREAD', default: 'on', meaning: 'SQLite: streaming writes, batch chunks and the change feed commit on a second thread (`off` keeps one thread)' },
   { name: 'RTPROFILE_PG_POOL', default: '10', meaning: 'PostgreSQL connections per process' },
   { name: 'ROLES', default: 'api,worker', meaning: 'what this process runs: the HTTP API, the job worker, or both' },
   { name: 'RTPROFILE_IDENTITY_BLOCKLIST', default: '(built-in list)', meaning: 'comma-separated identity values never linked, added to the built-in placeholders' },

@@ -146,7 +146,8 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDb 
   // so a lookup in a store far larger than the cache costs page faults, not a read() per page: at 250k people the
   // lookup rate fell by a third with a 256 MB map and held with 2 GB. The writer keeps 16 MB and 256 MB, since a
   // long import would otherwise hold pages it never reads again.
-  reader.pragma('cache_size = -65536');
+  // A thread joining the writer (the writer thread) reads little outside its transactions: a small cache will do.
+  reader.pragma(options.turns === undefined ? 'cache_size = -65536' : 'cache_size = -2048');
   reader.pragma('mmap_size = 2147418112');
   writer.pragma('cache_size = -16384');
   writer.pragma('mmap_size = 268435456');

@@ -174,6 +174,45 @@ export class IngestService {
   }
 
   /**
+   * Writes many streaming requests of one sandbox as one: one transaction, one write (one statement per table, one
+   * hold of the sandbox's graph lock) instead of one each. Each request still succeeds or fails alone where it can:
+   * an inlet deleted meanwhile refuses its own request, a record whose dataset went refuses that record. Answers, per
+   * request in order, its outcome (counts are the whole group's) or its error.
+   */
+  commitGroup(tenantId: number, writes: ReadonlyArray<{ readonly prepared: PreparedWrite; readonly inletId?: string }>): Promise<Array<WriteOutcome | Error>> {
+    return this.db.transaction(async (tx) => {
+      const answers: Array<WriteOutcome | Error> = [];
+      const records: WritableRecord[] = [];
+      const origin: Array<readonly [number, number]> = [];
+      const datasets = new Map<string, Dataset>();
+      for (const [w, write] of writes.entries()) {
+        if (write.inletId !== undefined) {
+          try {
+            await this.steps.hold(tx, tenantId, write.inletId);
+          } catch (err) {
+            // A refusal found by a read (no row): the transaction is intact, and only this request is refused.
+            if (!isDomainError(err)) throw err;
+            answers[w] = err;
+            continue;
+          }
+        }
+        for (const r of write.prepared.records) {
+          origin.push([w, r.index]);
+          records.push({ ...r, index: records.length });
+        }
+        for (const [id, d] of write.prepared.datasets) datasets.set(id, d);
+      }
+      const { refused, ...counts } = await this.write(tx, tenantId, { records, datasets }, null);
+      for (let w = 0; w < writes.length; w++) answers[w] ??= { ...counts, refused: [] };
+      for (const f of refused) {
+        const [w, index] = origin[f.index]!;
+        (answers[w] as WriteOutcome).refused.push({ ...f, index });
+      }
+      return answers;
+    });
+  }
+
+  /**
    * Prepares, then writes in one transaction; resolves only after the transaction committed. With `inletId` the write
    * holds that streaming inlet, so a message in flight while its inlet is deleted does not land.
    */

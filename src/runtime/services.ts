@@ -11,6 +11,7 @@ import { SchemaResolver } from '../catalog/schema-resolver.js';
 import { DatasetService } from '../catalog/datasets/dataset.service.js';
 import { ConnectionService } from '../ingest/connection.service.js';
 import { IngestService } from '../ingest/ingest.service.js';
+import { WriteBatcher } from '../ingest/write-batcher.js';
 import { BatchService } from '../ingest/batches/batch.service.js';
 import { type ChunkRoute, batchJobHandler } from '../ingest/batches/batch.processor.js';
 import { BATCH_JOB } from '../ingest/batches/batch.js';
@@ -90,6 +91,8 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     settle,
   });
   ingest.addRecordCheck((tenantId) => graph.recordCheck(tenantId));
+  // Where writers run concurrently (PostgreSQL), a sandbox's waiting streaming writes are committed as one.
+  if (deps.db.capabilities.concurrentWriters) ingest.useCommitter(new WriteBatcher(ingest).commit);
   const verify = deps.verify ?? createTokenVerifier({ secret: deps.secret, jwks: deps.config.jwks, clock });
   const jobs = new JobRunner(deps.db, clock, logger);
   const feed = new ChangeFeed(deps.db, clock, logger);

@@ -58,8 +58,9 @@ export class WriteBatcher {
     try {
       answers = await this.ingest.commitGroup(tenantId, group);
     } catch {
-      // Something failed the whole transaction: each request runs alone, so only the one at fault fails.
-      await Promise.all(group.map((p) => this.ingest.commit(tenantId, p.prepared, null, p.inletId).then(p.resolve, p.reject)));
+      // Something failed the whole transaction: each request runs alone, in arrival order (a later record for the
+      // same fragment must still win), so only the one at fault fails.
+      for (const p of group) await this.ingest.commit(tenantId, p.prepared, null, p.inletId).then(p.resolve, p.reject);
       return;
     }
     group.forEach((p, i) => {

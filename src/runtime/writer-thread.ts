@@ -48,7 +48,9 @@ export async function startWriterThread(db: SqliteDb, config: Config, services: 
   let nextId = 0;
   let running = false;
   let fed: (() => void) | undefined;
+  /** The consumers run on the thread, or were asked to: should it die, this thread takes them back. */
   let feeding = false;
+  let stopping = false;
   const receive = db.bridge((notices) => worker.postMessage({ type: 'notices', notices } satisfies ToWriter));
 
   const ready = new Promise<void>((resolve, reject) => {
@@ -74,6 +76,8 @@ export async function startWriterThread(db: SqliteDb, config: Config, services: 
   const exited = new Promise<void>((resolve) => {
     worker.once('exit', (code) => {
       running = false;
+      // A thread that died may hold a turn, or wait for one, that nobody will give back: this thread writes alone.
+      if (!stopping) db.writeAlone();
       db.bridge(() => undefined);
       ingest.useCommitter(undefined);
       chunkRoute.committer = undefined;
@@ -82,6 +86,7 @@ export async function startWriterThread(db: SqliteDb, config: Config, services: 
         feeding = false;
         feed.start().catch((err: Error) => log.error(`change feed not restarted: ${err.message}`));
       }
+      fed?.();
       for (const p of pending.values()) p.reject(new Error(`writer thread stopped (exit code ${code}) before the write was answered`));
       pending.clear();
       resolve();
@@ -102,7 +107,13 @@ export async function startWriterThread(db: SqliteDb, config: Config, services: 
       if (!running) return reject(new Error('writer thread stopped'));
       const id = nextId++;
       pending.set(id, { resolve: resolve as (o: never) => void, reject });
-      worker.postMessage(message(id));
+      try {
+        worker.postMessage(message(id));
+      } catch (err) {
+        // Not sent (a value that cannot be cloned): nothing will answer it.
+        pending.delete(id);
+        reject(err as Error);
+      }
     });
   // The parsed records stay here: the transaction writes each record's text.
   const writable = (prepared: PreparedWrite): PreparedWrite => ({
@@ -117,9 +128,10 @@ export async function startWriterThread(db: SqliteDb, config: Config, services: 
   ingest.useCommitter(commit);
   const feedControl = (run: boolean) =>
     new Promise<void>((resolve) => {
+      if (!running) return resolve();
+      feeding = run;
       fed = () => {
         fed = undefined;
-        feeding = run;
         resolve();
       };
       worker.postMessage({ type: 'feed', run } satisfies ToWriter);
@@ -130,6 +142,7 @@ export async function startWriterThread(db: SqliteDb, config: Config, services: 
     async stop() {
       if (!running) return exited;
       if (feeding) await feedControl(false);
+      stopping = true;
       // New writes go to the main thread's writer from here; the thread finishes what it was sent, in order.
       ingest.useCommitter(undefined);
       chunkRoute.committer = undefined;

@@ -42,7 +42,10 @@ try {
         (err: unknown) => send({ type: 'failed', id: message.id, error: toWire(err) }),
       );
     } else if (message.type === 'feed') {
-      void (message.run ? services.feed.start() : services.feed.stop()).then(() => send({ type: 'fed', running: message.run }));
+      // Answered whatever happens, so the main thread never waits on a consumer that failed to start or stop.
+      void (message.run ? services.feed.start() : services.feed.stop())
+        .catch((err: Error) => send({ type: 'log', level: 'error', message: `change feed ${message.run ? 'start' : 'stop'} failed: ${err.message}` }))
+        .then(() => send({ type: 'fed', running: message.run }));
     } else {
       void services.feed.stop().then(() => db.close()).finally(() => port.close());
     }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GroupCommit, type WriterConnection } from './group-commit.js';
+import { TURNS_BYTES, WriterTurns } from './writer-turns.js';
 
 /** A writer that records statements and can be told to lose its transaction, as SQLite does on some errors. */
 function fakeWriter(): WriterConnection & { log: string[]; lose(): void } {
@@ -76,6 +77,50 @@ describe('group commit', () => {
     const group = new GroupCommit(w);
     const out = await Promise.allSettled([group.run(async () => 1), group.run(async () => 2)]);
     assert.deepEqual(out.map((o) => o.status), ['rejected', 'rejected']);
+  });
+
+  it('answers every member, and leaves no transaction open, when a savepoint statement of its own fails', async () => {
+    const w = fakeWriter();
+    const exec = w.exec.bind(w);
+    let savepoints = 0;
+    w.exec = (sql: string) => {
+      if (sql === 'SAVEPOINT job' && ++savepoints === 2) throw new Error('savepoint failed');
+      exec(sql);
+    };
+    const group = new GroupCommit(w);
+    const out = await Promise.allSettled([group.run(async () => 1), group.run(async () => 2), group.run(async () => 3)]);
+    assert.deepEqual(out.map((o) => o.status), ['rejected', 'rejected', 'rejected']);
+    assert.equal(w.inTransaction, false);
+    assert.equal(w.log.at(-1), 'ROLLBACK');
+  });
+
+  it('takes turns with another writer sharing its turns, first come first served', async () => {
+    const memory = new SharedArrayBuffer(TURNS_BYTES);
+    const mine = new WriterTurns(memory);
+    const theirs = new WriterTurns(memory);
+    const order: string[] = [];
+    await theirs.take();
+    const group = new GroupCommit(fakeWriter(), 256, mine);
+    const write = group.run(async () => order.push('mine'));
+    await new Promise((r) => setTimeout(r, 20));
+    order.push('theirs done');
+    theirs.give();
+    await write;
+    assert.deepEqual(order, ['theirs done', 'mine']);
+  });
+
+  it('writes alone once the other writer is gone, even if it died holding a turn', async () => {
+    const memory = new SharedArrayBuffer(TURNS_BYTES);
+    const mine = new WriterTurns(memory);
+    await new WriterTurns(memory).take(); // never given back
+    const group = new GroupCommit(fakeWriter(), 256, mine);
+    let wrote = false;
+    const write = group.run(async () => (wrote = true));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(wrote, false, 'wrote while another writer held the turn');
+    mine.abandon();
+    await write;
+    assert.equal(wrote, true);
   });
 
   it('runs a `first` transaction ahead of those waiting, alone, so it commits without waiting for their group', async () => {

@@ -78,37 +78,44 @@ export class GroupCommit {
   private async runGroup(group: Job[]): Promise<void> {
     if (group.length === 1) return this.runAlone(group[0]!);
     const done: Array<{ job: Job; value: unknown }> = [];
+    const settled = new Set<Job>();
+    const reject = (job: Job, err: unknown) => {
+      settled.add(job);
+      job.reject(err);
+    };
     try {
       this.conn.exec('BEGIN IMMEDIATE');
     } catch (err) {
       for (const job of group) job.reject(err);
       return;
     }
-    for (let i = 0; i < group.length; i++) {
-      const job = group[i]!;
-      this.conn.exec('SAVEPOINT job');
-      try {
-        const value = await job.fn();
-        this.conn.exec('RELEASE job');
-        done.push({ job, value });
-      } catch (err) {
-        if (!this.conn.inTransaction) {
-          // The error ended the whole transaction: what ran before it was rolled back too, so run each again alone.
-          job.reject(err);
-          for (const d of done) await this.runAlone(d.job);
-          for (const rest of group.slice(i + 1)) await this.runAlone(rest);
-          return;
-        }
-        this.conn.exec('ROLLBACK TO job');
-        this.conn.exec('RELEASE job');
-        job.reject(err);
-      }
-    }
     try {
+      for (let i = 0; i < group.length; i++) {
+        const job = group[i]!;
+        this.conn.exec('SAVEPOINT job');
+        try {
+          const value = await job.fn();
+          this.conn.exec('RELEASE job');
+          done.push({ job, value });
+        } catch (err) {
+          if (!this.conn.inTransaction) {
+            // The error ended the whole transaction: what ran before it was rolled back too, so run each again alone.
+            reject(job, err);
+            for (const d of done) await this.runAlone(d.job);
+            for (const rest of group.slice(i + 1)) await this.runAlone(rest);
+            return;
+          }
+          this.conn.exec('ROLLBACK TO job');
+          this.conn.exec('RELEASE job');
+          reject(job, err);
+        }
+      }
       this.conn.exec('COMMIT');
     } catch (err) {
+      // A statement of the group's own (SAVEPOINT, RELEASE, COMMIT) failed: nothing of the group stays, and nobody
+      // is left waiting for an answer.
       if (this.conn.inTransaction) this.conn.exec('ROLLBACK');
-      for (const d of done) d.job.reject(err);
+      for (const job of group) if (!settled.has(job)) job.reject(err);
       return;
     }
     for (const d of done) d.job.resolve(d.value);

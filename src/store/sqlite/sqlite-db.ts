@@ -7,7 +7,7 @@ import { type Notice, NoticeHub, assertNotice } from '../notices.js';
 import { applyMigrations, pendingMigrationIds } from '../migrate.js';
 import { type Checkpointer, startCheckpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
-import { WriterTurns } from './writer-turns.js';
+import { TURNS_BYTES, WriterTurns } from './writer-turns.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -154,7 +154,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDb 
   // Checkpoints run in a worker thread (checkpointer.ts). The writer's own, at 16 MB of WAL, finds the pages
   // already copied and completes at once, which lets the next transaction start the WAL file over.
   writer.pragma('wal_autocheckpoint = 4000');
-  const sharing = { file, synchronous: options.synchronous ?? 'full', turns: options.turns ?? new SharedArrayBuffer(8) };
+  const sharing = { file, synchronous: options.synchronous ?? 'full', turns: options.turns ?? new SharedArrayBuffer(TURNS_BYTES) };
   // One checkpointer per file: a thread joining the writer leaves it to the connection that started it.
   const checkpointer = options.turns === undefined ? startCheckpointer(file) : { stop: async () => undefined };
   return new SqliteDb(new Connection(writer), new Connection(reader), checkpointer, sharing);
@@ -165,6 +165,7 @@ export class SqliteDb implements Db {
   readonly dialect = 'sqlite' as const;
   readonly capabilities = { concurrentWriters: false, skipLocked: false };
   private readonly group: GroupCommit;
+  private readonly turns: WriterTurns;
   // One process owns the file, so notices never leave it: they are delivered here, after the commit that holds them.
   private readonly hub = new NoticeHub();
   private closed = false;
@@ -178,7 +179,13 @@ export class SqliteDb implements Db {
     private readonly shared: SqliteSharing,
   ) {
     const connection = { exec: (sql: string) => writer.raw.exec(sql), get inTransaction() { return writer.raw.inTransaction; } };
-    this.group = new GroupCommit(connection, 256, new WriterTurns(shared.turns));
+    this.turns = new WriterTurns(shared.turns);
+    this.group = new GroupCommit(connection, 256, this.turns);
+  }
+
+  /** Stops taking turns with the thread that shared this writer's file: it has ended, perhaps holding a turn. */
+  writeAlone(): void {
+    this.turns.abandon();
   }
 
   /** What another thread needs to open a writer on this file that takes turns with this one. */

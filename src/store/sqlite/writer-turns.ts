@@ -4,11 +4,14 @@
  * event loop; here a waiting thread instead awaits its turn (Atomics.waitAsync), first come first served.
  */
 
-/** A ticket lock over shared memory: [next ticket, ticket being served]. */
+/** Bytes of shared memory the turns need: [next ticket, ticket being served, abandoned]. */
+export const TURNS_BYTES = 12;
+
+/** A ticket lock over shared memory. */
 export class WriterTurns {
   private readonly cells: Int32Array;
 
-  constructor(readonly memory: SharedArrayBuffer = new SharedArrayBuffer(8)) {
+  constructor(readonly memory: SharedArrayBuffer = new SharedArrayBuffer(TURNS_BYTES)) {
     this.cells = new Int32Array(memory);
   }
 
@@ -16,6 +19,7 @@ export class WriterTurns {
   async take(): Promise<void> {
     const ticket = Atomics.add(this.cells, 0, 1);
     for (;;) {
+      if (Atomics.load(this.cells, 2) === 1) return;
       const serving = Atomics.load(this.cells, 1);
       if (serving === ticket) return;
       const wait = Atomics.waitAsync(this.cells, 1, serving);
@@ -26,6 +30,15 @@ export class WriterTurns {
   /** Passes the turn to the next ticket and wakes its thread. */
   give(): void {
     Atomics.add(this.cells, 1, 1);
+    Atomics.notify(this.cells, 1);
+  }
+
+  /**
+   * Ends turn-taking when the other thread is gone (it died holding or awaiting a ticket that would never be given
+   * back): from now on every `take` returns at once, which is sound because one thread is left to write.
+   */
+  abandon(): void {
+    Atomics.store(this.cells, 2, 1);
     Atomics.notify(this.cells, 1);
   }
 }

@@ -3,13 +3,18 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db, SqlExecutor } from '../store/db.js';
 import type { Clock } from '../shared/clock.js';
-import { type Job, claimJob, finishJob, releaseAllLeases, saveCheckpoint } from './job.store.js';
+import { type Job, LeaseLostError, claimJob, extendLease, finishJob, releaseAllLeases, retryLater, saveCheckpoint } from './job.store.js';
 
 /** What a handler gets: the job, and a way to commit work together with its checkpoint. */
 export interface JobContext {
   readonly job: Job;
-  /** Runs `fn` in one transaction that also stores `checkpoint`; a crash after it resumes from there. */
+  /**
+   * Runs `fn` in one transaction that also stores `checkpoint`; a crash after it resumes from there. Throws
+   * LeaseLostError, with nothing of `fn` committed, once another worker has taken the job over.
+   */
   commit<T>(checkpoint: unknown, fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Aborted when this worker loses the job's lease (its heartbeat found another owner): stop at the next step. */
+  readonly signal: AbortSignal;
 }
 
 /** Runs a job to completion; throwing fails the job (after the last attempt) with the error's message. */
@@ -20,11 +25,25 @@ export type JobFailedHook = (tx: SqlExecutor, job: Job, reason: string) => Promi
 
 /** Lease length: a job whose owner stops extending it for this long is taken over by another worker. */
 const LEASE_MS = 30_000;
-const MAX_ATTEMPTS = 5;
 
-/** Saves a job's checkpoint in the caller's transaction and extends its lease (what `JobContext.commit` adds). */
-export function saveJobStep(tx: SqlExecutor, jobId: number, checkpoint: unknown, now: number): Promise<void> {
-  return saveCheckpoint(tx, jobId, checkpoint, now, now + LEASE_MS);
+/** How the runner paces jobs; tests shorten the times. */
+export interface JobRunnerOptions {
+  /** How often an idle runner looks for work. */
+  readonly pollMs?: number;
+  /** How long a claim lasts without a heartbeat or checkpoint; the heartbeat renews it every third of it. */
+  readonly leaseMs?: number;
+  /** Attempts before a job fails for good with its last error. */
+  readonly maxAttempts?: number;
+  /** The wait before the second attempt; it doubles with each attempt, up to a minute. */
+  readonly backoffMs?: number;
+}
+
+/**
+ * Saves a job's checkpoint in the caller's transaction and extends its lease (what `JobContext.commit` adds), only
+ * while `job.owner` holds it.
+ */
+export function saveJobStep(tx: SqlExecutor, job: Pick<Job, 'jobId' | 'owner'>, checkpoint: unknown, now: number, leaseMs = LEASE_MS): Promise<void> {
+  return saveCheckpoint(tx, job, checkpoint, now, now + leaseMs);
 }
 
 /** One runner per process with the worker role. */
@@ -37,12 +56,22 @@ export class JobRunner {
   private stopped = true;
   private wake: (() => void) | undefined;
 
+  private readonly pollMs: number;
+  private readonly leaseMs: number;
+  private readonly maxAttempts: number;
+  private readonly backoffMs: number;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly logger: Pick<Logger, 'info' | 'error' | 'warn'>,
-    private readonly pollMs = 500,
-  ) {}
+    options: JobRunnerOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 500;
+    this.leaseMs = options.leaseMs ?? LEASE_MS;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.backoffMs = options.backoffMs ?? 1_000;
+  }
 
   /** Registers the handler of a job kind, and what to do when one of its jobs fails for good. */
   register(kind: string, handler: JobHandler, onFailed?: JobFailedHook): void {
@@ -95,36 +124,62 @@ export class JobRunner {
     }
   }
 
-  /** Claims and runs one job; false when there was none. */
+  /**
+   * Claims and runs one job; false when there was none. While it runs, a heartbeat renews its lease; every write of
+   * the job is fenced on this worker's ownership, so a worker that lost the lease (paused past it, say) writes
+   * nothing more and stops. A failed attempt waits in the queue with backoff; the last fails the job with its reason.
+   */
   async runOne(): Promise<boolean> {
     const now = this.clock();
-    const job = await claimJob(this.db, [...this.handlers.keys()], this.owner, now, now + LEASE_MS);
+    const job = await claimJob(this.db, [...this.handlers.keys()], this.owner, now, now + this.leaseMs);
     if (!job) return false;
     const handler = this.handlers.get(job.kind)!;
+    const lost = new AbortController();
+    const heartbeat = setInterval(() => {
+      extendLease(this.db, job, this.clock(), this.clock() + this.leaseMs).then(
+        (held) => held || lost.abort(new LeaseLostError(job.jobId)),
+        (err: Error) => this.logger.warn({ err, jobId: job.jobId }, 'job heartbeat failed; retrying'),
+      );
+    }, Math.max(10, Math.floor(this.leaseMs / 3)));
     const ctx: JobContext = {
       job,
+      signal: lost.signal,
       commit: (checkpoint, fn) =>
         this.db.transaction(async (tx) => {
           const result = await fn(tx);
-          await saveJobStep(tx, job.jobId, checkpoint, this.clock());
+          await saveJobStep(tx, job, checkpoint, this.clock(), this.leaseMs);
           return result;
         }),
     };
     try {
       await handler(ctx);
-      await this.db.transaction((tx) => finishJob(tx, job.jobId, 'done', null, this.clock()));
+      await this.db.transaction((tx) => finishJob(tx, job, 'done', null, this.clock()));
     } catch (err) {
-      const message = (err as Error).message;
-      this.logger.error({ err, jobId: job.jobId, kind: job.kind }, 'job failed');
-      if (job.attempts >= MAX_ATTEMPTS || (err as { permanent?: boolean }).permanent) {
-        const reason = job.attempts >= MAX_ATTEMPTS ? `${message} (after ${job.attempts} attempts)` : message;
-        const onFailed = this.failedHooks.get(job.kind);
-        await this.db.transaction(async (tx) => {
-          await finishJob(tx, job.jobId, 'failed', reason, this.clock());
-          if (onFailed) await onFailed(tx, job, reason);
-        });
-      }
+      await this.failed(job, err).catch((e: unknown) => {
+        if (!(e instanceof LeaseLostError)) throw e;
+        this.logger.warn({ jobId: job.jobId, kind: job.kind }, 'job lease lost to another worker; stopped');
+      });
+    } finally {
+      clearInterval(heartbeat);
     }
     return true;
+  }
+
+  private async failed(job: Job, err: unknown): Promise<void> {
+    if (err instanceof LeaseLostError) throw err;
+    const message = (err as Error).message;
+    this.logger.error({ err, jobId: job.jobId, kind: job.kind, attempt: job.attempts }, 'job attempt failed');
+    const now = this.clock();
+    if (job.attempts < this.maxAttempts && !(err as { permanent?: boolean }).permanent) {
+      const wait = Math.min(60_000, this.backoffMs * 2 ** (job.attempts - 1));
+      await this.db.transaction((tx) => retryLater(tx, job, message, now, now + wait));
+      return;
+    }
+    const reason = job.attempts >= this.maxAttempts ? `${message} (after ${job.attempts} attempts)` : message;
+    const onFailed = this.failedHooks.get(job.kind);
+    await this.db.transaction(async (tx) => {
+      await finishJob(tx, job, 'failed', reason, now);
+      if (onFailed) await onFailed(tx, job, reason);
+    });
   }
 }

@@ -1,6 +1,14 @@
 /** Job rows: enqueue, claim with a lease (SKIP LOCKED where the store has it), checkpoint, finish. */
 import type { Db, SqlExecutor } from '../store/db.js';
 
+/** A job write refused because this worker no longer holds the job's lease (another worker took it over). */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  constructor(jobId: number) {
+    super(`job ${jobId}: lease lost to another worker`);
+  }
+}
+
 /** A job as the runner sees it. */
 export interface Job {
   readonly jobId: number;
@@ -11,6 +19,8 @@ export interface Job {
   readonly payload: Record<string, unknown>;
   readonly checkpoint: Record<string, unknown> | undefined;
   readonly attempts: number;
+  /** The worker holding the job's lease: every write of the job is fenced on it. */
+  readonly owner: string;
 }
 
 interface Row {
@@ -24,8 +34,9 @@ interface Row {
   attempts: number;
 }
 
-function toJob(r: Row): Job {
+function toJob(r: Row, owner: string): Job {
   return {
+    owner,
     jobId: Number(r.job_id),
     tenantId: Number(r.tenant_id),
     kind: r.kind,
@@ -54,9 +65,9 @@ export async function claimJob(db: Db, kinds: readonly string[], owner: string, 
   return db.transaction(async (tx) => {
     const row = await tx.get<Row>(
       `SELECT job_id, tenant_id, kind, ref, status, payload, checkpoint, attempts FROM jobs
-       WHERE kind IN (${marks}) AND (status = 'queued' OR (status = 'running' AND lease_until < ?))
+       WHERE kind IN (${marks}) AND ((status = 'queued' AND run_after <= ?) OR (status = 'running' AND lease_until < ?))
        ORDER BY job_id LIMIT 1${lock}`,
-      [...kinds, now],
+      [...kinds, now, now],
     );
     if (!row) return undefined;
     await tx.run("UPDATE jobs SET status = 'running', lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE job_id = ?", [
@@ -65,18 +76,41 @@ export async function claimJob(db: Db, kinds: readonly string[], owner: string, 
       now,
       row.job_id,
     ]);
-    return toJob({ ...row, status: 'running', attempts: Number(row.attempts) + 1 });
+    return toJob({ ...row, status: 'running', attempts: Number(row.attempts) + 1 }, owner);
   });
 }
 
-/** Saves progress inside the caller's transaction, and extends the lease: the work and its checkpoint commit together. */
-export async function saveCheckpoint(tx: SqlExecutor, jobId: number, checkpoint: unknown, now: number, leaseUntil: number): Promise<void> {
-  await tx.run('UPDATE jobs SET checkpoint = ?, lease_until = ?, updated_at = ? WHERE job_id = ?', [JSON.stringify(checkpoint), leaseUntil, now, jobId]);
+/** Throws LeaseLostError unless the fenced write found the job still leased to its owner. */
+function fenced(result: { changes: number }, jobId: number): void {
+  if (result.changes !== 1) throw new LeaseLostError(jobId);
 }
 
-/** Marks a job done or failed. */
-export async function finishJob(tx: SqlExecutor, jobId: number, status: 'done' | 'failed', error: string | null, now: number): Promise<void> {
-  await tx.run('UPDATE jobs SET status = ?, error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE job_id = ?', [status, error, now, jobId]);
+const OWNED = "job_id = ? AND lease_owner = ? AND status = 'running'";
+
+/**
+ * Saves progress inside the caller's transaction and extends the lease, only while `job.owner` holds it: the work
+ * and its checkpoint commit together, or (the lease lost) neither does.
+ */
+export async function saveCheckpoint(tx: SqlExecutor, job: Pick<Job, 'jobId' | 'owner'>, checkpoint: unknown, now: number, leaseUntil: number): Promise<void> {
+  fenced(await tx.run(`UPDATE jobs SET checkpoint = ?, lease_until = ?, updated_at = ? WHERE ${OWNED}`, [JSON.stringify(checkpoint), leaseUntil, now, job.jobId, job.owner]), job.jobId);
+}
+
+/** Extends a running job's lease; false when its owner has lost it. */
+export async function extendLease(db: SqlExecutor, job: Pick<Job, 'jobId' | 'owner'>, now: number, leaseUntil: number): Promise<boolean> {
+  return (await db.run(`UPDATE jobs SET lease_until = ?, updated_at = ? WHERE ${OWNED}`, [leaseUntil, now, job.jobId, job.owner])).changes === 1;
+}
+
+/** Marks a job done or failed, only while its owner holds the lease. */
+export async function finishJob(tx: SqlExecutor, job: Pick<Job, 'jobId' | 'owner'>, status: 'done' | 'failed', error: string | null, now: number): Promise<void> {
+  fenced(await tx.run(`UPDATE jobs SET status = ?, error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE ${OWNED}`, [status, error, now, job.jobId, job.owner]), job.jobId);
+}
+
+/** Puts a failed attempt back in the queue until `runAfter` (its checkpoint kept), only while its owner holds it. */
+export async function retryLater(tx: SqlExecutor, job: Pick<Job, 'jobId' | 'owner'>, error: string, now: number, runAfter: number): Promise<void> {
+  fenced(
+    await tx.run(`UPDATE jobs SET status = 'queued', error = ?, run_after = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE ${OWNED}`, [error, runAfter, now, job.jobId, job.owner]),
+    job.jobId,
+  );
 }
 
 /** Frees every lease (a single-process store after a restart: whoever held them is gone). */

@@ -26,7 +26,7 @@ export interface WireError {
 /** Main thread to writer. */
 export type ToWriter =
   | { readonly type: 'write'; readonly id: number; readonly tenantId: number; readonly prepared: PreparedWrite; readonly batchId: string | null; readonly inletId: string | undefined }
-  | { readonly type: 'chunk'; readonly id: number; readonly jobId: number; readonly checkpoint: unknown; readonly chunk: ChunkWrite }
+  | { readonly type: 'chunk'; readonly id: number; readonly job: { readonly jobId: number; readonly owner: string }; readonly checkpoint: unknown; readonly chunk: ChunkWrite }
   | { readonly type: 'notices'; readonly notices: readonly Notice[] }
   | { readonly type: 'feed'; readonly run: boolean }
   | { readonly type: 'stop' };

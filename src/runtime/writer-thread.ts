@@ -122,8 +122,8 @@ export async function startWriterThread(db: SqliteDb, config: Config, services: 
   });
   const commit: Committer = (tenantId, prepared, batchId, inletId) =>
     call<WriteOutcome>((id) => ({ type: 'write', id, tenantId, prepared: writable(prepared), batchId, inletId }));
-  const commitChunk: ChunkCommitter = (jobId, checkpoint, chunk) =>
-    call<boolean>((id) => ({ type: 'chunk', id, jobId, checkpoint, chunk: { ...chunk, prepared: writable(chunk.prepared) } }));
+  const commitChunk: ChunkCommitter = (job, checkpoint, chunk) =>
+    call<boolean>((id) => ({ type: 'chunk', id, job: { jobId: job.jobId, owner: job.owner }, checkpoint, chunk: { ...chunk, prepared: writable(chunk.prepared) } }));
   chunkRoute.committer = commitChunk;
   ingest.useCommitter(commit);
   const feedControl = (run: boolean) =>

@@ -37,7 +37,7 @@ try {
         (err: unknown) => send({ type: 'failed', id: message.id, error: toWire(err) }),
       );
     } else if (message.type === 'chunk') {
-      commitChunk(message.jobId, message.checkpoint, message.chunk).then(
+      commitChunk(message.job, message.checkpoint, message.chunk).then(
         (written) => send({ type: 'done', id: message.id, outcome: written }),
         (err: unknown) => send({ type: 'failed', id: message.id, error: toWire(err) }),
       );

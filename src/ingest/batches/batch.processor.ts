@@ -41,7 +41,7 @@ export interface ChunkWrite {
 }
 
 /** Commits a chunk together with its job's checkpoint; false when the batch stopped processing meanwhile. */
-export type ChunkCommitter = (jobId: number, checkpoint: unknown, chunk: ChunkWrite) => Promise<boolean>;
+export type ChunkCommitter = (job: { readonly jobId: number; readonly owner: string }, checkpoint: unknown, chunk: ChunkWrite) => Promise<boolean>;
 
 /** Where chunks commit: this thread's job context unless a committer is set (the SQLite writer thread's). */
 export interface ChunkRoute {
@@ -60,10 +60,10 @@ export async function writeChunk(tx: SqlExecutor, ingest: IngestService, c: Chun
 
 /** The committer that runs a chunk and its checkpoint in one transaction of `db` (the writer thread's). */
 export function chunkCommitter(db: Db, ingest: IngestService, clock: Clock): ChunkCommitter {
-  return (jobId, checkpoint, chunk) =>
+  return (job, checkpoint, chunk) =>
     db.transaction(async (tx) => {
       const written = await writeChunk(tx, ingest, chunk, clock());
-      await saveJobStep(tx, jobId, checkpoint, clock());
+      await saveJobStep(tx, job, checkpoint, clock());
       return written;
     });
 }
@@ -109,7 +109,7 @@ export function batchJobHandler(
       // The previous chunk commits while this one was read and validated; this one is sent only once that committed,
       // so chunks commit in order and a failed one stops the job before anything after it is written.
       if (!(await settled())) return false;
-      const committed = route.committer ? route.committer(ctx.job.jobId, next, write) : ctx.commit(next, (tx) => writeChunk(tx, ingest, write, clock()));
+      const committed = route.committer ? route.committer({ jobId: ctx.job.jobId, owner: ctx.job.owner }, next, write) : ctx.commit(next, (tx) => writeChunk(tx, ingest, write, clock()));
       inFlight = committed.then((stillProcessing) => {
         if (stillProcessing) {
           ingest.countRecords('batch', prepared.records.length, failedRecords);

@@ -8,11 +8,12 @@ import { eventOrderIndex } from './20261201T1400-event-order-index.js';
 import { changeFeed } from './20261202T1000-change-feed.js';
 import { profileViews } from './20261203T0900-profile-views.js';
 import { ingestStorage } from './20261203T1500-ingest-storage.js';
+import { jobLeases } from './20261203T1700-job-leases.js';
 
 export type { Migration } from './migration.js';
 
 /** All migrations, oldest first; append new ones at the end, never edit an applied one. */
-export const MIGRATIONS: readonly Migration[] = [tenancy, catalogIngest, identityGraph, profile, eventOrderIndex, changeFeed, profileViews, ingestStorage];
+export const MIGRATIONS: readonly Migration[] = [tenancy, catalogIngest, identityGraph, profile, eventOrderIndex, changeFeed, profileViews, ingestStorage, jobLeases];
 
 /**
  * Tables whose rows belong to one sandbox (keyed by `tenant_id`). A sandbox reset or delete empties exactly these;

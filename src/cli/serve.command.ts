@@ -60,6 +60,10 @@ export function registerServeCommand(program: Command): void {
       await (writer ? writer.startFeed() : app.services.feed.start());
     }
     const store = config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.dataDir}/profile.db`;
+    if (!config.roles.has('api')) {
+      process.stdout.write(`rtprofile worker listening on ${address} (store: ${store}): jobs and the change feed; HTTP serves only ${address}/health and ${address}/metrics\n`);
+      return registerStop(app, db, writer, logger);
+    }
     const token = await issueToken({ secret, orgs: [EXAMPLE_ORG], clientId: DEFAULT_API_KEY, ttlSeconds: 24 * 3600 });
     process.stdout.write(
       `rtprofile listening on ${address} (store: ${store})\n` +
@@ -68,19 +72,24 @@ export function registerServeCommand(program: Command): void {
         `  -H 'Authorization: Bearer ${token}' \\\n  -H 'x-api-key: ${DEFAULT_API_KEY}' -H 'x-gw-ims-org-id: ${EXAMPLE_ORG}'\n`,
     );
 
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'stopping: finishing in-flight requests');
-      // close() stops accepting, waits for in-flight requests, then we close the store they were using.
-      await app.close();
-      await writer?.stop();
-      await db.close();
-      logger.flush?.();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    registerStop(app, db, writer, logger);
   });
+}
+
+/** Stops cleanly on SIGINT or SIGTERM: in-flight requests finish, then the writer thread, then the store. */
+function registerStop(app: Awaited<ReturnType<typeof buildApp>>, db: { close(): Promise<void> }, writer: WriterThread | undefined, logger: ReturnType<typeof createLogger>): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing in-flight requests');
+    // close() stops accepting, waits for in-flight requests, then we close the store they were using.
+    await app.close();
+    await writer?.stop();
+    await db.close();
+    logger.flush?.();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }

@@ -73,7 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {
-    throw new DomainError('ROUTE_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`);
+    const route = `No route for ${request.method} ${request.url.split('?')[0]}`;
+    throw new DomainError('ROUTE_NOT_FOUND', deps.config.roles.has('api') ? route : `${route}: this process runs ROLES=worker and serves only health and metrics`);
   });
   app.removeAllContentTypeParsers();
   const parseJson = (req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) => {
@@ -116,6 +117,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Uploads cut short by a dead process leave partial files; a SQLite process owns its data folder, so it removes them all.
   await services.batches.removePartialUploads(!deps.db.capabilities.concurrentWriters);
   registerHealthRoutes(app, services);
+  // A worker-only process (ROLES=worker) runs jobs and the change feed and answers only health and metrics, so an API
+  // load balancer never sends it a request it should not serve.
+  if (deps.config.roles.has('api')) registerApiRoutes(app, services);
+  app.addHook('onClose', async () => {
+    stopWatching();
+    await services.feed.stop();
+    await services.jobs.stop();
+  });
+  return app;
+}
+
+/** Every route of the Profile, Catalog, ingestion, identity and sandbox APIs. */
+function registerApiRoutes(app: App, services: Services): void {
   registerSandboxRoutes(app, services);
   registerSchemaRegistryRoutes(app, services);
   registerDatasetRoutes(app, services);
@@ -128,10 +142,4 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerIdentityMappingRoutes(app, services);
   registerMergePolicyRoutes(app, services);
   registerEntityRoutes(app, services);
-  app.addHook('onClose', async () => {
-    stopWatching();
-    await services.feed.stop();
-    await services.jobs.stop();
-  });
-  return app;
 }

@@ -78,6 +78,32 @@ for (const kind of STORE_KINDS) {
       assert.equal((await job('long')).status, 'done');
     });
 
+    it('runs several jobs at once, and starts at once on a kick', async () => {
+      const runner = new JobRunner(store.db, () => Date.now(), silent, { concurrency: 2, pollMs: 60_000 });
+      let started = 0;
+      let together = false;
+      runner.register('pair', async () => {
+        started++;
+        // Each waits for the other: one lane at a time would never get there.
+        const deadline = Date.now() + 5_000;
+        while (started < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        together ||= started === 2;
+      });
+      await runner.start();
+      try {
+        await new Promise((r) => setTimeout(r, 30)); // both lanes idle, waiting out a poll of a minute
+        await enqueue('pair-1', 'pair');
+        await enqueue('pair-2', 'pair');
+        runner.kick();
+        const deadline = Date.now() + 5_000;
+        while (((await job('pair-1')).status !== 'done' || (await job('pair-2')).status !== 'done') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      } finally {
+        await runner.stop();
+      }
+      assert.deepEqual([(await job('pair-1')).status, (await job('pair-2')).status], ['done', 'done']);
+      assert.equal(together, true, 'the two jobs never ran at the same time');
+    });
+
     it('retries a failing job after a growing wait, then fails it for good with its reason', async () => {
       await enqueue('flaky', 'flaky');
       const runner = new JobRunner(store.db, clock, silent, { maxAttempts: 3, backoffMs: 1_000 });

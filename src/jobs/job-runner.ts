@@ -1,4 +1,4 @@
-/** The durable job runner: polls for jobs, runs one at a time per process, resumes crashed ones from their checkpoint. */
+/** The durable job runner: polls for jobs, runs a few at once per process, resumes crashed ones from their checkpoint. */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db, SqlExecutor } from '../store/db.js';
@@ -32,6 +32,8 @@ export interface JobRunnerOptions {
   readonly pollMs?: number;
   /** How long a claim lasts without a heartbeat or checkpoint; the heartbeat renews it every third of it. */
   readonly leaseMs?: number;
+  /** Jobs one process runs at once (default 2). */
+  readonly concurrency?: number;
   /** Attempts before a job fails for good with its last error. */
   readonly maxAttempts?: number;
   /** The wait before the second attempt; it doubles with each attempt, up to a minute. */
@@ -51,15 +53,16 @@ export class JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
   private readonly failedHooks = new Map<string, JobFailedHook>();
   private readonly owner = `worker-${randomUUID()}`;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private running: Promise<unknown> | undefined;
   private stopped = true;
-  private wake: (() => void) | undefined;
+  /** The idle lanes' wake-ups. */
+  private readonly waiting = new Set<() => void>();
 
   private readonly pollMs: number;
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
+  private readonly concurrency: number;
 
   constructor(
     private readonly db: Db,
@@ -71,6 +74,7 @@ export class JobRunner {
     this.leaseMs = options.leaseMs ?? LEASE_MS;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.backoffMs = options.backoffMs ?? 1_000;
+    this.concurrency = Math.max(1, options.concurrency ?? 2);
   }
 
   /** Registers the handler of a job kind, and what to do when one of its jobs fails for good. */
@@ -83,12 +87,13 @@ export class JobRunner {
   async start(): Promise<void> {
     if (!this.db.capabilities.concurrentWriters) await releaseAllLeases(this.db, this.clock());
     this.stopped = false;
-    this.running = this.loop();
+    // Each lane claims and runs one job at a time; a long job (an export) does not hold up the others.
+    this.running = Promise.all(Array.from({ length: this.concurrency }, () => this.loop()));
   }
 
   /** Asks the loop to look for work now (after a job was enqueued in this process). */
   kick(): void {
-    this.wake?.();
+    for (const wake of [...this.waiting]) wake();
   }
 
   /** Stops after the current job's current step; the job stays leased and resumes on the next start. */
@@ -115,11 +120,14 @@ export class JobRunner {
       }
       if (!worked && !this.stopped) {
         await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          this.timer = setTimeout(resolve, this.pollMs);
+          const wake = () => {
+            clearTimeout(timer);
+            this.waiting.delete(wake);
+            resolve();
+          };
+          const timer = setTimeout(wake, this.pollMs);
+          this.waiting.add(wake);
         });
-        clearTimeout(this.timer);
-        this.wake = undefined;
       }
     }
   }

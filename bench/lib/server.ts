@@ -95,9 +95,14 @@ export async function startServer(store: 'sqlite' | 'postgres', org = 'BENCH@Ado
 
 /** CPU seconds (utime + stime) of a process, from /proc; the service's own cost per request, whatever the client costs. */
 export function cpuSecondsOf(pid: number): number {
+  return statOf(pid).cpuSeconds;
+}
+
+/** A process's parent and CPU seconds (utime + stime), from `/proc/<pid>/stat`. */
+function statOf(pid: number): { parent: number; cpuSeconds: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-  // After the command name: state is field 3, utime 14 and stime 15 (1-based, in clock ticks of 1/100 s).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  // After the command name: state is field 3, the parent 4, utime 14 and stime 15 (1-based, in ticks of 1/100 s).
+  return { parent: Number(fields[1]), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100 };
 }
 
 /** Spawns `rtprofile serve` on a free port and resolves with its URL once it listens. */
@@ -126,9 +131,8 @@ function treeCpuSeconds(root: number): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-      // Field 4 (1-based) is the parent's id.
-      if (Number(entry) === root || Number(fields[1]) === root) total += (Number(fields[11]) + Number(fields[12])) / 100;
+      const stat = statOf(Number(entry));
+      if (Number(entry) === root || stat.parent === root) total += stat.cpuSeconds;
     } catch {
       // The process ended between the listing and the read.
     }

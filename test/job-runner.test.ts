@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS, type TestStore, openTestStore } from './support/app.js';
 import { JobRunner } from '../src/jobs/job-runner.js';
-import { LeaseLostError, enqueueJob } from '../src/jobs/job.store.js';
+import { LeaseLostError, enqueueJob, requestCancel } from '../src/jobs/job.store.js';
 
 const silent = { info() {}, warn() {}, error() {} };
 
@@ -51,6 +51,32 @@ for (const kind of STORE_KINDS) {
       const row = await job('fenced');
       assert.deepEqual({ status: row.status, checkpoint: row.checkpoint }, { status: 'done', checkpoint: JSON.stringify({ step: 2 }) });
       assert.deepEqual(await store.db.all("SELECT step FROM job_effects WHERE job = 'fenced'"), [{ step: 2 }]);
+    });
+
+    it('cancels a running job between steps: the step after the request commits nothing, and the job ends cancelled', async () => {
+      await enqueue('cancel-me', 'stepped');
+      const runner = new JobRunner(store.db, clock, silent);
+      let jobId = 0;
+      runner.register('stepped', async (ctx) => {
+        jobId = ctx.job.jobId;
+        for (let step = 1; step <= 3; step++) {
+          if (step === 2) assert.equal(await requestCancel(store.db, 1, 'stepped', jobId, now), 'running');
+          await ctx.step(async (tx) => {
+            await tx.run("INSERT INTO job_effects (job, step) VALUES ('cancel-me', ?)", [step]);
+            return { step };
+          });
+        }
+      });
+      assert.equal(await runner.runOne(), true);
+      const row = await job('cancel-me');
+      assert.deepEqual({ status: row.status, error: row.error, checkpoint: row.checkpoint }, { status: 'cancelled', error: 'cancelled on request', checkpoint: JSON.stringify({ step: 1 }) });
+      assert.equal(await effects('cancel-me'), 1);
+      // A queued job is cancelled at once and never claimed.
+      await enqueue('never', 'stepped');
+      const queued = (await store.db.get<{ job_id: number }>("SELECT job_id FROM jobs WHERE ref = 'never'"))!.job_id;
+      assert.equal(await requestCancel(store.db, 1, 'stepped', Number(queued), now), 'queued');
+      assert.equal(await runner.runOne(), false);
+      assert.equal((await job('never')).status, 'cancelled');
     });
 
     it('keeps a long job leased with its heartbeat, so another worker cannot take it', async () => {

@@ -48,6 +48,8 @@ export interface ChangeBody {
   readonly policyId?: string;
   /** A `policy` entry that continues rebuilding the policy's views after this key ('' from the start). */
   readonly after?: string;
+  /** A delete entry whose people lost events only, no profile fragment (their merged profiles are unchanged). */
+  readonly eventsOnly?: boolean;
   /** The change touched more people than an entry names (a very large dataset's delete): treat everyone as touched. */
   readonly everyone?: boolean;
 }

@@ -27,6 +27,7 @@ import { registerIdentityRoutes } from './routes/identity.routes.js';
 import { registerIdentityMappingRoutes } from './routes/identity-mappings.routes.js';
 import { registerMergePolicyRoutes } from './routes/merge-policies.routes.js';
 import { registerEntityRoutes } from './routes/entities.routes.js';
+import { registerSystemJobRoutes } from './routes/system-jobs.routes.js';
 
 export type { AppDeps, Services } from '../runtime/services.js';
 
@@ -142,4 +143,5 @@ function registerApiRoutes(app: App, services: Services): void {
   registerIdentityMappingRoutes(app, services);
   registerMergePolicyRoutes(app, services);
   registerEntityRoutes(app, services);
+  registerSystemJobRoutes(app, services);
 }

@@ -97,5 +97,9 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   ENTITY_QUERY_INVALID: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-ACC-1000402' },
   ENTITY_CURSOR_INVALID: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-ACC-1000403' },
   ENTITY_TOO_MANY_IDENTITIES: { status: 422, title: 'UnprocessableEntity', shape: 'ups', ups: 'UPS-ACC-1000422' },
+  // Profile jobs
+  SYSTEM_JOB_INVALID: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-SYS-1000400' },
+  SYSTEM_JOB_NOT_FOUND: { status: 404, title: 'NotFoundError', shape: 'ups', ups: 'UPS-SYS-1000404' },
+  SYSTEM_JOB_EXISTS: { status: 422, title: 'UnprocessableEntity', shape: 'ups', ups: 'UPS-SYS-1000422' },
   ...REGISTRY_ERRORS,
 };

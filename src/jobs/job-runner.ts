@@ -3,16 +3,19 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db, SqlExecutor } from '../store/db.js';
 import type { Clock } from '../shared/clock.js';
-import { type Job, LeaseLostError, claimJob, extendLease, finishJob, releaseAllLeases, retryLater, saveCheckpoint } from './job.store.js';
+import { type Job, JobCancelledError, LeaseLostError, cancelRequested, claimJob, extendLease, finishJob, releaseAllLeases, retryLater, saveCheckpoint } from './job.store.js';
 
 /** What a handler gets: the job, and a way to commit work together with its checkpoint. */
 export interface JobContext {
   readonly job: Job;
   /**
    * Runs `fn` in one transaction that also stores `checkpoint`; a crash after it resumes from there. Throws
-   * LeaseLostError, with nothing of `fn` committed, once another worker has taken the job over.
+   * LeaseLostError, with nothing of `fn` committed, once another worker has taken the job over, and JobCancelledError,
+   * before `fn` runs, once someone asked to cancel the job.
    */
   commit<T>(checkpoint: unknown, fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** As `commit`, where the step itself works out the checkpoint it reached: what `fn` returns is saved. */
+  step<C>(fn: (tx: SqlExecutor) => Promise<C>): Promise<C>;
   /** Aborted when this worker loses the job's lease (its heartbeat found another owner): stop at the next step. */
   readonly signal: AbortSignal;
 }
@@ -149,15 +152,21 @@ export class JobRunner {
         (err: Error) => this.logger.warn({ err, jobId: job.jobId }, 'job heartbeat failed; retrying'),
       );
     }, Math.max(10, Math.floor(this.leaseMs / 3)));
+    const step = <T>(fn: (tx: SqlExecutor) => Promise<{ result: T; checkpoint: unknown }>): Promise<T> =>
+      this.db.transaction(async (tx) => {
+        if (await cancelRequested(tx, job.jobId)) throw new JobCancelledError(job.jobId);
+        const { result, checkpoint } = await fn(tx);
+        await saveJobStep(tx, job, checkpoint, this.clock(), this.leaseMs);
+        return result;
+      });
     const ctx: JobContext = {
       job,
       signal: lost.signal,
-      commit: (checkpoint, fn) =>
-        this.db.transaction(async (tx) => {
-          const result = await fn(tx);
-          await saveJobStep(tx, job, checkpoint, this.clock(), this.leaseMs);
-          return result;
-        }),
+      commit: (checkpoint, fn) => step(async (tx) => ({ result: await fn(tx), checkpoint })),
+      step: (fn) => step(async (tx) => {
+        const checkpoint = await fn(tx);
+        return { result: checkpoint, checkpoint };
+      }),
     };
     try {
       await handler(ctx);
@@ -175,6 +184,14 @@ export class JobRunner {
 
   private async failed(job: Job, err: unknown): Promise<void> {
     if (err instanceof LeaseLostError) throw err;
+    if (err instanceof JobCancelledError) {
+      const onFailed = this.failedHooks.get(job.kind);
+      await this.db.transaction(async (tx) => {
+        await finishJob(tx, job, 'cancelled', 'cancelled on request', this.clock());
+        if (onFailed) await onFailed(tx, job, 'cancelled on request');
+      });
+      return;
+    }
     const message = (err as Error).message;
     this.logger.error({ err, jobId: job.jobId, kind: job.kind, attempt: job.attempts }, 'job attempt failed');
     const now = this.clock();

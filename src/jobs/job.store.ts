@@ -9,13 +9,24 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** A job's life: queued (or waiting to retry), running under a lease, then one terminal status. */
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** A job step refused because someone asked to cancel the job: the runner ends it as cancelled. */
+export class JobCancelledError extends Error {
+  override readonly name = 'JobCancelledError';
+  constructor(jobId: number) {
+    super(`job ${jobId}: cancelled on request`);
+  }
+}
+
 /** A job as the runner sees it. */
 export interface Job {
   readonly jobId: number;
   readonly tenantId: number;
   readonly kind: string;
   readonly ref: string;
-  readonly status: 'queued' | 'running' | 'done' | 'failed';
+  readonly status: JobStatus;
   readonly payload: Record<string, unknown>;
   readonly checkpoint: Record<string, unknown> | undefined;
   readonly attempts: number;
@@ -100,8 +111,8 @@ export async function extendLease(db: SqlExecutor, job: Pick<Job, 'jobId' | 'own
   return (await db.run(`UPDATE jobs SET lease_until = ?, updated_at = ? WHERE ${OWNED}`, [leaseUntil, now, job.jobId, job.owner])).changes === 1;
 }
 
-/** Marks a job done or failed, only while its owner holds the lease. */
-export async function finishJob(tx: SqlExecutor, job: Pick<Job, 'jobId' | 'owner'>, status: 'done' | 'failed', error: string | null, now: number): Promise<void> {
+/** Marks a job done, failed or cancelled, only while its owner holds the lease. */
+export async function finishJob(tx: SqlExecutor, job: Pick<Job, 'jobId' | 'owner'>, status: 'done' | 'failed' | 'cancelled', error: string | null, now: number): Promise<void> {
   fenced(await tx.run(`UPDATE jobs SET status = ?, error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE ${OWNED}`, [status, error, now, job.jobId, job.owner]), job.jobId);
 }
 
@@ -124,4 +135,108 @@ export async function countOpenJobs(db: Db): Promise<Array<{ kind: string; statu
     "SELECT kind, status, COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running') GROUP BY kind, status",
   );
   return rows.map((r) => ({ kind: r.kind, status: r.status, count: Number(r.n) }));
+}
+
+/** Whether someone asked to cancel the job (read in the job's step transaction, so the step and the answer agree). */
+export async function cancelRequested(tx: SqlExecutor, jobId: number): Promise<boolean> {
+  const row = await tx.get<{ c: number }>('SELECT cancel_requested AS c FROM jobs WHERE job_id = ?', [jobId]);
+  return row !== undefined && Number(row.c) === 1;
+}
+
+/**
+ * Asks a job of the sandbox to stop: a queued one is cancelled at once, a running one stops at its next step (its
+ * owner sees the flag), a finished one keeps its status. Returns the status it had, or undefined when there is none.
+ */
+export async function requestCancel(db: Db, tenantId: number, kind: string, jobId: number, now: number): Promise<JobStatus | undefined> {
+  return db.transaction(async (tx) => {
+    const row = await tx.get<{ status: JobStatus }>('SELECT status FROM jobs WHERE tenant_id = ? AND kind = ? AND job_id = ?', [tenantId, kind, jobId]);
+    if (!row) return undefined;
+    await tx.run(
+      `UPDATE jobs SET cancel_requested = 1, updated_at = ?,
+         status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
+         error = CASE WHEN status = 'queued' THEN 'cancelled on request' ELSE error END
+       WHERE job_id = ?`,
+      [now, jobId],
+    );
+    return row.status;
+  });
+}
+
+/** A job as the job APIs show it: its public times, progress (the checkpoint) and outcome. */
+export interface JobRecord {
+  readonly jobId: number;
+  readonly ref: string;
+  readonly status: JobStatus;
+  readonly payload: Record<string, unknown>;
+  readonly checkpoint: Record<string, unknown> | undefined;
+  readonly error: string | null;
+  readonly cancelRequested: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+interface RecordRow {
+  job_id: number;
+  ref: string;
+  status: JobStatus;
+  payload: string;
+  checkpoint: string | null;
+  error: string | null;
+  cancel_requested: number;
+  created_at: number;
+  updated_at: number;
+}
+
+const RECORD_COLUMNS = 'job_id, ref, status, payload, checkpoint, error, cancel_requested, created_at, updated_at';
+
+function toRecord(r: RecordRow): JobRecord {
+  return {
+    jobId: Number(r.job_id),
+    ref: r.ref,
+    status: r.status,
+    payload: JSON.parse(r.payload) as Record<string, unknown>,
+    checkpoint: r.checkpoint === null ? undefined : (JSON.parse(r.checkpoint) as Record<string, unknown>),
+    error: r.error,
+    cancelRequested: Number(r.cancel_requested) === 1,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+/** One job of the sandbox by its number or its ref. */
+export async function findJobRecord(db: SqlExecutor, tenantId: number, kind: string, key: { jobId: number } | { ref: string }): Promise<JobRecord | undefined> {
+  const [column, value] = 'jobId' in key ? ['job_id', key.jobId] : ['ref', key.ref];
+  const row = await db.get<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE tenant_id = ? AND kind = ? AND ${column} = ?`, [tenantId, kind, value]);
+  return row && toRecord(row);
+}
+
+/** A page of the sandbox's jobs of one kind in creation order, with the total; `hideCancelled` leaves out removed ones. */
+export async function listJobRecords(
+  db: SqlExecutor,
+  tenantId: number,
+  kind: string,
+  page: { limit: number; offset: number; descending?: boolean; status?: readonly JobStatus[]; hideCancelled?: boolean },
+): Promise<{ records: JobRecord[]; total: number }> {
+  const where = ['tenant_id = ?', 'kind = ?'];
+  const params: (string | number)[] = [tenantId, kind];
+  if (page.status) {
+    where.push(`status IN (${page.status.map(() => '?').join(', ')})`);
+    params.push(...page.status);
+  }
+  if (page.hideCancelled) where.push('cancel_requested = 0');
+  const filter = where.join(' AND ');
+  const rows = await db.all<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE ${filter} ORDER BY job_id ${page.descending ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`, [
+    ...params,
+    page.limit,
+    page.offset,
+  ]);
+  const total = await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE ${filter}`, params);
+  return { records: rows.map(toRecord), total: Number(total?.n ?? 0) };
+}
+
+/** Queues a job and returns its number (the export API's job id). */
+export async function insertJob(tx: SqlExecutor, job: { tenantId: number; kind: string; ref: string; payload: unknown }, now: number): Promise<number> {
+  await enqueueJob(tx, job, now);
+  const row = await tx.get<{ job_id: number }>('SELECT job_id FROM jobs WHERE tenant_id = ? AND kind = ? AND ref = ?', [job.tenantId, job.kind, job.ref]);
+  return Number(row!.job_id);
 }

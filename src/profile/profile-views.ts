@@ -22,6 +22,11 @@ interface Targets {
   identities: Map<string, IdentityKey>;
 }
 
+/** Whether a delete entry removed fragments (an entry about events alone leaves every merged profile as it was). */
+function dropsFragments(c: ChangeInput): boolean {
+  return (c.kind === 'entity-delete' || c.kind === 'dataset-delete' || c.kind === 'batch-delete') && c.eventsOnly !== true;
+}
+
 /** Views rebuilt per backfill step of a policy (one change-feed entry each). */
 const BACKFILL_PAGE = 200;
 
@@ -48,7 +53,7 @@ export class ProfileViews {
     for (const c of changes) {
       if (c.kind === 'fragments') for (const k of c.identities ?? []) refresh.set(keyOf(k), k);
       else if (c.kind === 'merge' || c.kind === 'split' || c.kind === 'evict') for (const id of c.clusters ?? []) moved.add(id);
-      else if (c.kind === 'entity-delete' || c.kind === 'dataset-delete' || c.kind === 'batch-delete') for (const k of c.identities ?? []) drop.set(keyOf(k), k);
+      else if (dropsFragments(c)) for (const k of c.identities ?? []) drop.set(keyOf(k), k);
     }
     const everyone = changes.some((c) => c.everyone === true);
     if (refresh.size === 0 && drop.size === 0 && moved.size === 0 && !everyone) return;
@@ -159,7 +164,7 @@ export class ProfileViews {
     for (const c of changes) {
       if (c.kind === 'merge') targets.clusters.add(c.clusters![0]!);
       else if (c.kind === 'split' || c.kind === 'evict') for (const id of c.clusters ?? []) targets.clusters.add(id);
-      else if (c.kind === 'entity-delete' || c.kind === 'dataset-delete' || c.kind === 'batch-delete') for (const k of c.identities ?? []) targets.identities.set(keyOf(k), k);
+      else if (dropsFragments(c)) for (const k of c.identities ?? []) targets.identities.set(keyOf(k), k);
       else if (c.kind === 'policy') policyChanges.push(c);
     }
     const everyone = changes.filter((c) => c.everyone === true);

@@ -24,6 +24,8 @@ import { createBlocklist } from '../identity/blocklist.js';
 import { MergePolicyService } from '../profile/merge-policy.service.js';
 import { EntityService } from '../profile/entities.service.js';
 import { ProfileViews, VIEWS_CONSUMER } from '../profile/profile-views.js';
+import { PROFILE_DELETE_JOB, profileDeleteHandler } from '../jobs/system/profile-delete.js';
+import { SystemJobService } from '../jobs/system/system-jobs.service.js';
 
 /** The domain services routes call; built once per app. */
 export interface Services {
@@ -49,6 +51,8 @@ export interface Services {
   readonly feed: ChangeFeed;
   /** Where batch chunks commit: the job's own transaction, or the SQLite writer thread while it runs. */
   readonly chunkRoute: ChunkRoute;
+  /** Profile system jobs: delete requests for a dataset's or a batch's Profile data. */
+  readonly systemJobs: SystemJobService;
   /** Materialized unified profiles (kept by the write path and the feed's `profile-views` consumer). */
   readonly views: ProfileViews;
   /**
@@ -99,6 +103,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   feed.consume(VIEWS_CONSUMER, views.consumer);
   const chunkRoute: ChunkRoute = { committer: undefined };
   jobs.register(BATCH_JOB, batchJobHandler(deps.db, ingest, clock, undefined, chunkRoute), batchJobFailed(clock));
+  jobs.register(PROFILE_DELETE_JOB, profileDeleteHandler({ split: (tx, tenantId, cluster) => graph.split(tx, tenantId, cluster), settle }, clock));
   return {
     config: deps.config,
     db: deps.db,
@@ -115,6 +120,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     feed,
     chunkRoute,
     views,
+    systemJobs: new SystemJobService(deps.db, datasets, schemas, clock, () => jobs.kick()),
     namespaces,
     graph,
     mergePolicies,

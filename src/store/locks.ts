@@ -5,3 +5,6 @@
  * them. Writers, deletes and view rebuilds of a sandbox take turns under it (PostgreSQL); SQLite writers already do.
  */
 export const SANDBOX_PROFILE_LOCK = 7_261_202;
+
+/** One sandbox's job requests: a duplicate check and the insert it guards take turns under it. */
+export const SANDBOX_JOBS_LOCK = 7_261_203;

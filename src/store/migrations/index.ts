@@ -9,11 +9,12 @@ import { changeFeed } from './20261202T1000-change-feed.js';
 import { profileViews } from './20261203T0900-profile-views.js';
 import { ingestStorage } from './20261203T1500-ingest-storage.js';
 import { jobLeases } from './20261203T1700-job-leases.js';
+import { profileJobs } from './20261204T0900-profile-jobs.js';
 
 export type { Migration } from './migration.js';
 
 /** All migrations, oldest first; append new ones at the end, never edit an applied one. */
-export const MIGRATIONS: readonly Migration[] = [tenancy, catalogIngest, identityGraph, profile, eventOrderIndex, changeFeed, profileViews, ingestStorage, jobLeases];
+export const MIGRATIONS: readonly Migration[] = [tenancy, catalogIngest, identityGraph, profile, eventOrderIndex, changeFeed, profileViews, ingestStorage, jobLeases, profileJobs];
 
 /**
  * Tables whose rows belong to one sandbox (keyed by `tenant_id`). A sandbox reset or delete empties exactly these;

@@ -1,0 +1,168 @@
+/**
+ * The Profile system delete job: removes a dataset's (or one event batch's) fragments, events and identity links in
+ * checkpointed pages, splits the identity graphs those links alone held together, and records each page on the change
+ * feed so every touched profile is merged again.
+ */
+import type { SqlExecutor } from '../../store/db.js';
+import { SANDBOX_PROFILE_LOCK } from '../../store/locks.js';
+import type { ChangeInput, IdentityRef } from '../../changefeed/change.js';
+import { appendChanges } from '../../changefeed/change.store.js';
+import { chunks } from '../../shared/chunks.js';
+import type { Clock } from '../../shared/clock.js';
+import type { JobHandler } from '../job-runner.js';
+
+/** The job kind of Profile system delete requests. */
+export const PROFILE_DELETE_JOB = 'profile-system-delete';
+
+/** What a delete request removes: a whole dataset's Profile data, or one batch of an ExperienceEvent dataset. */
+export type DeleteRequestType = 'TRUNCATE_DATASET' | 'DELETE_EE_BATCH';
+
+/** The job's payload, fixed when the request is made. */
+export interface DeletePayload {
+  readonly requestType: DeleteRequestType;
+  readonly datasetId: string;
+  readonly batchId?: string;
+  /** Data ingested after the request was made is not the request's to delete (and a stream cannot outrun the job). */
+  readonly before: number;
+}
+
+/** Counts the job reports as its progress. */
+export interface DeleteProgress {
+  fragments: number;
+  events: number;
+  links: number;
+  profiles: number;
+  splits: number;
+}
+
+/** Where the job is: its phase, the last key done in it, and what it removed so far. */
+export interface DeleteCheckpoint {
+  readonly phase: 'fragments' | 'events' | 'links' | 'done';
+  readonly after?: readonly string[];
+  readonly startedAt: number;
+  readonly progress: DeleteProgress;
+}
+
+/** What the job needs beyond the store: the graph's split and the views' settle (both in the step's transaction). */
+export interface DeleteSteps {
+  split(tx: SqlExecutor, tenantId: number, cluster: string): Promise<ChangeInput | undefined>;
+  settle(tx: SqlExecutor, tenantId: number, changes: readonly ChangeInput[]): Promise<void>;
+}
+
+/** Rows removed per step: one transaction each, so writers of the sandbox wait at most one page. */
+const PAGE = 1_000;
+/** Clusters re-derived per step (each reads its members and links). */
+const CLUSTER_PAGE = 200;
+
+type Step = (tx: SqlExecutor, tenantId: number, p: DeletePayload, at: DeleteCheckpoint) => Promise<DeleteCheckpoint>;
+
+/** The handler the job runner calls; each page commits with its checkpoint, so a crash resumes at the next page. */
+export function profileDeleteHandler(steps: DeleteSteps, clock: Clock): JobHandler {
+  const phases: Record<Exclude<DeleteCheckpoint['phase'], 'done'>, Step> = {
+    fragments: (tx, tenantId, p, at) => deleteFragments(tx, tenantId, p, at, steps, clock),
+    events: (tx, tenantId, p, at) => deleteEvents(tx, tenantId, p, at, clock),
+    links: (tx, tenantId, p, at) => deleteLinks(tx, tenantId, p, at, steps, clock),
+  };
+  return async (ctx) => {
+    const payload = ctx.job.payload as unknown as DeletePayload;
+    const first: DeleteCheckpoint = {
+      phase: payload.requestType === 'TRUNCATE_DATASET' ? 'fragments' : 'events',
+      startedAt: clock(),
+      progress: { fragments: 0, events: 0, links: 0, profiles: 0, splits: 0 },
+    };
+    let at = (ctx.job.checkpoint as DeleteCheckpoint | undefined) ?? first;
+    while (at.phase !== 'done') {
+      ctx.signal.throwIfAborted();
+      const step = phases[at.phase];
+      const from = at;
+      at = await ctx.step((tx) => step(tx, ctx.job.tenantId, payload, from));
+    }
+  };
+}
+
+/** Removes a page of the dataset's fragments (and their identity rows) ingested before the request. */
+async function deleteFragments(tx: SqlExecutor, tenantId: number, p: DeletePayload, at: DeleteCheckpoint, steps: DeleteSteps, clock: Clock): Promise<DeleteCheckpoint> {
+  await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
+  const [ns, id] = at.after ?? ['', ''];
+  const rows = await tx.values<[string, string]>(
+    `SELECT primary_ns, primary_id FROM fragments WHERE tenant_id = ? AND dataset_id = ? AND (primary_ns, primary_id) > (?, ?) AND ingested_at <= ?
+     ORDER BY primary_ns, primary_id LIMIT ?`,
+    [tenantId, p.datasetId, ns, id, p.before, PAGE],
+  );
+  const gone: IdentityRef[] = [];
+  for (const [pns, pid] of rows) {
+    // Re-checked per row: a record re-sent since the page was read is newer than the request and stays.
+    const removed = await tx.run('DELETE FROM fragments WHERE tenant_id = ? AND dataset_id = ? AND primary_ns = ? AND primary_id = ? AND ingested_at <= ?', [tenantId, p.datasetId, pns, pid, p.before]);
+    if (removed.changes === 0) continue;
+    await tx.run('DELETE FROM record_identities WHERE tenant_id = ? AND dataset_id = ? AND primary_ns = ? AND primary_id = ?', [tenantId, p.datasetId, pns, pid]);
+    gone.push({ ns: pns, id: pid });
+  }
+  if (gone.length > 0) await record(tx, tenantId, [{ tenantId, kind: 'dataset-delete', datasetId: p.datasetId, identities: gone }], steps, clock);
+  const progress = { ...at.progress, fragments: at.progress.fragments + gone.length, profiles: at.progress.profiles + gone.length };
+  const last = rows.at(-1);
+  return rows.length < PAGE ? { ...at, phase: 'events', after: undefined, progress } : { ...at, after: last, progress };
+}
+
+/** Removes a page of the dataset's (or the batch's) events; their people's merged profiles do not change. */
+async function deleteEvents(tx: SqlExecutor, tenantId: number, p: DeletePayload, at: DeleteCheckpoint, clock: Clock): Promise<DeleteCheckpoint> {
+  const [after] = at.after ?? [''];
+  const rows =
+    p.batchId === undefined
+      ? await tx.values<[string, string, string]>(
+          'SELECT event_id, primary_ns, primary_id FROM events WHERE tenant_id = ? AND dataset_id = ? AND event_id > ? AND ingested_at <= ? ORDER BY event_id LIMIT ?',
+          [tenantId, p.datasetId, after, p.before, PAGE],
+        )
+      : // A batch is closed: what the page deletes is gone from the next read, so no key is carried.
+        await tx.values<[string, string, string]>('SELECT event_id, primary_ns, primary_id FROM events WHERE tenant_id = ? AND dataset_id = ? AND batch_id = ? LIMIT ?', [
+          tenantId,
+          p.datasetId,
+          p.batchId,
+          PAGE,
+        ]);
+  let removed = 0;
+  for (const part of chunks(rows, 500)) {
+    const marks = part.map(() => '?').join(', ');
+    removed += (await tx.run(`DELETE FROM events WHERE tenant_id = ? AND dataset_id = ? AND event_id IN (${marks})`, [tenantId, p.datasetId, ...part.map((r) => r[0])])).changes;
+  }
+  const people = new Map(rows.map(([, ns, id]) => [`${ns}\u0000${id}`, { ns, id }]));
+  if (people.size > 0) {
+    const kind = p.batchId === undefined ? 'dataset-delete' : 'batch-delete';
+    await appendChanges(tx, [{ tenantId, kind, datasetId: p.datasetId, batchId: p.batchId, identities: [...people.values()], eventsOnly: true }], clock());
+  }
+  const progress = { ...at.progress, events: at.progress.events + removed };
+  return rows.length < PAGE ? { ...at, phase: 'links', after: undefined, progress } : { ...at, after: p.batchId === undefined ? [rows.at(-1)![0]] : undefined, progress };
+}
+
+/** Removes the source's links in a page of clusters and splits each cluster they alone held together. */
+async function deleteLinks(tx: SqlExecutor, tenantId: number, p: DeletePayload, at: DeleteCheckpoint, steps: DeleteSteps, clock: Clock): Promise<DeleteCheckpoint> {
+  await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
+  const source = p.batchId === undefined ? 'l.dataset_id = ? AND l.first_at <= ?' : 'l.dataset_id = ? AND l.batch_id = ?';
+  const sourceParams = p.batchId === undefined ? [p.datasetId, p.before] : [p.datasetId, p.batchId];
+  const clusters = await tx.values<[string]>(
+    `SELECT DISTINCT i.cluster_id FROM identity_links l JOIN identities i ON i.tenant_id = l.tenant_id AND i.ns = l.a_ns AND i.id = l.a_id
+     WHERE l.tenant_id = ? AND ${source} LIMIT ?`,
+    [tenantId, ...sourceParams, CLUSTER_PAGE],
+  );
+  let links = 0;
+  const changes: ChangeInput[] = [];
+  for (const [cluster] of clusters) {
+    links += (
+      await tx.run(
+        `DELETE FROM identity_links WHERE tenant_id = ? AND ${source.replaceAll('l.', '')}
+         AND (a_ns, a_id) IN (SELECT ns, id FROM identities WHERE tenant_id = ? AND cluster_id = ?)`,
+        [tenantId, ...sourceParams, tenantId, cluster],
+      )
+    ).changes;
+    const split = await steps.split(tx, tenantId, cluster);
+    if (split) changes.push(split);
+  }
+  if (changes.length > 0) await record(tx, tenantId, changes, steps, clock);
+  const progress = { ...at.progress, links: at.progress.links + links, splits: at.progress.splits + changes.length };
+  return clusters.length < CLUSTER_PAGE ? { ...at, phase: 'done', progress } : { ...at, progress };
+}
+
+/** Settles the page's entries on the materialized profiles and appends them to the feed, in the page's transaction. */
+async function record(tx: SqlExecutor, tenantId: number, changes: ChangeInput[], steps: DeleteSteps, clock: Clock): Promise<void> {
+  await steps.settle(tx, tenantId, changes);
+  await appendChanges(tx, changes, clock());
+}

@@ -5,11 +5,13 @@ import { DomainError } from '../shared/errors.js';
 import { LoadCache } from '../shared/load-cache.js';
 import { listDescriptors } from './registry/descriptor.store.js';
 import { listResources } from './registry/resource.store.js';
+import { composeUnions } from './registry/composition.js';
 import {
   type ClassBehavior,
   type IdentityDescriptor,
   type RecordValidator,
   type XdmResource,
+  type UnionSchema,
   XdmError,
   composeSchema,
   compileValidator,
@@ -48,6 +50,16 @@ export class SchemaResolver implements CatalogCache {
     else if (change.kind === 'schema' || change.kind === 'sandbox') this.invalidate(change.tenantId);
   }
 
+  /**
+   * The sandbox's union of a class (`…/profile__union`, or its `meta:altId`), merged from its Profile-enabled schemas;
+   * undefined when no schema of the class is enabled. Unions are derived on read, as the registry derives them.
+   */
+  async union(tenantId: number, unionId: string): Promise<UnionSchema | undefined> {
+    // As for single schemas here, the tenant namespace is the schemas' own: the registry checked it when they were written.
+    const unions = composeUnions((await listResources(this.db, tenantId)).map((r) => r.body), '');
+    return [...unions.values()].find((u) => u.resource.$id === unionId || u.resource['meta:altId'] === unionId);
+  }
+
   private async load(tenantId: number, schemaId: string): Promise<ResolvedSchema> {
     const tenant = new Map<string, XdmResource>();
     for (const r of await listResources(this.db, tenantId)) {
@@ -55,6 +67,13 @@ export class SchemaResolver implements CatalogCache {
       tenant.set(r.altId, r.body);
     }
     const schema = tenant.get(schemaId);
+    // A dataset of a union (an export's destination) validates records against the union; it is never Profile-enabled
+    // itself, since its rows are merged profiles already.
+    if (!schema && schemaId.endsWith('__union')) {
+      const union = await this.union(tenantId, schemaId);
+      if (!union) throw new DomainError('SCHEMA_NOT_FOUND', `Union '${schemaId}' does not exist in this sandbox: a class has a union once one of its schemas is enabled for Profile`);
+      return { schemaId: String(union.resource.$id), classId: union.classId, behavior: 'record', profileEnabled: false, validate: compileValidator(union.jsonSchema), descriptors: [] };
+    }
     if (!schema) throw new DomainError('SCHEMA_NOT_FOUND', `Schema '${schemaId}' does not exist in this sandbox`);
     const lookup = (id: string) => tenant.get(id) ?? findStandard(id);
     let composed;

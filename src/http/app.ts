@@ -28,6 +28,8 @@ import { registerIdentityMappingRoutes } from './routes/identity-mappings.routes
 import { registerMergePolicyRoutes } from './routes/merge-policies.routes.js';
 import { registerEntityRoutes } from './routes/entities.routes.js';
 import { registerSystemJobRoutes } from './routes/system-jobs.routes.js';
+import { registerExportJobRoutes } from './routes/export-jobs.routes.js';
+import { registerDataAccessRoutes } from './routes/data-access.routes.js';
 
 export type { AppDeps, Services } from '../runtime/services.js';
 
@@ -144,4 +146,6 @@ function registerApiRoutes(app: App, services: Services): void {
   registerMergePolicyRoutes(app, services);
   registerEntityRoutes(app, services);
   registerSystemJobRoutes(app, services);
+  registerExportJobRoutes(app, services);
+  registerDataAccessRoutes(app, services);
 }

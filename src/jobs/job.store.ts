@@ -215,7 +215,7 @@ export async function listJobRecords(
   db: SqlExecutor,
   tenantId: number,
   kind: string,
-  page: { limit: number; offset: number; descending?: boolean; status?: readonly JobStatus[]; hideCancelled?: boolean },
+  page: { limit: number; offset: number; descending?: boolean; status?: readonly JobStatus[]; hideCancelled?: boolean; beforeId?: number },
 ): Promise<{ records: JobRecord[]; total: number }> {
   const where = ['tenant_id = ?', 'kind = ?'];
   const params: (string | number)[] = [tenantId, kind];
@@ -225,8 +225,12 @@ export async function listJobRecords(
   }
   if (page.hideCancelled) where.push('cancel_requested = 0');
   const filter = where.join(' AND ');
-  const rows = await db.all<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE ${filter} ORDER BY job_id ${page.descending ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`, [
+  // The page token bounds the rows, not the total: the count stays the whole listing's.
+  const bound = page.beforeId === undefined ? '' : ' AND job_id < ?';
+  const boundParams = page.beforeId === undefined ? [] : [page.beforeId];
+  const rows = await db.all<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE ${filter}${bound} ORDER BY job_id ${page.descending ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`, [
     ...params,
+    ...boundParams,
     page.limit,
     page.offset,
   ]);

@@ -26,6 +26,12 @@ import { EntityService } from '../profile/entities.service.js';
 import { ProfileViews, VIEWS_CONSUMER } from '../profile/profile-views.js';
 import { PROFILE_DELETE_JOB, profileDeleteHandler } from '../jobs/system/profile-delete.js';
 import { SystemJobService } from '../jobs/system/system-jobs.service.js';
+import { EXPORT_JOB } from '../jobs/export/export-job.js';
+import { exportJobHandler } from '../jobs/export/export.handler.js';
+import { ExportService } from '../jobs/export/export.service.js';
+import { exportJobFailed } from '../jobs/export/export-failure.js';
+import type { FileStore } from '../store/files/file-store.js';
+import { LocalFileStore } from '../store/files/local-file-store.js';
 
 /** The domain services routes call; built once per app. */
 export interface Services {
@@ -53,6 +59,10 @@ export interface Services {
   readonly chunkRoute: ChunkRoute;
   /** Profile system jobs: delete requests for a dataset's or a batch's Profile data. */
   readonly systemJobs: SystemJobService;
+  /** Profile export jobs. */
+  readonly exports: ExportService;
+  /** Where export files (and, by path, uploads) are kept: the data folder now, an object store behind the same contract later. */
+  readonly files: FileStore;
   /** Materialized unified profiles (kept by the write path and the feed's `profile-views` consumer). */
   readonly views: ProfileViews;
   /**
@@ -103,6 +113,8 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   feed.consume(VIEWS_CONSUMER, views.consumer);
   const chunkRoute: ChunkRoute = { committer: undefined };
   jobs.register(BATCH_JOB, batchJobHandler(deps.db, ingest, clock, undefined, chunkRoute), batchJobFailed(clock));
+  const files = new LocalFileStore(config.dataDir);
+  jobs.register(EXPORT_JOB, exportJobHandler({ db: deps.db, policies: mergePolicies, schemas, files, clock }), exportJobFailed(clock));
   jobs.register(PROFILE_DELETE_JOB, profileDeleteHandler({ split: (tx, tenantId, cluster) => graph.split(tx, tenantId, cluster), settle }, clock));
   return {
     config: deps.config,
@@ -121,6 +133,8 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     chunkRoute,
     views,
     systemJobs: new SystemJobService(deps.db, datasets, schemas, clock, () => jobs.kick()),
+    exports: new ExportService(deps.db, datasets, schemas, mergePolicies, clock, () => jobs.kick()),
+    files,
     namespaces,
     graph,
     mergePolicies,

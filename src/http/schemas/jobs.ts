@@ -54,3 +54,17 @@ export const ExportJobPage = open({
   page: open({ sortField: Type.String(), sort: Type.String(), pageOffset: Type.String(), pageSize: Type.Integer() }),
   link: open({ next: Type.Optional(Type.String()) }),
 });
+
+/** The Data Access API's list of a batch's files. */
+export const BatchFileList = open({
+  data: Type.Array(
+    open({ dataSetFileId: Type.String(), dataSetViewId: Type.String(), version: Type.String(), created: Type.String(), updated: Type.String(), isValid: Type.Boolean(), _links: open({ self: open({ href: Type.String() }) }) }),
+  ),
+  _page: open({ limit: Type.Integer(), count: Type.Integer() }),
+});
+
+/** The Data Access API's listing of one file: its name, size, and download link. */
+export const FileListing = open({
+  data: Type.Array(open({ name: Type.String(), length: Type.String(), _links: open({ self: open({ href: Type.String() }) }) })),
+  _page: open({ limit: Type.Integer(), count: Type.Integer() }),
+});

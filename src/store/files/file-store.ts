@@ -1,0 +1,33 @@
+/**
+ * The file-store contract: where upload and export files live, by key. A local folder now; API and worker processes on
+ * different hosts can share an object store behind the same contract later.
+ */
+import type { Readable } from 'node:stream';
+
+/** A file being written: it appears under its key only once `commit` returns, whole, or never. */
+export interface FileWrite {
+  write(bytes: Uint8Array): Promise<void>;
+  /** Makes the file visible under its key (replacing any earlier one); returns its size in bytes. */
+  commit(): Promise<number>;
+  /** Drops what was written. */
+  abort(): Promise<void>;
+}
+
+/** Files by key: `a/b/c.parquet`-like paths of letters, digits, spaces, `.`, `-`, `_` and `/`, never `..`. */
+export interface FileStore {
+  /** Starts writing `key`; a crash before `commit` leaves no file under it. */
+  create(key: string): Promise<FileWrite>;
+  /** The file's bytes, or the inclusive byte range [start, end]. */
+  read(key: string, range?: { start: number; end: number }): Readable;
+  /** The file's size, or undefined when there is none. */
+  size(key: string): Promise<number | undefined>;
+  /** Removes every file whose key starts with `prefix/` (a job's or a batch's folder). */
+  removeAll(prefix: string): Promise<void>;
+}
+
+const SAFE_KEY = /^[\w.-][\w. -]*(\/[\w.-][\w. -]*)*$/;
+
+/** Refuses a key that could leave the store's root (`..`, absolute paths, odd characters): keys are built by code. */
+export function assertKey(key: string): void {
+  if (!SAFE_KEY.test(key) || key.split('/').some((part) => part === '..' || part === '.')) throw new Error(`file-store key '${key}' is not a safe key`);
+}

@@ -8,6 +8,7 @@ import { drive } from './lib/load.js';
 import { type BenchServer, httpCall, startServer } from './lib/server.js';
 import { type BenchRow, median, row } from './lib/stats.js';
 import { ingest, sampleEventRows } from './ingest.bench.js';
+import { deleteDataset, exportProfiles } from './jobs.bench.js';
 
 /** Sizes of one run; `--quick` keeps the whole harness under two minutes for CI. */
 export interface Sizes {
@@ -21,10 +22,14 @@ export interface Sizes {
   runs: number;
   /** The store size the growth scenario measures lookups at, against `people`. */
   growTo: number;
+  /** People loaded before the export scenario (the growth scenario's load counts). */
+  exportPeople: number;
+  /** People a dataset delete touches. */
+  deleteTouches: number;
 }
 
-export const QUICK: Sizes = { people: 2_000, eventPeople: 40, eventsPerPerson: 500, importRecords: 20_000, seconds: 2, ingestMessages: 30_000, runs: 3, growTo: 20_000 };
-export const FULL: Sizes = { people: 10_000, eventPeople: 2_000, eventsPerPerson: 500, importRecords: 1_000_000, seconds: 10, ingestMessages: 1_000_000, runs: 3, growTo: 1_000_000 };
+export const QUICK: Sizes = { people: 2_000, eventPeople: 40, eventsPerPerson: 500, importRecords: 20_000, seconds: 2, ingestMessages: 30_000, runs: 3, growTo: 20_000, exportPeople: 20_000, deleteTouches: 5_000 };
+export const FULL: Sizes = { people: 10_000, eventPeople: 2_000, eventsPerPerson: 500, importRecords: 1_000_000, seconds: 10, ingestMessages: 1_000_000, runs: 3, growTo: 1_000_000, exportPeople: 1_000_000, deleteTouches: 100_000 };
 
 export interface Setup {
   server: BenchServer;
@@ -246,7 +251,14 @@ export async function runHttpBench(opts: { quick: boolean; store: 'sqlite' | 'po
     if (want('lookup')) out.push(...(await lookup(s, z, label)).map((r) => ({ scenario: 'lookup', ...r })));
     if (want('events')) out.push(...(await events(s, z, label)).map((r) => ({ scenario: 'events', ...r })));
     // Growth loads many more people, so it runs only at full size or when asked for by name.
-    if ((!opts.quick && opts.only.size === 0) || opts.only.has('growth')) out.push(...(await growth(s, z, label)).map((r) => ({ scenario: 'growth', ...r })));
+    const grown = (!opts.quick && opts.only.size === 0) || opts.only.has('growth');
+    if (grown) out.push(...(await growth(s, z, label)).map((r) => ({ scenario: 'growth', ...r })));
+    if (want('export') || want('delete')) {
+      const loaded = grown ? z.growTo : want('lookup') || want('events') ? z.people : 0;
+      for (let from = loaded + 1; from <= z.exportPeople; from += 100_000) await loadPeople(s, Math.min(from + 99_999, z.exportPeople), from);
+    }
+    if (want('export')) out.push(...(await exportProfiles(s, Math.max(z.exportPeople, grown ? z.growTo : 0), label, opts.quick ? 2 : 1)).map((r) => ({ scenario: 'export', ...r })));
+    if (want('delete')) out.push(...(await deleteDataset(s, z.deleteTouches, label)).map((r) => ({ scenario: 'delete', ...r })));
   } finally {
     await s.server.stop();
   }

@@ -30,6 +30,7 @@ import { registerEntityRoutes } from './routes/entities.routes.js';
 import { registerSystemJobRoutes } from './routes/system-jobs.routes.js';
 import { registerExportJobRoutes } from './routes/export-jobs.routes.js';
 import { registerDataAccessRoutes } from './routes/data-access.routes.js';
+import { registerPreviewSampleRoutes } from './routes/preview-sample.routes.js';
 
 export type { AppDeps, Services } from '../runtime/services.js';
 
@@ -81,6 +82,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   app.removeAllContentTypeParsers();
   const parseJson = (req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) => {
+    // Bodies are read as UTF-8 (as JSON requires): a body declared in another charset would be misread, not parsed.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      return done(new DomainError('CONTENT_TYPE_UNSUPPORTED', `charset '${charset.slice(0, 40)}' is not supported: send JSON as UTF-8`), undefined);
+    }
     // Clients often send Content-Type: application/json on body-less actions such as ?action=COMPLETE.
     const mayBeEmpty = req.routeOptions.config?.bodyless || !['POST', 'PUT', 'PATCH'].includes(req.method);
     if (mayBeEmpty && body.trim() === '') return done(null, undefined);
@@ -148,4 +154,5 @@ function registerApiRoutes(app: App, services: Services): void {
   registerSystemJobRoutes(app, services);
   registerExportJobRoutes(app, services);
   registerDataAccessRoutes(app, services);
+  registerPreviewSampleRoutes(app, services);
 }

@@ -103,6 +103,7 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   SYSTEM_JOB_EXISTS: { status: 422, title: 'UnprocessableEntity', shape: 'ups', ups: 'UPS-SYS-1000422' },
   EXPORT_JOB_INVALID: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-EXP-1000400' },
   EXPORT_JOB_NOT_FOUND: { status: 404, title: 'NotFoundError', shape: 'ups', ups: 'UPS-EXP-1000404' },
+  PREVIEW_REPORT_NOT_FOUND: { status: 404, title: 'NotFoundError', shape: 'ups', ups: 'UPS-PSS-1000404' },
   EXPORT_SEGMENT_NOT_FOUND: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-EXP-1000401' },
   ...REGISTRY_ERRORS,
 };

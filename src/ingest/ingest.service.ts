@@ -159,7 +159,7 @@ export class IngestService {
     const now = this.clock();
     const counts = await writeRecords(tx, tenantId, toStore, batchId, now);
     const changes = records.length > 0 ? await this.steps.link(tx, tenantId, records, prepared.datasets, batchId) : [];
-    changes.push(...changesOf(tenantId, toStore));
+    changes.push(...changesOf(tenantId, toStore, batchId));
     await this.steps.settle(tx, tenantId, changes);
     await appendChanges(tx, changes, now);
     return { ...counts, refused };
@@ -237,13 +237,14 @@ export class IngestService {
   }
 }
 
-/** The change-feed entries of a write: whose fragments and whose events it stored (each primary identity once). */
-function changesOf(tenantId: number, stored: readonly WritableRecord[]): ChangeInput[] {
+/** The change-feed entries of a write: whose fragments and whose events it stored (each primary identity once), and the batch. */
+function changesOf(tenantId: number, stored: readonly WritableRecord[], batchId: string | null): ChangeInput[] {
   const fragments = new Map<string, IdentityRef>();
   const events = new Map<string, IdentityRef>();
   for (const r of stored) (r.kind === 'fragment' ? fragments : events).set(keyOf(r.primary), r.primary);
   const changes: ChangeInput[] = [];
-  if (fragments.size > 0) changes.push({ tenantId, kind: 'fragments', identities: [...fragments.values()] });
-  if (events.size > 0) changes.push({ tenantId, kind: 'events', identities: [...events.values()] });
+  const batch = batchId === null ? {} : { batchId };
+  if (fragments.size > 0) changes.push({ tenantId, kind: 'fragments', identities: [...fragments.values()], ...batch });
+  if (events.size > 0) changes.push({ tenantId, kind: 'events', identities: [...events.values()], ...batch });
   return changes;
 }

@@ -59,12 +59,12 @@ function toJob(r: Row, owner: string): Job {
   };
 }
 
-/** Queues a job inside the caller's transaction (so it exists exactly when the change that needs it commits). */
-export async function enqueueJob(tx: SqlExecutor, job: { tenantId: number; kind: string; ref: string; payload: unknown }, now: number): Promise<void> {
+/** Queues a job inside the caller's transaction (so it exists exactly when the change that needs it commits), runnable from `runAfter`. */
+export async function enqueueJob(tx: SqlExecutor, job: { tenantId: number; kind: string; ref: string; payload: unknown; runAfter?: number }, now: number): Promise<void> {
   await tx.run(
-    `INSERT INTO jobs (tenant_id, kind, ref, status, payload, attempts, created_at, updated_at)
-     VALUES (?, ?, ?, 'queued', ?, 0, ?, ?) ON CONFLICT (tenant_id, kind, ref) DO NOTHING`,
-    [job.tenantId, job.kind, job.ref, JSON.stringify(job.payload), now, now],
+    `INSERT INTO jobs (tenant_id, kind, ref, status, payload, attempts, created_at, updated_at, run_after)
+     VALUES (?, ?, ?, 'queued', ?, 0, ?, ?, ?) ON CONFLICT (tenant_id, kind, ref) DO NOTHING`,
+    [job.tenantId, job.kind, job.ref, JSON.stringify(job.payload), now, now, job.runAfter ?? 0],
   );
 }
 

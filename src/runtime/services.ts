@@ -31,6 +31,7 @@ import { exportJobHandler } from '../jobs/export/export.handler.js';
 import { ExportService } from '../jobs/export/export.service.js';
 import { exportJobFailed } from '../jobs/export/export-failure.js';
 import type { FileStore } from '../store/files/file-store.js';
+import { PreviewSampleService, SAMPLE_CONSUMER, SAMPLE_JOB } from '../jobs/sample/sample.service.js';
 import { LocalFileStore } from '../store/files/local-file-store.js';
 
 /** The domain services routes call; built once per app. */
@@ -63,6 +64,8 @@ export interface Services {
   readonly exports: ExportService;
   /** Where export files (and, by path, uploads) are kept: the data folder now, an object store behind the same contract later. */
   readonly files: FileStore;
+  /** Preview samples: the sample job, its reports, and the feed consumer that schedules it after ingestion. */
+  readonly samples: PreviewSampleService;
   /** Materialized unified profiles (kept by the write path and the feed's `profile-views` consumer). */
   readonly views: ProfileViews;
   /**
@@ -114,6 +117,9 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   const chunkRoute: ChunkRoute = { committer: undefined };
   jobs.register(BATCH_JOB, batchJobHandler(deps.db, ingest, clock, undefined, chunkRoute), batchJobFailed(clock));
   const files = new LocalFileStore(config.dataDir);
+  const samples = new PreviewSampleService(deps.db, clock, () => jobs.kick());
+  jobs.register(SAMPLE_JOB, samples.handler());
+  feed.consume(SAMPLE_CONSUMER, samples.consumer());
   jobs.register(EXPORT_JOB, exportJobHandler({ db: deps.db, policies: mergePolicies, schemas, files, clock }), exportJobFailed(clock));
   jobs.register(PROFILE_DELETE_JOB, profileDeleteHandler({ split: (tx, tenantId, cluster) => graph.split(tx, tenantId, cluster), settle }, clock));
   return {
@@ -135,6 +141,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     systemJobs: new SystemJobService(deps.db, datasets, schemas, clock, () => jobs.kick()),
     exports: new ExportService(deps.db, datasets, schemas, mergePolicies, clock, () => jobs.kick()),
     files,
+    samples,
     namespaces,
     graph,
     mergePolicies,

@@ -40,4 +40,5 @@ export const SANDBOX_SCOPED_TABLES: readonly string[] = [
   'merge_policies',
   'changes',
   'profile_views',
+  'preview_samples',
 ];

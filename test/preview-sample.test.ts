@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
-import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, envelope, ingestFixture, personRecord } from './support/fixtures.js';
+import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, createProfileDataset, envelope, ingestFixture, personRecord } from './support/fixtures.js';
 
 const ORG = 'SAMPLES@AdobeOrg';
 const BASE = '/data/core/ups/previewsamplestatus';
@@ -23,13 +23,7 @@ for (const kind of STORE_KINDS) {
       t = await startTestApp(kind);
       f = await ingestFixture(t, ORG);
       await createDefaultPolicy(t, f);
-      const res = await t.app.inject({
-        method: 'POST',
-        url: '/data/foundation/catalog/dataSets',
-        headers: f.headers,
-        payload: { name: 'Loyalty', schemaRef: { id: PROFILE_SCHEMA_ID }, tags: { unifiedProfile: ['enabled:true'], unifiedIdentity: ['enabled:true'] } },
-      });
-      loyalty = (res.json() as string[])[0]!.replace('@/dataSets/', '');
+      loyalty = await createProfileDataset(t, f, 'Loyalty');
     });
     after(() => t.close());
 
@@ -67,7 +61,7 @@ for (const kind of STORE_KINDS) {
       assert.match(status.lastSampledTimestamp, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.0$/);
 
       const datasets = (await get(`${BASE}/report/dataset`)).json();
-      const byId = Object.fromEntries((datasets.data as Array<{ value: string }>).map((d) => [d.value, d]));
+      const byId = Object.fromEntries((datasets.data as Array<Record<string, any>>).map((d) => [d.value, d]));
       assert.equal(byId[f.profileDataset].sampleCount, 3);
       assert.equal(byId[f.profileDataset].samplePercentage, 75);
       assert.equal(byId[f.profileDataset].name, 'CRM');

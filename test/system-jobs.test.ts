@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
-import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, envelope, ingestFixture } from './support/fixtures.js';
+import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, createProfileDataset, envelope, ingestFixture } from './support/fixtures.js';
 import { eventually } from './support/wait.js';
 
 const ORG = 'SYSJOBS@AdobeOrg';
@@ -21,14 +21,7 @@ for (const kind of STORE_KINDS) {
       t = await startTestApp(kind);
       f = await ingestFixture(t, ORG);
       await createDefaultPolicy(t, f);
-      const res = await t.app.inject({
-        method: 'POST',
-        url: '/data/foundation/catalog/dataSets',
-        headers: f.headers,
-        payload: { name: 'Loyalty', schemaRef: { id: PROFILE_SCHEMA_ID }, tags: { unifiedProfile: ['enabled:true'], unifiedIdentity: ['enabled:true'] } },
-      });
-      assert.equal(res.statusCode, 201, res.body);
-      loyalty = (res.json() as string[])[0]!.replace('@/dataSets/', '');
+      loyalty = await createProfileDataset(t, f, 'Loyalty');
     });
     after(() => t.close());
 

@@ -107,6 +107,18 @@ export async function ingestFixture(t: TestApp, org: string, sandbox = 'prod'): 
   return { headers, tenantId: Number(tenantId), profileDataset, eventDataset, inletId: got.json().items[0].auth.params.inletId };
 }
 
+/** Creates one more Profile- and Identity-enabled record dataset of the person schema; returns its id. */
+export async function createProfileDataset(t: TestApp, f: IngestFixture, name: string): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/data/foundation/catalog/dataSets',
+    headers: f.headers,
+    payload: { name, schemaRef: { id: PROFILE_SCHEMA_ID }, tags: { unifiedProfile: ['enabled:true'], unifiedIdentity: ['enabled:true'] } },
+  });
+  if (res.statusCode !== 201) throw new Error(`dataset: ${res.body}`);
+  return (res.json() as string[])[0]!.replace('@/dataSets/', '');
+}
+
 /** Makes a pdg, timestampOrdered merge policy the sandbox's default (so its profiles are kept materialized). */
 export async function createDefaultPolicy(t: TestApp, f: IngestFixture): Promise<string> {
   const res = await t.app.inject({

@@ -3,21 +3,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parquetReadObjects } from 'hyparquet';
 import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
+import { plain } from './support/plain.js';
 import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, envelope, ingestFixture, personRecord } from './support/fixtures.js';
 
 const ORG = 'EXPORTS@AdobeOrg';
 const JOBS = '/data/core/ups/export/jobs';
 const UNION = 'https://ns.adobe.com/xdm/context/profile__union';
-
-/** A value as JSON has it: nulls (absent Parquet fields) dropped, INT64 back to numbers. */
-function plain(value: unknown): unknown {
-  if (typeof value === 'bigint') return Number(value);
-  if (Array.isArray(value)) return value.map(plain);
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, plain(v)]));
-  }
-  return value;
-}
 
 for (const kind of STORE_KINDS) {
   describe(`export jobs (${kind})`, () => {

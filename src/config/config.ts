@@ -40,6 +40,10 @@ export interface Config {
   readonly maxProfileIdentities: number;
   /** Merge policies per org (AEP's guardrail is 5). */
   readonly maxMergePolicies: number;
+  /** How long a job's claim lasts without a heartbeat: a worker that died is replaced after about this long. */
+  readonly jobLeaseMs: number;
+  /** Profiles per exported file: the unit a resumed export writes again. */
+  readonly exportFileProfiles: number;
   /** Browser origins allowed by CORS (`['*']` allows any); empty means CORS is off and no CORS headers are sent. */
   readonly corsOrigins: readonly string[];
   /** Where the CLI's data commands (import, setup, inlet) find the running service. */
@@ -158,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     maxProfileIdentities: integer(env, 'RTPROFILE_PROFILE_IDENTITY_LIMIT', 50, 1, 10_000),
     maxMergePolicies: integer(env, 'RTPROFILE_MAX_MERGE_POLICIES', 5, 1, 10_000),
     corsOrigins: origins(env, 'RTPROFILE_CORS_ORIGINS'),
+    jobLeaseMs: integer(env, 'RTPROFILE_JOB_LEASE_MS', 30_000, 100, 3_600_000),
+    exportFileProfiles: integer(env, 'RTPROFILE_EXPORT_FILE_PROFILES', 250_000, 1, 100_000_000),
     apiUrl: url(env, 'RTPROFILE_URL', 'http://127.0.0.1:8080'),
     apiToken: env.RTPROFILE_TOKEN || undefined,
   };
@@ -195,6 +201,8 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'RTPROFILE_GRAPH_LIMIT', default: '50', meaning: 'identities per graph before FIFO eviction' },
   { name: 'RTPROFILE_PROFILE_IDENTITY_LIMIT', default: '50', meaning: 'identities a profile lookup merges before answering 422' },
   { name: 'RTPROFILE_MAX_MERGE_POLICIES', default: '5', meaning: 'merge policies per org' },
+  { name: 'RTPROFILE_JOB_LEASE_MS', default: '30000', meaning: "how long a job's claim lasts without its worker's heartbeat; another worker resumes the job after it" },
+  { name: 'RTPROFILE_EXPORT_FILE_PROFILES', default: '250000', meaning: 'profiles per exported file (a resumed export rewrites at most one file)' },
   { name: 'RTPROFILE_CORS_ORIGINS', default: '(none: CORS off)', meaning: 'browser origins allowed by CORS: `*`, or a comma-separated list such as `https://app.example.com`' },
   { name: 'RTPROFILE_URL', default: 'http://127.0.0.1:8080', meaning: 'where the CLI data commands (setup, import, inlet) reach the service (`--url`)' },
   { name: 'RTPROFILE_TOKEN', default: '(signed with the data folder secret)', meaning: 'access token the CLI data commands send (`--token`)' },

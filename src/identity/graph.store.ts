@@ -139,7 +139,32 @@ export async function touch(tx: SqlExecutor, tenantId: number, rows: ReadonlyArr
 
 /** Moves the given identities into cluster `to`. */
 export async function assign(tx: SqlExecutor, tenantId: number, keys: readonly IdentityKey[], to: string): Promise<void> {
-  for (const k of keys) await tx.run('UPDATE identities SET cluster_id = ? WHERE tenant_id = ? AND ns = ? AND id = ?', [to, tenantId, k.ns, k.id]);
+  if (keys.length === 1) await tx.run('UPDATE identities SET cluster_id = ? WHERE tenant_id = ? AND ns = ? AND id = ?', [to, tenantId, keys[0]!.ns, keys[0]!.id]);
+  else await tx.runRows(ASSIGN, [to, tenantId], keys.map((k) => [k.ns, k.id]));
+}
+
+const ASSIGN = rowsStatement('UPDATE identities SET cluster_id = ? WHERE tenant_id = ? AND (ns, id) IN (@rows)', ['text', 'text']);
+
+/** The members (oldest first) and links of many clusters, two reads per slice of them. */
+export async function clusterGraphs(tx: SqlExecutor, tenantId: number, clusters: readonly string[]): Promise<Map<string, { nodes: IdentityKey[]; edges: Array<[IdentityKey, IdentityKey]> }>> {
+  const out = new Map<string, { nodes: IdentityKey[]; edges: Array<[IdentityKey, IdentityKey]> }>();
+  for (let i = 0; i < clusters.length; i += 200) {
+    const slice = clusters.slice(i, i + 200);
+    const marks = slice.map(() => '?').join(', ');
+    for (const [cluster, ns, id] of await tx.values<[string, string, string]>(`SELECT cluster_id, ns, id FROM identities WHERE tenant_id = ? AND cluster_id IN (${marks}) ORDER BY cluster_id, seq`, [tenantId, ...slice])) {
+      const graph = out.get(cluster) ?? { nodes: [], edges: [] };
+      graph.nodes.push({ ns, id });
+      out.set(cluster, graph);
+    }
+    const links = await tx.values<[string, string, string, string, string]>(
+      `SELECT i.cluster_id, l.a_ns, l.a_id, l.b_ns, l.b_id FROM identities i
+       JOIN identity_links l ON l.tenant_id = i.tenant_id AND l.a_ns = i.ns AND l.a_id = i.id
+       WHERE i.tenant_id = ? AND i.cluster_id IN (${marks})`,
+      [tenantId, ...slice],
+    );
+    for (const [cluster, aNs, aId, bNs, bId] of links) out.get(cluster)?.edges.push([{ ns: aNs, id: aId }, { ns: bNs, id: bId }]);
+  }
+  return out;
 }
 
 type LinkRow = { a_ns: string; a_id: string; b_ns: string; b_id: string; dataset_id: string; batch_id: string; first_at: number; last_at: number };

@@ -183,6 +183,26 @@ export class IdentityGraph {
   }
 
   /**
+   * Re-derives many clusters at once (a delete job's page): each that fell apart keeps its id for its largest part and
+   * gives the others new ones; returns the `split` entries.
+   */
+  async splitMany(tx: SqlExecutor, tenantId: number, clusters: readonly string[]): Promise<ChangeInput[]> {
+    const splits: ChangeInput[] = [];
+    for (const [cluster, graph] of await g.clusterGraphs(tx, tenantId, clusters)) {
+      const parts = graph.nodes.length <= 1 ? [] : components(graph.nodes, graph.edges);
+      if (parts.length <= 1) continue;
+      const created: string[] = [];
+      for (const part of parts.slice(1)) {
+        const id = g.newClusterId(this.clock());
+        await g.assign(tx, tenantId, part, id);
+        created.push(id);
+      }
+      splits.push({ tenantId, kind: 'split', clusters: [cluster, ...created] });
+    }
+    return splits;
+  }
+
+  /**
    * Removes the links a dataset (or one batch of it) made, splitting every cluster they alone held together; returns
    * the `split` entries for the caller to record.
    */

@@ -55,7 +55,8 @@ export function saveJobStep(tx: SqlExecutor, job: Pick<Job, 'jobId' | 'owner'>, 
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
   private readonly failedHooks = new Map<string, JobFailedHook>();
-  private readonly owner = `worker-${randomUUID()}`;
+  /** Names the process, so an operator (or a test) can tell which one holds a lease. */
+  private readonly owner = `worker-${process.pid}-${randomUUID()}`;
   private running: Promise<unknown> | undefined;
   private stopped = true;
   /** The idle lanes' wake-ups. */

@@ -111,7 +111,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   // Where writers run concurrently (PostgreSQL), a sandbox's waiting streaming writes are committed as one.
   if (deps.db.capabilities.concurrentWriters) ingest.useCommitter(new WriteBatcher(ingest).commit);
   const verify = deps.verify ?? createTokenVerifier({ secret: deps.secret, jwks: deps.config.jwks, clock });
-  const jobs = new JobRunner(deps.db, clock, logger);
+  const jobs = new JobRunner(deps.db, clock, logger, { leaseMs: config.jobLeaseMs });
   const feed = new ChangeFeed(deps.db, clock, logger);
   feed.consume(VIEWS_CONSUMER, views.consumer);
   const chunkRoute: ChunkRoute = { committer: undefined };
@@ -120,8 +120,8 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   const samples = new PreviewSampleService(deps.db, clock, () => jobs.kick());
   jobs.register(SAMPLE_JOB, samples.handler());
   feed.consume(SAMPLE_CONSUMER, samples.consumer());
-  jobs.register(EXPORT_JOB, exportJobHandler({ db: deps.db, policies: mergePolicies, schemas, files, clock }), exportJobFailed(clock));
-  jobs.register(PROFILE_DELETE_JOB, profileDeleteHandler({ split: (tx, tenantId, cluster) => graph.split(tx, tenantId, cluster), settle }, clock));
+  jobs.register(EXPORT_JOB, exportJobHandler({ db: deps.db, policies: mergePolicies, schemas, files, clock, fileProfiles: config.exportFileProfiles }), exportJobFailed(clock));
+  jobs.register(PROFILE_DELETE_JOB, profileDeleteHandler({ splitMany: (tx, tenantId, clusters) => graph.splitMany(tx, tenantId, clusters), settle }, clock));
   return {
     config: deps.config,
     db: deps.db,

@@ -25,8 +25,6 @@ const EVENT_UNION = 'https://ns.adobe.com/xdm/context/experienceevent__union';
 
 /** People read per page: one Parquet row group. */
 const PAGE = 4_000;
-/** People per file: a part is the unit a resumed export redoes. */
-const PART_ROWS = 250_000;
 /** Events exported per profile at most (the newest are kept past it). */
 const EVENTS_PER_PROFILE = 1_000;
 
@@ -37,6 +35,8 @@ export interface ExportDeps {
   readonly schemas: SchemaResolver;
   readonly files: FileStore;
   readonly clock: Clock;
+  /** People per file: a part is the unit a resumed export redoes. */
+  readonly fileProfiles: number;
 }
 
 /** An error that no retry can mend (the sandbox lost its profile schema): the job fails at once with it. */
@@ -73,9 +73,9 @@ export function exportJobHandler(deps: ExportDeps): JobHandler {
       let rows = 0;
       let size: number;
       try {
-        while (rows < PART_ROWS && cursor.phase !== 'done') {
+        while (rows < deps.fileProfiles && cursor.phase !== 'done') {
           ctx.signal.throwIfAborted();
-          const page = await scanPage(deps.db, tenantId, policy, cursor, PAGE, { emptyProfiles: p.emptyProfiles });
+          const page = await scanPage(deps.db, tenantId, policy, cursor, Math.min(PAGE, deps.fileProfiles - rows), { emptyProfiles: p.emptyProfiles });
           const out: Record<string, unknown>[] = [];
           for (const person of page.profiles) {
             if (p.updatedAfter !== undefined && person.lastModifiedAt <= p.updatedAfter) continue;
@@ -104,6 +104,8 @@ export function exportJobHandler(deps: ExportDeps): JobHandler {
       });
     }
     const done = at;
+    // A worker killed mid-file left its temp file behind; the file itself was written again from the last checkpoint.
+    await deps.files.sweep(exportFolder(tenantId, done.batchId));
     await ctx.step(async (tx) => {
       const now = deps.clock();
       await addCounts(tx, tenantId, done.batchId, done.profiles, 0, now);

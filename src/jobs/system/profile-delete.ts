@@ -3,7 +3,7 @@
  * checkpointed pages, splits the identity graphs those links alone held together, and records each page on the change
  * feed so every touched profile is merged again.
  */
-import type { SqlExecutor } from '../../store/db.js';
+import { type SqlExecutor, rowsStatement } from '../../store/db.js';
 import { SANDBOX_PROFILE_LOCK } from '../../store/locks.js';
 import type { ChangeInput, IdentityRef } from '../../changefeed/change.js';
 import { appendChanges } from '../../changefeed/change.store.js';
@@ -45,14 +45,12 @@ export interface DeleteCheckpoint {
 
 /** What the job needs beyond the store: the graph's split and the views' settle (both in the step's transaction). */
 export interface DeleteSteps {
-  split(tx: SqlExecutor, tenantId: number, cluster: string): Promise<ChangeInput | undefined>;
+  splitMany(tx: SqlExecutor, tenantId: number, clusters: readonly string[]): Promise<ChangeInput[]>;
   settle(tx: SqlExecutor, tenantId: number, changes: readonly ChangeInput[]): Promise<void>;
 }
 
 /** Rows removed per step: one transaction each, so writers of the sandbox wait at most one page. */
 const PAGE = 1_000;
-/** Clusters re-derived per step (each reads its members and links). */
-const CLUSTER_PAGE = 200;
 
 type Step = (tx: SqlExecutor, tenantId: number, p: DeletePayload, at: DeleteCheckpoint) => Promise<DeleteCheckpoint>;
 
@@ -89,14 +87,9 @@ async function deleteFragments(tx: SqlExecutor, tenantId: number, p: DeletePaylo
      ORDER BY primary_ns, primary_id LIMIT ?`,
     [tenantId, p.datasetId, ns, id, p.before, PAGE],
   );
-  const gone: IdentityRef[] = [];
-  for (const [pns, pid] of rows) {
-    // Re-checked per row: a record re-sent since the page was read is newer than the request and stays.
-    const removed = await tx.run('DELETE FROM fragments WHERE tenant_id = ? AND dataset_id = ? AND primary_ns = ? AND primary_id = ? AND ingested_at <= ?', [tenantId, p.datasetId, pns, pid, p.before]);
-    if (removed.changes === 0) continue;
-    await tx.run('DELETE FROM record_identities WHERE tenant_id = ? AND dataset_id = ? AND primary_ns = ? AND primary_id = ?', [tenantId, p.datasetId, pns, pid]);
-    gone.push({ ns: pns, id: pid });
-  }
+  // Re-checked in the delete: a record re-sent since the page was read is newer than the request and stays.
+  const gone = (await tx.valuesRows<[string, string]>(DELETE_FRAGMENTS, [tenantId, p.datasetId, p.before], rows)).map(([ns, id]): IdentityRef => ({ ns, id }));
+  await tx.runRows(DELETE_RECORD_IDENTITIES, [tenantId, p.datasetId], gone.map((k) => [k.ns, k.id]));
   if (gone.length > 0) await record(tx, tenantId, [{ tenantId, kind: 'dataset-delete', datasetId: p.datasetId, identities: gone }], steps, clock);
   const progress = { ...at.progress, fragments: at.progress.fragments + gone.length, profiles: at.progress.profiles + gone.length };
   const last = rows.at(-1);
@@ -133,33 +126,38 @@ async function deleteEvents(tx: SqlExecutor, tenantId: number, p: DeletePayload,
   return rows.length < PAGE ? { ...at, phase: 'links', after: undefined, progress } : { ...at, after: p.batchId === undefined ? [rows.at(-1)![0]] : undefined, progress };
 }
 
-/** Removes the source's links in a page of clusters and splits each cluster they alone held together. */
+/**
+ * Removes a page of the source's links, each by its key, then re-derives the clusters they were in: every cluster
+ * only those links held together splits. A cluster whose links span two pages is re-derived after each.
+ */
 async function deleteLinks(tx: SqlExecutor, tenantId: number, p: DeletePayload, at: DeleteCheckpoint, steps: DeleteSteps, clock: Clock): Promise<DeleteCheckpoint> {
   await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
   const source = p.batchId === undefined ? 'l.dataset_id = ? AND l.first_at <= ?' : 'l.dataset_id = ? AND l.batch_id = ?';
-  const sourceParams = p.batchId === undefined ? [p.datasetId, p.before] : [p.datasetId, p.batchId];
-  const clusters = await tx.values<[string]>(
-    `SELECT DISTINCT i.cluster_id FROM identity_links l JOIN identities i ON i.tenant_id = l.tenant_id AND i.ns = l.a_ns AND i.id = l.a_id
+  const links = await tx.values<[string, string, string, string, string, string]>(
+    `SELECT l.a_ns, l.a_id, l.b_ns, l.b_id, l.batch_id, i.cluster_id FROM identity_links l
+     JOIN identities i ON i.tenant_id = l.tenant_id AND i.ns = l.a_ns AND i.id = l.a_id
      WHERE l.tenant_id = ? AND ${source} LIMIT ?`,
-    [tenantId, ...sourceParams, CLUSTER_PAGE],
+    [tenantId, ...(p.batchId === undefined ? [p.datasetId, p.before] : [p.datasetId, p.batchId]), PAGE],
   );
-  let links = 0;
-  const changes: ChangeInput[] = [];
-  for (const [cluster] of clusters) {
-    links += (
-      await tx.run(
-        `DELETE FROM identity_links WHERE tenant_id = ? AND ${source.replaceAll('l.', '')}
-         AND (a_ns, a_id) IN (SELECT ns, id FROM identities WHERE tenant_id = ? AND cluster_id = ?)`,
-        [tenantId, ...sourceParams, tenantId, cluster],
-      )
-    ).changes;
-    const split = await steps.split(tx, tenantId, cluster);
-    if (split) changes.push(split);
-  }
+  await tx.runRows(DELETE_LINKS, [tenantId, p.datasetId], links.map(([aNs, aId, bNs, bId, batchId]) => [aNs, aId, bNs, bId, batchId]));
+  const changes = await steps.splitMany(tx, tenantId, [...new Set(links.map((l) => l[5]))]);
   if (changes.length > 0) await record(tx, tenantId, changes, steps, clock);
-  const progress = { ...at.progress, links: at.progress.links + links, splits: at.progress.splits + changes.length };
-  return clusters.length < CLUSTER_PAGE ? { ...at, phase: 'done', progress } : { ...at, progress };
+  const progress = { ...at.progress, links: at.progress.links + links.length, splits: at.progress.splits + changes.length };
+  return links.length < PAGE ? { ...at, phase: 'done', progress } : { ...at, progress };
 }
+
+const DELETE_LINKS = rowsStatement('DELETE FROM identity_links WHERE tenant_id = ? AND dataset_id = ? AND (a_ns, a_id, b_ns, b_id, batch_id) IN (@rows)', [
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+]);
+const DELETE_FRAGMENTS = rowsStatement(
+  'DELETE FROM fragments WHERE tenant_id = ? AND dataset_id = ? AND ingested_at <= ? AND (primary_ns, primary_id) IN (@rows) RETURNING primary_ns, primary_id',
+  ['text', 'text'],
+);
+const DELETE_RECORD_IDENTITIES = rowsStatement('DELETE FROM record_identities WHERE tenant_id = ? AND dataset_id = ? AND (primary_ns, primary_id) IN (@rows)', ['text', 'text']);
 
 /** Settles the page's entries on the materialized profiles and appends them to the feed, in the page's transaction. */
 async function record(tx: SqlExecutor, tenantId: number, changes: ChangeInput[], steps: DeleteSteps, clock: Clock): Promise<void> {

@@ -23,6 +23,8 @@ export interface FileStore {
   size(key: string): Promise<number | undefined>;
   /** Removes every file whose key starts with `prefix/` (a job's or a batch's folder). */
   removeAll(prefix: string): Promise<void>;
+  /** Removes what writes under `prefix/` left uncommitted (a writer killed mid-file); committed files stay. */
+  sweep(prefix: string): Promise<void>;
 }
 
 const SAFE_KEY = /^[\w.-][\w. -]*(\/[\w.-][\w. -]*)*$/;

@@ -1,6 +1,6 @@
 /** The file store on a local folder: writes go to a temp name beside the file and are renamed into place on commit. */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -54,6 +54,13 @@ export class LocalFileStore implements FileStore {
   /** Removes the folder `prefix` and everything in it. */
   async removeAll(prefix: string): Promise<void> {
     await rm(this.pathOf(prefix), { recursive: true, force: true });
+  }
+
+  /** Removes the `.partial` temp files in the folder `prefix`. */
+  async sweep(prefix: string): Promise<void> {
+    const dir = this.pathOf(prefix);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) if (name.endsWith('.partial')) await rm(join(dir, name), { force: true });
   }
 
   private pathOf(key: string): string {

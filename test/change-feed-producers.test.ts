@@ -78,6 +78,7 @@ for (const kind of STORE_KINDS) {
 
       from = seen.length;
       assert.equal((await t.app.inject({ method: 'DELETE', url: `/data/foundation/catalog/dataSets/${f.profileDataset}`, headers: f.headers })).statusCode, 200);
+      await t.app.services.jobs.drain();
       const deleted = await since(from, 2);
       const kinds = deleted.map((c) => c.kind);
       assert.ok(kinds.includes('dataset-delete'), kinds.join());

@@ -136,6 +136,7 @@ for (const kind of STORE_KINDS) {
       await send({ Email: [{ id: 'left@x.com', primary: true }], Phone: [{ id: '+15559999' }] }, bridge);
       assert.equal((await members('CRMID', 'S1')).length, 4);
       assert.equal((await t.app.inject({ method: 'DELETE', url: `/data/foundation/catalog/dataSets/${bridge}`, headers: f.headers })).statusCode, 200);
+      await t.app.services.jobs.drain();
       assert.deepEqual(await members('CRMID', 'S1'), ['CRMID:S1', 'Email:left@x.com']);
       assert.deepEqual(await members('ECID', ecid(2)), [`ECID:${ecid(2)}`, 'Phone:+15559999']);
     });

@@ -100,6 +100,8 @@ async function step(w: World): Promise<string> {
   if (r < 0.6) {
     const gone = pick(w, w.datasets);
     assert.equal((await call(w, 'DELETE', `/data/foundation/catalog/dataSets/${gone}`)).status, 200);
+    // The purge job removes the dataset's fragments and links, splits graphs and drops the views it touched.
+    await w.t.app.services.jobs.drain();
     w.datasets = [...w.datasets.filter((d) => d !== gone), await createDataset(w, `Profiles ${Math.floor(w.rnd() * 1e6)}`)];
     return `dataset delete of ${gone}`;
   }

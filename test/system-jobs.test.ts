@@ -192,6 +192,21 @@ for (const kind of STORE_KINDS) {
       assert.equal((await t.app.inject({ url: `${JOBS}?sort=name:desc`, headers: f.headers })).statusCode, 400);
     });
 
+    it('purges a dataset deleted from Catalog in a job, not in the request, and does not list it as a system job', async () => {
+      const gone = await createProfileDataset(t, f, 'Short-lived');
+      await send(gone, PROFILE_SCHEMA_ID, { identityMap: { CRMID: [{ id: 'crm-7', primary: true }], Email: [{ id: 'seven@x.com' }] }, person: { name: { firstName: 'Seven' } } });
+      const stored = async () => Number((await t.store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM fragments WHERE tenant_id = ? AND dataset_id = ?', [f.tenantId, gone]))!.n);
+      const listed = (await t.app.inject({ url: JOBS, headers: f.headers })).json()._page.totalCount;
+      assert.equal((await t.app.inject({ method: 'DELETE', url: `/data/foundation/catalog/dataSets/${gone}`, headers: f.headers })).statusCode, 200);
+      assert.equal((await t.app.inject({ url: `/data/foundation/catalog/dataSets/${gone}`, headers: f.headers })).statusCode, 404);
+      assert.equal(await stored(), 1, 'the request only queued the purge');
+      await runJobs();
+      assert.equal(await stored(), 0);
+      assert.equal(await profile('CRMID', 'crm-7'), undefined);
+      assert.deepEqual(await members('CRMID', 'crm-7'), ['CRMID:crm-7']);
+      assert.equal((await t.app.inject({ url: JOBS, headers: f.headers })).json()._page.totalCount, listed);
+    });
+
     it('keeps requests inside their sandbox', async () => {
       const mine = (await t.app.inject({ url: JOBS, headers: f.headers })).json().children[0].requestId as string;
       const other = { ...(await t.headers('OTHER@AdobeOrg', 'prod')), 'content-type': 'application/json' };

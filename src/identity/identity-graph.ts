@@ -202,28 +202,6 @@ export class IdentityGraph {
     return splits;
   }
 
-  /**
-   * Removes the links a dataset (or one batch of it) made, splitting every cluster they alone held together; returns
-   * the `split` entries for the caller to record.
-   */
-  async removeLinks(tx: SqlExecutor, tenantId: number, source: { datasetId: string; batchId?: string }): Promise<ChangeInput[]> {
-    await tx.lock(SANDBOX_PROFILE_LOCK, tenantId);
-    const filter = source.batchId === undefined ? '' : ' AND l.batch_id = ?';
-    const params = source.batchId === undefined ? [tenantId, source.datasetId] : [tenantId, source.datasetId, source.batchId];
-    const clusters = await tx.all<{ cluster_id: string }>(
-      `SELECT DISTINCT i.cluster_id FROM identity_links l JOIN identities i ON i.tenant_id = l.tenant_id AND i.ns = l.a_ns AND i.id = l.a_id
-       WHERE l.tenant_id = ? AND l.dataset_id = ?${filter.replace('l.batch_id', 'l.batch_id')}`,
-      params,
-    );
-    await tx.run(`DELETE FROM identity_links WHERE tenant_id = ? AND dataset_id = ?${source.batchId === undefined ? '' : ' AND batch_id = ?'}`, params);
-    const splits: ChangeInput[] = [];
-    for (const c of clusters) {
-      const split = await this.split(tx, tenantId, c.cluster_id);
-      if (split) splits.push(split);
-    }
-    return splits;
-  }
-
   /** The members of the identity's cluster, or just the identity when the graph has not seen it. */
   clusterMembers(tenantId: number, key: IdentityKey): Promise<Member[]> {
     return g.membersOfIdentity(this.db, tenantId, key);

@@ -24,7 +24,7 @@ import { createBlocklist } from '../identity/blocklist.js';
 import { MergePolicyService } from '../profile/merge-policy.service.js';
 import { EntityService } from '../profile/entities.service.js';
 import { ProfileViews, VIEWS_CONSUMER } from '../profile/profile-views.js';
-import { PROFILE_DELETE_JOB, profileDeleteHandler } from '../jobs/system/profile-delete.js';
+import { DATASET_PURGE_JOB, PROFILE_DELETE_JOB, profileDeleteHandler, queueDatasetPurge } from '../jobs/system/profile-delete.js';
 import { SystemJobService } from '../jobs/system/system-jobs.service.js';
 import { EXPORT_JOB } from '../jobs/export/export-job.js';
 import { exportJobHandler } from '../jobs/export/export.handler.js';
@@ -96,7 +96,11 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   const graph = new IdentityGraph(deps.db, namespaces, createBlocklist(config.identityBlocklist), { maxIdentities: config.maxGraphIdentities, uniqueNamespaces: config.uniqueNamespaces }, clock);
   // Merge policies read datasets and views read merge policies, so a dataset delete reaches the views through `settle`.
   const settle = (tx: SqlExecutor, tenantId: number, changes: readonly ChangeInput[]): Promise<void> => views.settle(tx, tenantId, changes);
-  const datasets = new DatasetService(deps.db, schemas, clock, { removeLinks: (tx, tenantId, datasetId) => graph.removeLinks(tx, tenantId, { datasetId }), settle });
+  const datasets = new DatasetService(deps.db, schemas, clock, (tx, tenantId, datasetId, now) => {
+    // Looked for after the delete commits; a poll finds it anyway if the wake-up comes first.
+    setTimeout(() => jobs.kick(), 10);
+    return queueDatasetPurge(tx, tenantId, datasetId, now);
+  });
   const mergePolicies = new MergePolicyService(deps.db, datasets, clock, config.maxMergePolicies);
   const views = new ProfileViews(deps.db, mergePolicies, clock, config.maxProfileIdentities);
   const catalogWatch = watchCatalog(deps.db, [sandboxes, schemas, datasets, connections, namespaces, mergePolicies]);
@@ -121,7 +125,9 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   jobs.register(SAMPLE_JOB, samples.handler());
   feed.consume(SAMPLE_CONSUMER, samples.consumer());
   jobs.register(EXPORT_JOB, exportJobHandler({ db: deps.db, policies: mergePolicies, schemas, files, clock, fileProfiles: config.exportFileProfiles }), exportJobFailed(clock));
-  jobs.register(PROFILE_DELETE_JOB, profileDeleteHandler({ splitMany: (tx, tenantId, clusters) => graph.splitMany(tx, tenantId, clusters), settle }, clock));
+  const profileDelete = profileDeleteHandler({ splitMany: (tx, tenantId, clusters) => graph.splitMany(tx, tenantId, clusters), settle }, clock);
+  jobs.register(PROFILE_DELETE_JOB, profileDelete);
+  jobs.register(DATASET_PURGE_JOB, profileDelete);
   return {
     config: deps.config,
     db: deps.db,

@@ -8,23 +8,9 @@ import { randomBytes } from 'node:crypto';
 import type { SchemaResolver } from '../schema-resolver.js';
 import { type Dataset, type Tags, assertTags, tagEnabled } from './dataset.js';
 import * as rows from './dataset.store.js';
-import { appendChanges } from '../../changefeed/change.store.js';
-import type { ChangeInput } from '../../changefeed/change.js';
-import { SANDBOX_PROFILE_LOCK } from '../../store/locks.js';
-import { chunks } from '../../shared/chunks.js';
 
-/** What a dataset delete does beyond the catalog's rows: the graph drops its links, derived state settles the change. */
-export interface DatasetDeleteSteps {
-  /** Removes the dataset's identity links; returns the graph's `split` entries. */
-  removeLinks(tx: SqlExecutor, tenantId: number, datasetId: string): Promise<ChangeInput[]>;
-  /** Applies the transaction's entries to state that must be current when it commits (materialized profiles). */
-  settle(tx: SqlExecutor, tenantId: number, changes: readonly ChangeInput[]): Promise<void>;
-}
-
-/** Identities per `dataset-delete` entry, so no one entry grows without bound. */
-const IDENTITIES_PER_ENTRY = 1_000;
-/** People a dataset delete names at most; past it the entry says `everyone` and the sandbox's views are rebuilt. */
-const MAX_NAMED_PEOPLE = 100_000;
+/** What a dataset delete leaves to a job: purging its Profile data (queued in the delete's transaction). */
+export type QueuePurge = (tx: SqlExecutor, tenantId: number, datasetId: string, now: number) => Promise<void>;
 
 /** What a caller sends to create a dataset (Catalog's dataSetRequest). */
 export interface DatasetInput {
@@ -53,7 +39,7 @@ export class DatasetService implements CatalogCache {
     private readonly db: Db,
     private readonly schemas: SchemaResolver,
     private readonly clock: Clock,
-    private readonly deleteSteps: DatasetDeleteSteps,
+    private readonly queuePurge: QueuePurge,
   ) {}
 
   /** Creates a dataset after checking its schema resolves; a Profile-enabled dataset needs a Profile-enabled schema. */
@@ -133,20 +119,14 @@ export class DatasetService implements CatalogCache {
   }
 
   /**
-   * Deletes the dataset and removes all of its data from the profile store, in one transaction; the change-feed entries
-   * name every person whose fragments went, so their profiles are merged again without them.
+   * Deletes the dataset from Catalog at once, with its batches, and queues the job that removes its fragments, events
+   * and identity links from the Profile store page by page, splitting graphs and recomputing every touched profile.
    */
   async delete(tenantId: number, id: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const deleted = await rows.deleteDatasetAndData(tx, tenantId, id, () => tx.lock(SANDBOX_PROFILE_LOCK, tenantId), MAX_NAMED_PEOPLE);
-      if (!deleted) throw datasetNotFound(id);
-      const changes = await this.deleteSteps.removeLinks(tx, tenantId, id);
-      const { people, everyone } = deleted;
-      if (everyone) changes.push({ tenantId, kind: 'dataset-delete', datasetId: id, everyone });
-      else for (const identities of people.length === 0 ? [[]] : chunks(people, IDENTITIES_PER_ENTRY)) changes.push({ tenantId, kind: 'dataset-delete', datasetId: id, identities });
-      await this.deleteSteps.settle(tx, tenantId, changes);
+      if (!(await rows.deleteDatasetRows(tx, tenantId, id))) throw datasetNotFound(id);
+      await this.queuePurge(tx, tenantId, id, this.clock());
       await publishChange(tx, { tenantId, kind: 'dataset', id });
-      await appendChanges(tx, changes, this.clock());
     });
   }
 

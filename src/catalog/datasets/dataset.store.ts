@@ -77,30 +77,17 @@ export async function updateDataset(db: SqlExecutor, d: Dataset): Promise<void> 
 }
 
 /**
- * Deletes the dataset row and every fragment, event, identity row, batch and job of it; returns the primary identities
- * whose fragments went (or `everyone` past `maxPeople`), or undefined when there was no row. The row goes first: on
- * PostgreSQL that takes its lock before any data is deleted, so a write holding the row (lockExistingDatasets) commits
- * first and its rows are deleted here too, and a later write finds no dataset. `lock` then takes the sandbox's profile
- * lock, before fragments are read.
+ * Deletes the dataset row and its Catalog batches (their files' rows and errors); false when there was no row. Its
+ * Profile data is left for the purge job this transaction queues. The row goes first: on PostgreSQL that takes its
+ * lock, so a write holding the row (lockExistingDatasets) commits first and its rows are purged too, and a later write
+ * finds no dataset.
  */
-export async function deleteDatasetAndData(
-  db: SqlExecutor,
-  tenantId: number,
-  id: string,
-  lock: () => Promise<void>,
-  maxPeople: number,
-): Promise<{ people: Array<{ ns: string; id: string }>; everyone: boolean } | undefined> {
-  if ((await db.run('DELETE FROM datasets WHERE tenant_id = ? AND id = ?', [tenantId, id])).changes === 0) return undefined;
-  await lock();
-  // Past `maxPeople` the list is not kept (it would hold the whole dataset's identities in memory): everyone is touched.
-  const people = await db.values<[string, string]>('SELECT DISTINCT primary_ns, primary_id FROM fragments WHERE tenant_id = ? AND dataset_id = ? LIMIT ?', [tenantId, id, maxPeople + 1]);
-  for (const table of ['fragments', 'record_identities', 'events', 'batch_files']) {
-    await db.run(`DELETE FROM ${table} WHERE tenant_id = ? AND dataset_id = ?`, [tenantId, id]);
-  }
+export async function deleteDatasetRows(db: SqlExecutor, tenantId: number, id: string): Promise<boolean> {
+  if ((await db.run('DELETE FROM datasets WHERE tenant_id = ? AND id = ?', [tenantId, id])).changes === 0) return false;
   await db.run('DELETE FROM batch_errors WHERE tenant_id = ? AND batch_id IN (SELECT id FROM batches WHERE tenant_id = ? AND dataset_id = ?)', [tenantId, tenantId, id]);
+  await db.run('DELETE FROM batch_files WHERE tenant_id = ? AND dataset_id = ?', [tenantId, id]);
   await db.run('DELETE FROM batches WHERE tenant_id = ? AND dataset_id = ?', [tenantId, id]);
-  if (people.length > maxPeople) return { people: [], everyone: true };
-  return { people: people.map(([ns, pid]) => ({ ns, id: pid })), everyone: false };
+  return true;
 }
 
 /**

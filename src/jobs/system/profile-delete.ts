@@ -10,9 +10,18 @@ import { appendChanges } from '../../changefeed/change.store.js';
 import { chunks } from '../../shared/chunks.js';
 import type { Clock } from '../../shared/clock.js';
 import type { JobHandler } from '../job-runner.js';
+import { enqueueJob } from '../job.store.js';
 
 /** The job kind of Profile system delete requests. */
 export const PROFILE_DELETE_JOB = 'profile-system-delete';
+/** The job kind that purges a dataset deleted from Catalog (the same work, not listed among the system jobs). */
+export const DATASET_PURGE_JOB = 'dataset-purge';
+
+/** Queues the purge of a dataset deleted from Catalog, in the transaction that deleted it: all its data goes. */
+export function queueDatasetPurge(tx: SqlExecutor, tenantId: number, datasetId: string, now: number): Promise<void> {
+  const payload: DeletePayload = { requestType: 'TRUNCATE_DATASET', datasetId, before: Number.MAX_SAFE_INTEGER };
+  return enqueueJob(tx, { tenantId, kind: DATASET_PURGE_JOB, ref: `${datasetId}:${now}`, payload }, now);
+}
 
 /** What a delete request removes: a whole dataset's Profile data, or one batch of an ExperienceEvent dataset. */
 export type DeleteRequestType = 'TRUNCATE_DATASET' | 'DELETE_EE_BATCH';

@@ -26,6 +26,7 @@ import { EntityService } from '../profile/entities.service.js';
 import { ProfileViews, VIEWS_CONSUMER } from '../profile/profile-views.js';
 import { DATASET_PURGE_JOB, PROFILE_DELETE_JOB, profileDeleteHandler, queueDatasetPurge } from '../jobs/system/profile-delete.js';
 import { SystemJobService } from '../jobs/system/system-jobs.service.js';
+import { SANDBOX_PURGE_JOB, queueSandboxPurge, sandboxPurgeHandler } from '../jobs/system/sandbox-purge.js';
 import { EXPORT_JOB } from '../jobs/export/export-job.js';
 import { exportJobHandler } from '../jobs/export/export.handler.js';
 import { ExportService } from '../jobs/export/export.service.js';
@@ -88,7 +89,7 @@ export interface AppDeps {
 
 /** Wires the domain services once; their catalog caches follow change notices from every process on the database. */
 export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 'info' | 'warn' | 'error'>): Services {
-  const sandboxes = new SandboxService(deps.db, clock);
+  const sandboxes = new SandboxService(deps.db, clock, queueSandboxPurge);
   const schemas = new SchemaResolver(deps.db);
   const connections = new ConnectionService(deps.db, clock);
   const namespaces = new NamespaceService(deps.db, clock);
@@ -128,6 +129,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   const profileDelete = profileDeleteHandler({ splitMany: (tx, tenantId, clusters) => graph.splitMany(tx, tenantId, clusters), settle }, clock);
   jobs.register(PROFILE_DELETE_JOB, profileDelete);
   jobs.register(DATASET_PURGE_JOB, profileDelete);
+  jobs.register(SANDBOX_PURGE_JOB, sandboxPurgeHandler(files));
   return {
     config: deps.config,
     db: deps.db,

@@ -1,5 +1,5 @@
 /** Sandbox use cases: resolving a request's sandbox, and listing, creating, renaming, resetting and deleting them. */
-import type { Db } from '../store/db.js';
+import type { Db, SqlExecutor } from '../store/db.js';
 import { type CatalogCache, type CatalogChange, publishChange } from '../store/catalog-changes.js';
 import type { Clock } from '../shared/clock.js';
 import { DomainError } from '../shared/errors.js';
@@ -27,6 +27,8 @@ export class SandboxService implements CatalogCache {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** Queues the job that removes a retired tenant key's rows and files, in the transaction that retired it. */
+    private readonly queuePurge: (tx: SqlExecutor, tenantId: number, now: number) => Promise<void>,
   ) {}
 
   /** The sandbox with this tenant key, if it still exists. */
@@ -110,32 +112,40 @@ export class SandboxService implements CatalogCache {
     return this.fresh(actor, name);
   }
 
-  /** Removes every resource and all data of the sandbox, in one transaction; the sandbox itself stays. */
+  /**
+   * Empties the sandbox at once: it keeps its name, id and settings under a fresh tenant key, so every read and write
+   * from the next request on sees an empty sandbox; a job removes the retired key's resources and data.
+   */
   async reset(actor: Actor, name: string): Promise<Sandbox> {
     const sandbox = await this.fresh(actor, name);
+    const now = this.clock();
     await this.db.transaction(async (tx) => {
-      await rows.purgeSandboxData(tx, sandbox.tenantId);
-      // The purge removed the sandbox's pending entries too; this one tells consumers to drop what they derived.
-      await appendChanges(tx, [{ tenantId: sandbox.tenantId, kind: 'sandbox-reset' }], this.clock());
-      await rows.touchSandbox(tx, sandbox.tenantId, this.clock());
-      await publishChange(tx, { tenantId: sandbox.tenantId, kind: 'sandbox' });
+      await rows.deleteSandboxRow(tx, sandbox.tenantId);
+      await rows.insertSandbox(tx, { ...sandbox, modifiedAt: now });
+      await rows.setEtag(tx, actor.orgId, name, sandbox.etag + 1);
+      await this.retire(tx, sandbox.tenantId, now);
     });
     return this.fresh(actor, name);
   }
 
-  /** Deletes the sandbox and all its data; the org's default production sandbox cannot be deleted. */
+  /** Deletes the sandbox at once; a job removes its resources and data. The org's default production sandbox stays. */
   async delete(actor: Actor, name: string): Promise<Sandbox> {
     const sandbox = await this.fresh(actor, name);
     if (sandbox.isDefault) {
       throw new DomainError('SANDBOX_DEFAULT_PROTECTED', `Sandbox '${name}' is the default production sandbox and cannot be deleted`);
     }
     await this.db.transaction(async (tx) => {
-      await rows.purgeSandboxData(tx, sandbox.tenantId);
-      await appendChanges(tx, [{ tenantId: sandbox.tenantId, kind: 'sandbox-reset' }], this.clock());
       await rows.deleteSandboxRow(tx, sandbox.tenantId);
-      await publishChange(tx, { tenantId: sandbox.tenantId, kind: 'sandbox' });
+      await this.retire(tx, sandbox.tenantId, this.clock());
     });
     return sandbox;
+  }
+
+  /** Tells consumers to drop what they derived from the key, queues its purge, and tells every process. */
+  private async retire(tx: SqlExecutor, tenantId: number, now: number): Promise<void> {
+    await appendChanges(tx, [{ tenantId, kind: 'sandbox-reset' }], now);
+    await this.queuePurge(tx, tenantId, now);
+    await publishChange(tx, { tenantId, kind: 'sandbox' });
   }
 
   /** Drops cached sandboxes a change touched, and loads still running (their tenant is not known yet). */

@@ -1,6 +1,5 @@
 /** Sandbox rows: reads and writes of the `sandboxes` table, and purging one sandbox's data. */
 import type { SqlExecutor } from '../store/db.js';
-import { SANDBOX_SCOPED_TABLES } from '../store/migrations/index.js';
 import type { Sandbox, SandboxType } from './sandbox.js';
 
 interface Row {
@@ -82,19 +81,9 @@ export async function updateSandboxTitle(db: SqlExecutor, tenantId: number, titl
   await db.run('UPDATE sandboxes SET title = ?, etag = etag + 1, modified_at = ? WHERE tenant_id = ?', [title, now, tenantId]);
 }
 
-/** Bumps the etag and modification time, as a reset does. */
-export async function touchSandbox(db: SqlExecutor, tenantId: number, now: number): Promise<void> {
-  await db.run('UPDATE sandboxes SET etag = etag + 1, modified_at = ? WHERE tenant_id = ?', [now, tenantId]);
-}
-
-/** Deletes every row of every sandbox-scoped table that belongs to the sandbox. */
-export async function purgeSandboxData(db: SqlExecutor, tenantId: number): Promise<void> {
-  // Datasets and connections go first: on PostgreSQL that takes their row locks before any data is deleted, so a
-  // write holding a dataset row (FOR KEY SHARE) commits first and its rows are deleted below, and later writes find none.
-  const first = ['datasets', 'connections'];
-  for (const table of [...first, ...SANDBOX_SCOPED_TABLES.filter((t) => !first.includes(t))]) {
-    await db.run(`DELETE FROM ${table} WHERE tenant_id = ?`, [tenantId]);
-  }
+/** Sets a sandbox's etag (a reset carries the count on under the sandbox's new tenant key). */
+export async function setEtag(db: SqlExecutor, orgId: string, name: string, etag: number): Promise<void> {
+  await db.run('UPDATE sandboxes SET etag = ? WHERE org_id = ? AND name = ?', [etag, orgId, name]);
 }
 
 /** Removes the sandbox row itself. */

@@ -1,5 +1,7 @@
 /** Profile system jobs through HTTP on both stores: a hand-drawn graph split by a dataset delete, batch deletes, and every refusal. */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
 import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, createProfileDataset, envelope, ingestFixture } from './support/fixtures.js';
@@ -196,12 +198,19 @@ for (const kind of STORE_KINDS) {
       const gone = await createProfileDataset(t, f, 'Short-lived');
       await send(gone, PROFILE_SCHEMA_ID, { identityMap: { CRMID: [{ id: 'crm-7', primary: true }], Email: [{ id: 'seven@x.com' }] }, person: { name: { firstName: 'Seven' } } });
       const stored = async () => Number((await t.store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM fragments WHERE tenant_id = ? AND dataset_id = ?', [f.tenantId, gone]))!.n);
+      // An uploaded file of one of its batches: it goes with the dataset's data.
+      const batch = (await t.app.inject({ method: 'POST', url: '/data/foundation/import/batches', headers: f.headers, payload: { datasetId: gone, inputFormat: { format: 'json' } } })).json().id as string;
+      const put = await t.app.inject({ method: 'PUT', url: `/data/foundation/import/batches/${batch}/datasets/${gone}/files/a.json`, headers: { ...f.headers, 'content-type': 'application/octet-stream' }, payload: '[]' });
+      assert.equal(put.statusCode, 200, put.body);
+      const folder = join(t.store.config.dataDir, 'uploads', String(f.tenantId), batch);
+      assert.ok(existsSync(folder));
       const listed = (await t.app.inject({ url: JOBS, headers: f.headers })).json()._page.totalCount;
       assert.equal((await t.app.inject({ method: 'DELETE', url: `/data/foundation/catalog/dataSets/${gone}`, headers: f.headers })).statusCode, 200);
       assert.equal((await t.app.inject({ url: `/data/foundation/catalog/dataSets/${gone}`, headers: f.headers })).statusCode, 404);
       assert.equal(await stored(), 1, 'the request only queued the purge');
       await runJobs();
       assert.equal(await stored(), 0);
+      assert.equal(existsSync(folder), false, 'the batch upload went with the dataset');
       assert.equal(await profile('CRMID', 'crm-7'), undefined);
       assert.deepEqual(await members('CRMID', 'crm-7'), ['CRMID:crm-7']);
       assert.equal((await t.app.inject({ url: JOBS, headers: f.headers })).json()._page.totalCount, listed);

@@ -97,10 +97,10 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   const graph = new IdentityGraph(deps.db, namespaces, createBlocklist(config.identityBlocklist), { maxIdentities: config.maxGraphIdentities, uniqueNamespaces: config.uniqueNamespaces }, clock);
   // Merge policies read datasets and views read merge policies, so a dataset delete reaches the views through `settle`.
   const settle = (tx: SqlExecutor, tenantId: number, changes: readonly ChangeInput[]): Promise<void> => views.settle(tx, tenantId, changes);
-  const datasets = new DatasetService(deps.db, schemas, clock, (tx, tenantId, datasetId, now) => {
+  const datasets = new DatasetService(deps.db, schemas, clock, (tx, tenantId, datasetId, batches, now) => {
     // Looked for after the delete commits; a poll finds it anyway if the wake-up comes first.
     setTimeout(() => jobs.kick(), 10);
-    return queueDatasetPurge(tx, tenantId, datasetId, now);
+    return queueDatasetPurge(tx, tenantId, datasetId, batches, now);
   });
   const mergePolicies = new MergePolicyService(deps.db, datasets, clock, config.maxMergePolicies);
   const views = new ProfileViews(deps.db, mergePolicies, clock, config.maxProfileIdentities);
@@ -126,7 +126,11 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   jobs.register(SAMPLE_JOB, samples.handler());
   feed.consume(SAMPLE_CONSUMER, samples.consumer());
   jobs.register(EXPORT_JOB, exportJobHandler({ db: deps.db, policies: mergePolicies, schemas, files, clock, fileProfiles: config.exportFileProfiles }), exportJobFailed(clock));
-  const profileDelete = profileDeleteHandler({ splitMany: (tx, tenantId, clusters) => graph.splitMany(tx, tenantId, clusters), settle }, clock);
+  const removeBatchFiles = async (tenantId: number, batchId: string) => {
+    await files.removeAll(`uploads/${tenantId}/${batchId}`);
+    await files.removeAll(`exports/${tenantId}/${batchId}`);
+  };
+  const profileDelete = profileDeleteHandler({ splitMany: (tx, tenantId, clusters) => graph.splitMany(tx, tenantId, clusters), settle, removeBatchFiles }, clock);
   jobs.register(PROFILE_DELETE_JOB, profileDelete);
   jobs.register(DATASET_PURGE_JOB, profileDelete);
   jobs.register(SANDBOX_PURGE_JOB, sandboxPurgeHandler(files));

@@ -9,8 +9,8 @@ import type { SchemaResolver } from '../schema-resolver.js';
 import { type Dataset, type Tags, assertTags, tagEnabled } from './dataset.js';
 import * as rows from './dataset.store.js';
 
-/** What a dataset delete leaves to a job: purging its Profile data (queued in the delete's transaction). */
-export type QueuePurge = (tx: SqlExecutor, tenantId: number, datasetId: string, now: number) => Promise<void>;
+/** What a dataset delete leaves to a job: purging its Profile data and its batches' files (queued in the delete's transaction). */
+export type QueuePurge = (tx: SqlExecutor, tenantId: number, datasetId: string, batches: readonly string[], now: number) => Promise<void>;
 
 /** What a caller sends to create a dataset (Catalog's dataSetRequest). */
 export interface DatasetInput {
@@ -124,8 +124,9 @@ export class DatasetService implements CatalogCache {
    */
   async delete(tenantId: number, id: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      if (!(await rows.deleteDatasetRows(tx, tenantId, id))) throw datasetNotFound(id);
-      await this.queuePurge(tx, tenantId, id, this.clock());
+      const batches = await rows.deleteDatasetRows(tx, tenantId, id);
+      if (!batches) throw datasetNotFound(id);
+      await this.queuePurge(tx, tenantId, id, batches, this.clock());
       await publishChange(tx, { tenantId, kind: 'dataset', id });
     });
   }

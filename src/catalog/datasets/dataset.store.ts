@@ -77,17 +77,19 @@ export async function updateDataset(db: SqlExecutor, d: Dataset): Promise<void> 
 }
 
 /**
- * Deletes the dataset row and its Catalog batches (their files' rows and errors); false when there was no row. Its
+ * Deletes the dataset row and its Catalog batches (their files' rows and errors); returns the batches' ids, or
+ * undefined when there was no row. Its
  * Profile data is left for the purge job this transaction queues. The row goes first: on PostgreSQL that takes its
  * lock, so a write holding the row (lockExistingDatasets) commits first and its rows are purged too, and a later write
  * finds no dataset.
  */
-export async function deleteDatasetRows(db: SqlExecutor, tenantId: number, id: string): Promise<boolean> {
-  if ((await db.run('DELETE FROM datasets WHERE tenant_id = ? AND id = ?', [tenantId, id])).changes === 0) return false;
+export async function deleteDatasetRows(db: SqlExecutor, tenantId: number, id: string): Promise<string[] | undefined> {
+  if ((await db.run('DELETE FROM datasets WHERE tenant_id = ? AND id = ?', [tenantId, id])).changes === 0) return undefined;
+  const batches = (await db.values<[string]>('SELECT id FROM batches WHERE tenant_id = ? AND dataset_id = ?', [tenantId, id])).map(([b]) => b);
   await db.run('DELETE FROM batch_errors WHERE tenant_id = ? AND batch_id IN (SELECT id FROM batches WHERE tenant_id = ? AND dataset_id = ?)', [tenantId, tenantId, id]);
   await db.run('DELETE FROM batch_files WHERE tenant_id = ? AND dataset_id = ?', [tenantId, id]);
   await db.run('DELETE FROM batches WHERE tenant_id = ? AND dataset_id = ?', [tenantId, id]);
-  return true;
+  return batches;
 }
 
 /**

@@ -72,7 +72,7 @@ export function registerDataAccessRoutes(app: App, { db, files, batches, config 
       }
       if (path !== file.name) throw new DomainError('BATCH_FILE_NOT_FOUND', `File '${request.params.fileId}' holds no '${path}': it holds '${file.name}'`);
       const key = keyOf(file.path);
-      const size = await files.size(key);
+      const size = key.startsWith('..') ? undefined : await files.size(key);
       if (size === undefined) throw new DomainError('BATCH_FILE_NOT_FOUND', `File '${request.params.fileId}' is no longer stored`);
       const range = rangeOf(request.headers.range, size);
       reply.header('content-type', 'application/octet-stream').header('accept-ranges', 'bytes').header('content-disposition', `attachment; filename="${file.name}"`);

@@ -18,8 +18,8 @@ export const PROFILE_DELETE_JOB = 'profile-system-delete';
 export const DATASET_PURGE_JOB = 'dataset-purge';
 
 /** Queues the purge of a dataset deleted from Catalog, in the transaction that deleted it: all its data goes. */
-export function queueDatasetPurge(tx: SqlExecutor, tenantId: number, datasetId: string, now: number): Promise<void> {
-  const payload: DeletePayload = { requestType: 'TRUNCATE_DATASET', datasetId, before: Number.MAX_SAFE_INTEGER };
+export function queueDatasetPurge(tx: SqlExecutor, tenantId: number, datasetId: string, batches: readonly string[], now: number): Promise<void> {
+  const payload: DeletePayload = { requestType: 'TRUNCATE_DATASET', datasetId, before: Number.MAX_SAFE_INTEGER, removedBatches: batches };
   return enqueueJob(tx, { tenantId, kind: DATASET_PURGE_JOB, ref: `${datasetId}:${now}`, payload }, now);
 }
 
@@ -33,6 +33,8 @@ export interface DeletePayload {
   readonly batchId?: string;
   /** Data ingested after the request was made is not the request's to delete (and a stream cannot outrun the job). */
   readonly before: number;
+  /** A dataset deleted from Catalog: the batches whose uploaded and exported files go once its data has. */
+  readonly removedBatches?: readonly string[];
 }
 
 /** Counts the job reports as its progress. */
@@ -56,6 +58,8 @@ export interface DeleteCheckpoint {
 export interface DeleteSteps {
   splitMany(tx: SqlExecutor, tenantId: number, clusters: readonly string[]): Promise<ChangeInput[]>;
   settle(tx: SqlExecutor, tenantId: number, changes: readonly ChangeInput[]): Promise<void>;
+  /** Removes a batch's files (uploads and exports), once nothing refers to them. */
+  removeBatchFiles(tenantId: number, batchId: string): Promise<void>;
 }
 
 /** Rows removed per step: one transaction each, so writers of the sandbox wait at most one page. */
@@ -84,6 +88,7 @@ export function profileDeleteHandler(steps: DeleteSteps, clock: Clock): JobHandl
       const from = at;
       at = await ctx.step((tx) => step(tx, ctx.job.tenantId, payload, from));
     }
+    for (const batchId of payload.removedBatches ?? []) await steps.removeBatchFiles(ctx.job.tenantId, batchId);
   };
 }
 

@@ -114,6 +114,10 @@ for (const kind of STORE_KINDS) {
       assert.equal(rows.length, 13);
       const eventsOnly = rows.find((r) => r.identities.length === 1 && r.identities[0].namespace.code === 'phone');
       assert.deepEqual(eventsOnly, { identities: (await entity('Phone', '+15550999')).identities });
+      // The segmentation spec's own example of `fields`.
+      const spec = await runExport({ fields: 'identities.id,personalEmail.address', destination: { datasetId: target } });
+      const sample = spec.rows.find((r) => r.identities.some((i: { id: string }) => i.id === 'crm-5'))!;
+      assert.deepEqual(sample, { identities: [{ id: 'crm-5' }, { id: 'person5@example.com' }], personalEmail: { address: 'person5@example.com' } });
       const five = rows.find((r) => crmOf(r) === 'crm-5')!;
       const full = await entity('CRMID', 'crm-5');
       assert.deepEqual(five, { person: { name: (full.person as Record<string, unknown>).name }, identities: full.identities });
@@ -157,6 +161,8 @@ for (const kind of STORE_KINDS) {
       assert.equal(first.page.pageOffset, `${first.records[1].creationTime}_${first.records[1].id}`);
       assert.equal(first.link.next, `/export/jobs/?limit=2&offset=${first.page.pageOffset}`);
       const second = (await t.app.inject({ url: `${JOBS}?limit=2&offset=${first.page.pageOffset}`, headers: f.headers })).json();
+      const all = (await t.app.inject({ url: `${JOBS}?limit=100`, headers: f.headers })).json();
+      assert.equal(all.link.next, '', 'the spec: empty when there are no more records');
       assert.ok(second.records[0].id < first.records[1].id);
       const failed = (await t.app.inject({ url: `${JOBS}?status=FAILED`, headers: f.headers })).json();
       assert.equal(failed.records.length, 2);

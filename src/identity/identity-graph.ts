@@ -168,18 +168,7 @@ export class IdentityGraph {
    * Returns the `split` change-feed entry (the kept id first) when the cluster fell apart.
    */
   async split(tx: SqlExecutor, tenantId: number, cluster: string): Promise<ChangeInput | undefined> {
-    const nodes = await g.members(tx, tenantId, cluster);
-    if (nodes.length <= 1) return undefined;
-    const links = await g.clusterLinks(tx, tenantId, cluster);
-    const parts = components(nodes, links.map((l) => [l.a, l.b] as const));
-    if (parts.length <= 1) return undefined;
-    const created: string[] = [];
-    for (const part of parts.slice(1)) {
-      const id = g.newClusterId(this.clock());
-      await g.assign(tx, tenantId, part, id);
-      created.push(id);
-    }
-    return { tenantId, kind: 'split', clusters: [cluster, ...created] };
+    return (await this.splitMany(tx, tenantId, [cluster]))[0];
   }
 
   /**

@@ -122,7 +122,8 @@ export function registerExportJobRoutes(app: App, { exports }: Services): void {
       return {
         records: records.map((r) => present(request, r)),
         page: { sortField: 'createdTime', sort: 'desc', pageOffset, pageSize: records.length },
-        link: rows.length > q.limit ? { next: `/export/jobs/?limit=${q.limit}&offset=${pageOffset}${q.status ? `&status=${q.status}` : ''}` } : {},
+        // The spec: "If there are no more records, this value is empty."
+        link: { next: rows.length > q.limit ? `/export/jobs/?limit=${q.limit}&offset=${pageOffset}${q.status ? `&status=${q.status}` : ''}` : '' },
       };
     },
   );

@@ -143,26 +143,27 @@ export async function assign(tx: SqlExecutor, tenantId: number, keys: readonly I
   else await tx.runRows(ASSIGN, [to, tenantId], keys.map((k) => [k.ns, k.id]));
 }
 
+const LINKS_FROM = rowsStatement('SELECT a_ns, a_id, b_ns, b_id FROM identity_links WHERE (tenant_id, a_ns, a_id) IN (@rows)', ['bigint', 'text', 'text']);
 const ASSIGN = rowsStatement('UPDATE identities SET cluster_id = ? WHERE tenant_id = ? AND (ns, id) IN (@rows)', ['text', 'text']);
 
-/** The members (oldest first) and links of many clusters, two reads per slice of them. */
+/** The members (oldest first) and links of many clusters: their members by the cluster index, then links by key. */
 export async function clusterGraphs(tx: SqlExecutor, tenantId: number, clusters: readonly string[]): Promise<Map<string, { nodes: IdentityKey[]; edges: Array<[IdentityKey, IdentityKey]> }>> {
   const out = new Map<string, { nodes: IdentityKey[]; edges: Array<[IdentityKey, IdentityKey]> }>();
+  const clusterOf = new Map<string, string>();
   for (let i = 0; i < clusters.length; i += 200) {
     const slice = clusters.slice(i, i + 200);
-    const marks = slice.map(() => '?').join(', ');
-    for (const [cluster, ns, id] of await tx.values<[string, string, string]>(`SELECT cluster_id, ns, id FROM identities WHERE tenant_id = ? AND cluster_id IN (${marks}) ORDER BY cluster_id, seq`, [tenantId, ...slice])) {
+    const sql = `SELECT cluster_id, ns, id FROM identities WHERE tenant_id = ? AND cluster_id IN (${slice.map(() => '?').join(', ')}) ORDER BY cluster_id, seq`;
+    for (const [cluster, ns, id] of await tx.values<[string, string, string]>(sql, [tenantId, ...slice])) {
       const graph = out.get(cluster) ?? { nodes: [], edges: [] };
       graph.nodes.push({ ns, id });
       out.set(cluster, graph);
+      clusterOf.set(keyOf({ ns, id }), cluster);
     }
-    const links = await tx.values<[string, string, string, string, string]>(
-      `SELECT i.cluster_id, l.a_ns, l.a_id, l.b_ns, l.b_id FROM identities i
-       JOIN identity_links l ON l.tenant_id = i.tenant_id AND l.a_ns = i.ns AND l.a_id = i.id
-       WHERE i.tenant_id = ? AND i.cluster_id IN (${marks})`,
-      [tenantId, ...slice],
-    );
-    for (const [cluster, aNs, aId, bNs, bId] of links) out.get(cluster)?.edges.push([{ ns: aNs, id: aId }, { ns: bNs, id: bId }]);
+  }
+  // Links by their key's prefix (tenant, a): one index probe per member, whatever a planner would make of a join.
+  const members = [...out.values()].flatMap((graph) => graph.nodes);
+  for (const [aNs, aId, bNs, bId] of await tx.valuesRows<[string, string, string, string]>(LINKS_FROM, [], members.map((m) => [tenantId, m.ns, m.id]))) {
+    out.get(clusterOf.get(keyOf({ ns: aNs, id: aId }))!)!.edges.push([{ ns: aNs, id: aId }, { ns: bNs, id: bId }]);
   }
   return out;
 }

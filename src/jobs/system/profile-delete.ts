@@ -102,8 +102,8 @@ async function deleteFragments(tx: SqlExecutor, tenantId: number, p: DeletePaylo
     [tenantId, p.datasetId, ns, id, p.before, PAGE],
   );
   // Re-checked in the delete: a record re-sent since the page was read is newer than the request and stays.
-  const gone = (await tx.valuesRows<[string, string]>(DELETE_FRAGMENTS, [tenantId, p.datasetId, p.before], rows)).map(([ns, id]): IdentityRef => ({ ns, id }));
-  await tx.runRows(DELETE_RECORD_IDENTITIES, [tenantId, p.datasetId], gone.map((k) => [k.ns, k.id]));
+  const gone = (await tx.valuesRows<[string, string]>(DELETE_FRAGMENTS, [p.before], rows.map(([ns, id]) => [tenantId, p.datasetId, ns, id]))).map(([ns, id]): IdentityRef => ({ ns, id }));
+  await tx.runRows(DELETE_RECORD_IDENTITIES, [], gone.map((k) => [tenantId, p.datasetId, k.ns, k.id]));
   if (gone.length > 0) await record(tx, tenantId, [{ tenantId, kind: 'dataset-delete', datasetId: p.datasetId, identities: gone }], steps, clock);
   const progress = { ...at.progress, fragments: at.progress.fragments + gone.length, profiles: at.progress.profiles + gone.length };
   const last = rows.at(-1);
@@ -153,14 +153,18 @@ async function deleteLinks(tx: SqlExecutor, tenantId: number, p: DeletePayload, 
      WHERE l.tenant_id = ? AND ${source} LIMIT ?`,
     [tenantId, ...(p.batchId === undefined ? [p.datasetId, p.before] : [p.datasetId, p.batchId]), PAGE],
   );
-  await tx.runRows(DELETE_LINKS, [tenantId, p.datasetId], links.map(([aNs, aId, bNs, bId, batchId]) => [aNs, aId, bNs, bId, batchId]));
+  await tx.runRows(DELETE_LINKS, [], links.map(([aNs, aId, bNs, bId, batchId]) => [tenantId, aNs, aId, bNs, bId, p.datasetId, batchId]));
   const changes = await steps.splitMany(tx, tenantId, [...new Set(links.map((l) => l[5]))]);
   if (changes.length > 0) await record(tx, tenantId, changes, steps, clock);
   const progress = { ...at.progress, links: at.progress.links + links.length, splits: at.progress.splits + changes.length };
   return links.length < PAGE ? { ...at, phase: 'done', progress } : { ...at, progress };
 }
 
-const DELETE_LINKS = rowsStatement('DELETE FROM identity_links WHERE tenant_id = ? AND dataset_id = ? AND (a_ns, a_id, b_ns, b_id, batch_id) IN (@rows)', [
+// Whole primary keys as row values, so each row is one key lookup (a partial key let SQLite pick the dataset index
+// and scan every link of the dataset per statement).
+const DELETE_LINKS = rowsStatement('DELETE FROM identity_links WHERE (tenant_id, a_ns, a_id, b_ns, b_id, dataset_id, batch_id) IN (@rows)', [
+  'bigint',
+  'text',
   'text',
   'text',
   'text',
@@ -168,10 +172,10 @@ const DELETE_LINKS = rowsStatement('DELETE FROM identity_links WHERE tenant_id =
   'text',
 ]);
 const DELETE_FRAGMENTS = rowsStatement(
-  'DELETE FROM fragments WHERE tenant_id = ? AND dataset_id = ? AND ingested_at <= ? AND (primary_ns, primary_id) IN (@rows) RETURNING primary_ns, primary_id',
-  ['text', 'text'],
+  'DELETE FROM fragments WHERE ingested_at <= ? AND (tenant_id, dataset_id, primary_ns, primary_id) IN (@rows) RETURNING primary_ns, primary_id',
+  ['bigint', 'text', 'text', 'text'],
 );
-const DELETE_RECORD_IDENTITIES = rowsStatement('DELETE FROM record_identities WHERE tenant_id = ? AND dataset_id = ? AND (primary_ns, primary_id) IN (@rows)', ['text', 'text']);
+const DELETE_RECORD_IDENTITIES = rowsStatement('DELETE FROM record_identities WHERE (tenant_id, dataset_id, primary_ns, primary_id) IN (@rows)', ['bigint', 'text', 'text', 'text']);
 
 /** Settles the page's entries on the materialized profiles and appends them to the feed, in the page's transaction. */
 async function record(tx: SqlExecutor, tenantId: number, changes: ChangeInput[], steps: DeleteSteps, clock: Clock): Promise<void> {

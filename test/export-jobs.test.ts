@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { parquetReadObjects } from 'hyparquet';
 import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
 import { plain } from './support/plain.js';
-import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, envelope, ingestFixture, personRecord } from './support/fixtures.js';
+import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, ingestFixture, streamRecord, personRecord } from './support/fixtures.js';
 
 const ORG = 'EXPORTS@AdobeOrg';
 const JOBS = '/data/core/ups/export/jobs';
@@ -25,10 +25,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(res.statusCode, 201, res.body);
       return (res.json() as string[])[0]!.replace('@/dataSets/', '');
     };
-    const send = async (datasetId: string, schemaId: string, entity: Record<string, unknown>) => {
-      const res = await t.app.inject({ method: 'POST', url: `/collection/${f.inletId}`, headers: f.headers, payload: envelope(datasetId, schemaId, entity, ORG) });
-      assert.equal(res.statusCode, 200, res.body);
-    };
+    const send = (datasetId: string, schemaId: string, entity: Record<string, unknown>) => streamRecord(t, f, ORG, datasetId, schemaId, entity);
     const entity = async (ns: string, id: string, mergePolicyId?: string) => {
       const policy = mergePolicyId === undefined ? '' : `&mergePolicyId=${mergePolicyId}`;
       const res = await t.app.inject({ url: `/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=${encodeURIComponent(id)}&entityIdNS=${ns}${policy}`, headers: f.headers });

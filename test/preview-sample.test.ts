@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
-import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, createProfileDataset, envelope, ingestFixture, personRecord } from './support/fixtures.js';
+import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, createProfileDataset, ingestFixture, streamRecord, personRecord } from './support/fixtures.js';
 
 const ORG = 'SAMPLES@AdobeOrg';
 const BASE = '/data/core/ups/previewsamplestatus';
@@ -13,10 +13,7 @@ for (const kind of STORE_KINDS) {
     let f: IngestFixture;
     let loyalty: string;
     const get = (url: string) => t.app.inject({ url, headers: f.headers });
-    const send = async (datasetId: string, schemaId: string, entity: Record<string, unknown>) => {
-      const res = await t.app.inject({ method: 'POST', url: `/collection/${f.inletId}`, headers: f.headers, payload: envelope(datasetId, schemaId, entity, ORG) });
-      assert.equal(res.statusCode, 200, res.body);
-    };
+    const send = (datasetId: string, schemaId: string, entity: Record<string, unknown>) => streamRecord(t, f, ORG, datasetId, schemaId, entity);
     const samples = async () => Number((await t.store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM preview_samples WHERE tenant_id = ?', [f.tenantId]))!.n);
 
     before(async () => {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
-import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, createProfileDataset, envelope, ingestFixture } from './support/fixtures.js';
+import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, createProfileDataset, ingestFixture, streamRecord } from './support/fixtures.js';
 import { eventually } from './support/wait.js';
 
 const ORG = 'SYSJOBS@AdobeOrg';
@@ -27,10 +27,7 @@ for (const kind of STORE_KINDS) {
     });
     after(() => t.close());
 
-    const send = async (datasetId: string, schemaId: string, entity: Record<string, unknown>) => {
-      const res = await t.app.inject({ method: 'POST', url: `/collection/${f.inletId}`, headers: f.headers, payload: envelope(datasetId, schemaId, entity, ORG) });
-      assert.equal(res.statusCode, 200, res.body);
-    };
+    const send = (datasetId: string, schemaId: string, entity: Record<string, unknown>) => streamRecord(t, f, ORG, datasetId, schemaId, entity);
     const profile = async (ns: string, id: string) => {
       const res = await t.app.inject({ url: `${E}?schema.name=_xdm.context.profile&entityId=${encodeURIComponent(id)}&entityIdNS=${ns}`, headers: f.headers });
       return res.statusCode === 404 ? undefined : (Object.values(res.json() as Record<string, any>)[0].entity as Record<string, any>);

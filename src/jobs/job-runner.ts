@@ -185,14 +185,7 @@ export class JobRunner {
 
   private async failed(job: Job, err: unknown): Promise<void> {
     if (err instanceof LeaseLostError) throw err;
-    if (err instanceof JobCancelledError) {
-      const onFailed = this.failedHooks.get(job.kind);
-      await this.db.transaction(async (tx) => {
-        await finishJob(tx, job, 'cancelled', 'cancelled on request', this.clock());
-        if (onFailed) await onFailed(tx, job, 'cancelled on request');
-      });
-      return;
-    }
+    if (err instanceof JobCancelledError) return this.end(job, 'cancelled', 'cancelled on request');
     const message = (err as Error).message;
     this.logger.error({ err, jobId: job.jobId, kind: job.kind, attempt: job.attempts }, 'job attempt failed');
     const now = this.clock();
@@ -201,10 +194,14 @@ export class JobRunner {
       await this.db.transaction((tx) => retryLater(tx, job, message, now, now + wait));
       return;
     }
-    const reason = job.attempts >= this.maxAttempts ? `${message} (after ${job.attempts} attempts)` : message;
+    await this.end(job, 'failed', job.attempts >= this.maxAttempts ? `${message} (after ${job.attempts} attempts)` : message);
+  }
+
+  /** Ends a job for good, with its kind's hook in the same transaction (what the job stood for ends with it). */
+  private async end(job: Job, status: 'failed' | 'cancelled', reason: string): Promise<void> {
     const onFailed = this.failedHooks.get(job.kind);
     await this.db.transaction(async (tx) => {
-      await finishJob(tx, job, 'failed', reason, now);
+      await finishJob(tx, job, status, reason, this.clock());
       if (onFailed) await onFailed(tx, job, reason);
     });
   }

@@ -34,29 +34,41 @@ export interface Job {
   readonly owner: string;
 }
 
+/** A `jobs` row as the store returns it: one shape for the runner's claim and the job APIs' reads. */
 interface Row {
   job_id: number;
   tenant_id: number;
   kind: string;
   ref: string;
-  status: string;
+  status: JobStatus;
   payload: string;
   checkpoint: string | null;
   attempts: number;
+  error: string | null;
+  cancel_requested: number;
+  created_at: number;
+  updated_at: number;
+}
+
+const COLUMNS = 'job_id, tenant_id, kind, ref, status, payload, checkpoint, attempts, error, cancel_requested, created_at, updated_at';
+
+/** The fields every view of a job shares. */
+function common(r: Row) {
+  return {
+    jobId: Number(r.job_id),
+    ref: r.ref,
+    status: r.status,
+    payload: JSON.parse(r.payload) as Record<string, unknown>,
+    checkpoint: r.checkpoint === null ? undefined : (JSON.parse(r.checkpoint) as Record<string, unknown>),
+  };
 }
 
 function toJob(r: Row, owner: string): Job {
-  return {
-    owner,
-    jobId: Number(r.job_id),
-    tenantId: Number(r.tenant_id),
-    kind: r.kind,
-    ref: r.ref,
-    status: r.status as Job['status'],
-    payload: JSON.parse(r.payload) as Record<string, unknown>,
-    checkpoint: r.checkpoint === null ? undefined : (JSON.parse(r.checkpoint) as Record<string, unknown>),
-    attempts: Number(r.attempts),
-  };
+  return { ...common(r), owner, tenantId: Number(r.tenant_id), kind: r.kind, attempts: Number(r.attempts) };
+}
+
+function toRecord(r: Row): JobRecord {
+  return { ...common(r), error: r.error, cancelRequested: Number(r.cancel_requested) === 1, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) };
 }
 
 /** Queues a job inside the caller's transaction (so it exists exactly when the change that needs it commits), runnable from `runAfter`. */
@@ -75,7 +87,7 @@ export async function claimJob(db: Db, kinds: readonly string[], owner: string, 
   const lock = db.capabilities.skipLocked ? ' FOR UPDATE SKIP LOCKED' : '';
   return db.transaction(async (tx) => {
     const row = await tx.get<Row>(
-      `SELECT job_id, tenant_id, kind, ref, status, payload, checkpoint, attempts FROM jobs
+      `SELECT ${COLUMNS} FROM jobs
        WHERE kind IN (${marks}) AND ((status = 'queued' AND run_after <= ?) OR (status = 'running' AND lease_until < ?))
        ORDER BY job_id LIMIT 1${lock}`,
       [...kinds, now, now],
@@ -175,38 +187,10 @@ export interface JobRecord {
   readonly updatedAt: number;
 }
 
-interface RecordRow {
-  job_id: number;
-  ref: string;
-  status: JobStatus;
-  payload: string;
-  checkpoint: string | null;
-  error: string | null;
-  cancel_requested: number;
-  created_at: number;
-  updated_at: number;
-}
-
-const RECORD_COLUMNS = 'job_id, ref, status, payload, checkpoint, error, cancel_requested, created_at, updated_at';
-
-function toRecord(r: RecordRow): JobRecord {
-  return {
-    jobId: Number(r.job_id),
-    ref: r.ref,
-    status: r.status,
-    payload: JSON.parse(r.payload) as Record<string, unknown>,
-    checkpoint: r.checkpoint === null ? undefined : (JSON.parse(r.checkpoint) as Record<string, unknown>),
-    error: r.error,
-    cancelRequested: Number(r.cancel_requested) === 1,
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  };
-}
-
 /** One job of the sandbox by its number or its ref. */
 export async function findJobRecord(db: SqlExecutor, tenantId: number, kind: string, key: { jobId: number } | { ref: string }): Promise<JobRecord | undefined> {
   const [column, value] = 'jobId' in key ? ['job_id', key.jobId] : ['ref', key.ref];
-  const row = await db.get<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE tenant_id = ? AND kind = ? AND ${column} = ?`, [tenantId, kind, value]);
+  const row = await db.get<Row>(`SELECT ${COLUMNS} FROM jobs WHERE tenant_id = ? AND kind = ? AND ${column} = ?`, [tenantId, kind, value]);
   return row && toRecord(row);
 }
 
@@ -228,7 +212,7 @@ export async function listJobRecords(
   // The page token bounds the rows, not the total: the count stays the whole listing's.
   const bound = page.beforeId === undefined ? '' : ' AND job_id < ?';
   const boundParams = page.beforeId === undefined ? [] : [page.beforeId];
-  const rows = await db.all<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE ${filter}${bound} ORDER BY job_id ${page.descending ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`, [
+  const rows = await db.all<Row>(`SELECT ${COLUMNS} FROM jobs WHERE ${filter}${bound} ORDER BY job_id ${page.descending ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`, [
     ...params,
     ...boundParams,
     page.limit,

@@ -35,6 +35,13 @@ export function identityViewKey(k: IdentityKey): string {
   return `i${k.ns.length}:${k.ns}${k.id}`;
 }
 
+/** The identity a `none` policy's view key names (the inverse of identityViewKey). */
+export function viewKeyIdentity(key: string): IdentityKey {
+  const colon = key.indexOf(':');
+  const length = Number(key.slice(1, colon));
+  return { ns: key.slice(colon + 1, colon + 1 + length), id: key.slice(colon + 1 + length) };
+}
+
 /** Rows per multi-row statement, inside both backends' bound-parameter limits. */
 const CHUNK = 300;
 

@@ -31,7 +31,7 @@ import { EXPORT_JOB } from '../jobs/export/export-job.js';
 import { exportJobHandler } from '../jobs/export/export.handler.js';
 import { ExportService } from '../jobs/export/export.service.js';
 import { exportJobFailed } from '../jobs/export/export-failure.js';
-import type { FileStore } from '../store/files/file-store.js';
+import { type FileStore, exportsFolder, uploadsFolder } from '../store/files/file-store.js';
 import { PreviewSampleService, SAMPLE_CONSUMER, SAMPLE_JOB } from '../jobs/sample/sample.service.js';
 import { LocalFileStore } from '../store/files/local-file-store.js';
 
@@ -127,8 +127,8 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   feed.consume(SAMPLE_CONSUMER, samples.consumer());
   jobs.register(EXPORT_JOB, exportJobHandler({ db: deps.db, policies: mergePolicies, schemas, files, clock, fileProfiles: config.exportFileProfiles }), exportJobFailed(clock));
   const removeBatchFiles = async (tenantId: number, batchId: string) => {
-    await files.removeAll(`uploads/${tenantId}/${batchId}`);
-    await files.removeAll(`exports/${tenantId}/${batchId}`);
+    await files.removeAll(uploadsFolder(tenantId, batchId));
+    await files.removeAll(exportsFolder(tenantId, batchId));
   };
   const profileDelete = profileDeleteHandler({ splitMany: (tx, tenantId, clusters) => graph.splitMany(tx, tenantId, clusters), settle, removeBatchFiles }, clock);
   jobs.register(PROFILE_DELETE_JOB, profileDelete);

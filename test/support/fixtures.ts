@@ -156,6 +156,12 @@ export function eventRecord(n: number, id: string, timestamp: string): Record<st
   };
 }
 
+/** Streams one record through the fixture's inlet, as a client does; throws unless it is acknowledged. */
+export async function streamRecord(t: TestApp, f: IngestFixture, org: string, datasetId: string, schemaId: string, entity: Record<string, unknown>): Promise<void> {
+  const res = await t.app.inject({ method: 'POST', url: `/collection/${f.inletId}`, headers: f.headers, payload: envelope(datasetId, schemaId, entity, org) });
+  if (res.statusCode !== 200) throw new Error(`stream: ${res.statusCode} ${res.body}`);
+}
+
 /** Wraps a record in AEP's streaming envelope. */
 export function envelope(datasetId: string, schemaId: string, entity: Record<string, unknown>, org: string): Record<string, unknown> {
   const schemaRef = { id: schemaId, contentType: 'application/vnd.adobe.xed-full+json;version=1' };

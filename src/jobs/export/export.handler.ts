@@ -4,7 +4,7 @@
  * mid-way is resumed by another from the last part and no profile is written twice.
  */
 import type { Db, SqlExecutor } from '../../store/db.js';
-import type { FileStore } from '../../store/files/file-store.js';
+import { type FileStore, exportsFolder } from '../../store/files/file-store.js';
 import type { Clock } from '../../shared/clock.js';
 import { sortableId } from '../../shared/ids.js';
 import type { XdmSchemaNode } from '../../catalog/xdm/types.js';
@@ -44,11 +44,6 @@ function permanent(message: string): Error {
   return Object.assign(new Error(message), { permanent: true });
 }
 
-/** The file-store folder of an export batch's files. */
-export function exportFolder(tenantId: number, batchId: string): string {
-  return `exports/${tenantId}/${batchId}`;
-}
-
 /** The export job's handler. */
 export function exportJobHandler(deps: ExportDeps): JobHandler {
   return async (ctx) => {
@@ -67,7 +62,7 @@ export function exportJobHandler(deps: ExportDeps): JobHandler {
     let at: ExportCheckpoint = (ctx.job.checkpoint as ExportCheckpoint | undefined) ?? (await ctx.step((tx) => startBatch(tx, ctx.job, p, policy, deps.clock)));
     while (at.cursor.phase !== 'done') {
       const name = `profiles-${String(at.parts.length).padStart(5, '0')}.${p.format === 'parquet' ? 'parquet' : 'json'}`;
-      const key = `${exportFolder(tenantId, at.batchId)}/${name}`;
+      const key = `${exportsFolder(tenantId, at.batchId)}/${name}`;
       const part: PartWriter = p.format === 'parquet' ? await parquetPart(deps.files, key, schema) : await ndjsonPart(deps.files, key);
       let cursor = at.cursor;
       let rows = 0;
@@ -105,7 +100,7 @@ export function exportJobHandler(deps: ExportDeps): JobHandler {
     }
     const done = at;
     // A worker killed mid-file left its temp file behind; the file itself was written again from the last checkpoint.
-    await deps.files.sweep(exportFolder(tenantId, done.batchId));
+    await deps.files.sweep(exportsFolder(tenantId, done.batchId));
     await ctx.step(async (tx) => {
       const now = deps.clock();
       await addCounts(tx, tenantId, done.batchId, done.profiles, 0, now);

@@ -7,7 +7,7 @@ import { chunks } from '../../shared/chunks.js';
 import type { IdentityKey } from '../../identity/graph.store.js';
 import type { EffectivePolicy } from '../../profile/merge-policy.service.js';
 import { type FragmentRow, fragmentsOf, fragmentsOfClusters, hasEvents } from '../../profile/profile.store.js';
-import { identityViewKey } from '../../profile/profile-view.store.js';
+import { identityViewKey, viewKeyIdentity } from '../../profile/profile-view.store.js';
 import { identitiesOf, mergeRows, viewEntityText } from '../../profile/unified.js';
 
 /** Where a scan is: clusters by id (pdg), then fragments outside the graph; or identities with fragments (none). */
@@ -39,13 +39,6 @@ export function scanStart(policy: EffectivePolicy): ScanCursor {
 
 type ViewCells = [string, number, string, string, number];
 
-/** The identity a `none` policy's view key names (the inverse of identityViewKey). */
-function keyOfView(key: string): IdentityKey {
-  const colon = key.indexOf(':');
-  const length = Number(key.slice(1, colon));
-  return { ns: key.slice(colon + 1, colon + 1 + length), id: key.slice(colon + 1 + length) };
-}
-
 /** The policy's current materialized rows among `keys`, by view key (none when the policy is not materialized). */
 async function currentViews(db: SqlExecutor, tenantId: number, policy: EffectivePolicy, keys: readonly string[]): Promise<Map<string, ScannedProfile>> {
   const out = new Map<string, ScannedProfile>();
@@ -58,7 +51,7 @@ async function currentViews(db: SqlExecutor, tenantId: number, policy: Effective
     for (const [key, version, entity, identities, modifiedAt] of rows) {
       if (Number(version) !== policy.version) continue;
       const parsed = JSON.parse(viewEntityText(entity, identities)) as Record<string, unknown>;
-      out.set(key, { entity: parsed, members: policy.identityGraph === 'pdg' ? { cluster: key } : [keyOfView(key)], lastModifiedAt: Number(modifiedAt) });
+      out.set(key, { entity: parsed, members: policy.identityGraph === 'pdg' ? { cluster: key } : [viewKeyIdentity(key)], lastModifiedAt: Number(modifiedAt) });
     }
   }
   return out;

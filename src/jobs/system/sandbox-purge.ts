@@ -3,7 +3,7 @@
  * request commits, and this job removes the retired key's rows, a table per step, and its upload and export files.
  */
 import type { SqlExecutor } from '../../store/db.js';
-import type { FileStore } from '../../store/files/file-store.js';
+import { type FileStore, exportsFolder, uploadsFolder } from '../../store/files/file-store.js';
 import { SANDBOX_SCOPED_TABLES } from '../../store/migrations/index.js';
 import { enqueueJob } from '../job.store.js';
 import type { JobHandler } from '../job-runner.js';
@@ -36,7 +36,7 @@ export function sandboxPurgeHandler(files: FileStore): JobHandler {
         return { next: next + 1 };
       }).then((c) => c.next);
     }
-    await files.removeAll(`uploads/${tenantId}`);
-    await files.removeAll(`exports/${tenantId}`);
+    await files.removeAll(uploadsFolder(tenantId));
+    await files.removeAll(exportsFolder(tenantId));
   };
 }

@@ -33,3 +33,13 @@ const SAFE_KEY = /^[\w.-][\w. -]*(\/[\w.-][\w. -]*)*$/;
 export function assertKey(key: string): void {
   if (!SAFE_KEY.test(key) || key.split('/').some((part) => part === '..' || part === '.')) throw new Error(`file-store key '${key}' is not a safe key`);
 }
+
+/** The folder of a batch's uploaded files, or of a tenant's (without a batch). */
+export function uploadsFolder(tenantId: number, batchId?: string): string {
+  return batchId === undefined ? `uploads/${tenantId}` : `uploads/${tenantId}/${batchId}`;
+}
+
+/** The folder of an export batch's files, or of a tenant's (without a batch). */
+export function exportsFolder(tenantId: number, batchId?: string): string {
+  return batchId === undefined ? `exports/${tenantId}` : `exports/${tenantId}/${batchId}`;
+}

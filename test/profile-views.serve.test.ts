@@ -53,7 +53,9 @@ describe('materialized profiles rebuilt by a `serve` process (postgres)', () => 
     const before = await rebuilt();
     await send(f.eventDataset, EVENT_SCHEMA_ID, { _id: 'sv-e1', timestamp: '2026-01-01T00:00:00Z', eventType: 'web', identityMap: { CRMID: [{ id: 'sv-1', primary: true }], Phone: [{ id: '+15550188' }] } });
     const acknowledged = Date.now();
-    assert.equal(await source('CRMID', 'sv-1'), 'merged', 'the merge dropped the row; the lookup merges at read time meanwhile');
+    // The merge dropped the row: the lookup merges at read time until the other process rebuilds it, which it may
+    // already have done by now (a race this assertion lost once in a bare-clone run).
+    assert.ok(['merged', 'view'].includes(String(await source('CRMID', 'sv-1'))));
     await eventually('the serve process rebuilt the merged view', async () => (await source('CRMID', 'sv-1')) === 'view', 1_000);
     assert.ok(Date.now() - acknowledged <= 1_000);
     assert.ok((await rebuilt()) > before, 'the rebuild was the serve process');

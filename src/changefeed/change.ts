@@ -45,6 +45,8 @@ export interface ChangeBody {
   readonly clusters?: readonly string[];
   readonly datasetId?: string;
   readonly batchId?: string;
+  /** An `events` entry: the events the write newly stored (replays left out), event ids by dataset. */
+  readonly eventIds?: Readonly<Record<string, readonly string[]>>;
   readonly policyId?: string;
   /** A `policy` entry that continues rebuilding the policy's views after this key ('' from the start). */
   readonly after?: string;
@@ -71,4 +73,15 @@ export interface Change extends ChangeInput {
 export interface FeedPosition {
   readonly xid: number;
   readonly seq: number;
+}
+
+/** Entries grouped by sandbox, the sandboxes in ascending order (so two consumers never wait on each other's locks). */
+export function byTenant(changes: readonly Change[]): Array<[number, Change[]]> {
+  const groups = new Map<number, Change[]>();
+  for (const c of changes) {
+    const list = groups.get(c.tenantId);
+    if (list) list.push(c);
+    else groups.set(c.tenantId, [c]);
+  }
+  return [...groups.entries()].sort(([a], [b]) => a - b);
 }

@@ -31,6 +31,8 @@ import { registerSystemJobRoutes } from './routes/system-jobs.routes.js';
 import { registerExportJobRoutes } from './routes/export-jobs.routes.js';
 import { registerDataAccessRoutes } from './routes/data-access.routes.js';
 import { registerPreviewSampleRoutes } from './routes/preview-sample.routes.js';
+import { registerAlphaComputedAttributeRoutes } from './routes/computed-attributes.routes.js';
+import { registerCaAttributeRoutes } from './routes/ca-attributes.routes.js';
 
 export type { AppDeps, Services } from '../runtime/services.js';
 
@@ -154,5 +156,7 @@ function registerApiRoutes(app: App, services: Services): void {
   registerSystemJobRoutes(app, services);
   registerExportJobRoutes(app, services);
   registerDataAccessRoutes(app, services);
+  registerAlphaComputedAttributeRoutes(app, services);
+  registerCaAttributeRoutes(app, services);
   registerPreviewSampleRoutes(app, services);
 }

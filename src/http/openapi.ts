@@ -26,6 +26,7 @@ const FAMILIES: ReadonlyArray<readonly [prefix: string, tag: string]> = [
   ['/data/core/idnamespace', 'Identity'],
   ['/data/core/identity', 'Identity'],
   ['/data/core/ups', 'Profile'],
+  ['/data/core/ca', 'Profile'],
 ];
 
 /** Streaming inlets, at AEP's own path and under the gateway's import prefix, as Adobe's Data Ingestion collection calls them. */

@@ -157,9 +157,9 @@ export class IngestService {
     }
     const toStore = records.filter((r) => prepared.datasets.get(r.datasetId)?.profileEnabled);
     const now = this.clock();
-    const counts = await writeRecords(tx, tenantId, toStore, batchId, now);
+    const { newEvents, ...counts } = await writeRecords(tx, tenantId, toStore, batchId, now);
     const changes = records.length > 0 ? await this.steps.link(tx, tenantId, records, prepared.datasets, batchId) : [];
-    changes.push(...changesOf(tenantId, toStore, batchId));
+    changes.push(...changesOf(tenantId, toStore, batchId, newEvents));
     await this.steps.settle(tx, tenantId, changes);
     await appendChanges(tx, changes, now);
     return { ...counts, refused };
@@ -237,14 +237,14 @@ export class IngestService {
   }
 }
 
-/** The change-feed entries of a write: whose fragments and whose events it stored (each primary identity once), and the batch. */
-function changesOf(tenantId: number, stored: readonly WritableRecord[], batchId: string | null): ChangeInput[] {
+/** The change-feed entries of a write: whose fragments and whose events it stored (each primary identity once, and the new events' ids), and the batch. */
+function changesOf(tenantId: number, stored: readonly WritableRecord[], batchId: string | null, newEvents: Record<string, string[]>): ChangeInput[] {
   const fragments = new Map<string, IdentityRef>();
   const events = new Map<string, IdentityRef>();
   for (const r of stored) (r.kind === 'fragment' ? fragments : events).set(keyOf(r.primary), r.primary);
   const changes: ChangeInput[] = [];
   const batch = batchId === null ? {} : { batchId };
   if (fragments.size > 0) changes.push({ tenantId, kind: 'fragments', identities: [...fragments.values()], ...batch });
-  if (events.size > 0) changes.push({ tenantId, kind: 'events', identities: [...events.values()], ...batch });
+  if (events.size > 0) changes.push({ tenantId, kind: 'events', identities: [...events.values()], eventIds: newEvents, ...batch });
   return changes;
 }

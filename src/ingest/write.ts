@@ -9,6 +9,11 @@ export interface WriteCounts {
   eventsDuplicate: number;
 }
 
+/** The counts, and the events newly stored, by dataset (replays left out): derived state folds exactly these in. */
+export interface WriteResult extends WriteCounts {
+  newEvents: Record<string, string[]>;
+}
+
 const UPSERT_FRAGMENTS = rowsStatement(
   `INSERT INTO fragments (tenant_id, dataset_id, primary_ns, primary_id, batch_id, data, ingested_at) @rows
    ON CONFLICT (tenant_id, dataset_id, primary_ns, primary_id) DO UPDATE SET batch_id = excluded.batch_id, data = excluded.data, ingested_at = excluded.ingested_at`,
@@ -21,7 +26,7 @@ const INSERT_IDENTITIES = rowsStatement(
   ['bigint', 'text', 'text', 'text', 'text', 'text'],
 );
 const INSERT_EVENTS = rowsStatement(
-  'INSERT INTO events (tenant_id, dataset_id, event_id, primary_ns, primary_id, ts, batch_id, data, ingested_at) @rows ON CONFLICT (tenant_id, dataset_id, event_id) DO NOTHING',
+  'INSERT INTO events (tenant_id, dataset_id, event_id, primary_ns, primary_id, ts, batch_id, data, ingested_at) @rows ON CONFLICT (tenant_id, dataset_id, event_id) DO NOTHING RETURNING dataset_id, event_id',
   ['bigint', 'text', 'text', 'text', 'text', 'bigint', 'text', 'text', 'bigint'],
 );
 
@@ -32,14 +37,15 @@ export async function writeRecords(
   records: readonly WritableRecord[],
   batchId: string | null,
   now: number,
-): Promise<WriteCounts> {
-  const counts: WriteCounts = { fragments: 0, eventsInserted: 0, eventsDuplicate: 0 };
+): Promise<WriteResult> {
+  const counts: WriteResult = { fragments: 0, eventsInserted: 0, eventsDuplicate: 0, newEvents: {} };
   const ordered = inLockOrder(records);
   // Rows are written many to a statement: one round trip for all of them on PostgreSQL, a few chunks on SQLite.
   const events = ordered.filter((r) => r.kind === 'event');
-  const inserted = (await tx.runRows(INSERT_EVENTS, [], events.map((r) => [tenantId, r.datasetId, r.eventId!, r.primary.ns, r.primary.id, r.ts!, batchId, r.text, now]))).changes;
-  counts.eventsInserted = inserted;
-  counts.eventsDuplicate = events.length - inserted;
+  const inserted = await tx.valuesRows<[string, string]>(INSERT_EVENTS, [], events.map((r) => [tenantId, r.datasetId, r.eventId!, r.primary.ns, r.primary.id, r.ts!, batchId, r.text, now]));
+  for (const [datasetId, eventId] of inserted) (counts.newEvents[datasetId] ??= []).push(eventId);
+  counts.eventsInserted = inserted.length;
+  counts.eventsDuplicate = events.length - inserted.length;
   const fragments = ordered.filter((r) => r.kind === 'fragment');
   await tx.runRows(UPSERT_FRAGMENTS, [], fragments.map((r) => [tenantId, r.datasetId, r.primary.ns, r.primary.id, batchId, r.text, now]));
   // A record replaces its fragment whole, so its identity rows are replaced too. One delete per fragment: a

@@ -13,6 +13,7 @@ import type { ChangeInput } from '../changefeed/change.js';
 import { identitiesOf, mergeRows } from './unified.js';
 import type { ProfileViews } from './profile-views.js';
 import type { ViewAnswer } from './profile-view.store.js';
+import type { CaReader, Enricher } from '../computed/ca-reader.js';
 
 /** The unified profile of one person. */
 export interface UnifiedProfile {
@@ -25,9 +26,13 @@ export interface UnifiedProfile {
 }
 
 /** A lookup's answer: a materialized row (answered as text around its stored JSON), or a profile merged at read time. */
-export type ProfileAnswer =
+export type ProfileAnswer = (
   | { readonly kind: 'view'; readonly xid: string; readonly policyId: string; readonly row: ViewAnswer }
-  | { readonly kind: 'merged'; readonly profile: UnifiedProfile };
+  | { readonly kind: 'merged'; readonly profile: UnifiedProfile }
+) & {
+  /** `withCA`: adds the person's computed attribute values to the entity. */
+  readonly computed?: Enricher;
+};
 
 /** One event filter, `path<op>value` (at most 3 per request). */
 export interface PropertyFilter {
@@ -56,6 +61,7 @@ export class EntityService {
     private readonly views: ProfileViews,
     private readonly maxIdentities: number,
     private readonly clock: () => number,
+    private readonly computed?: CaReader,
   ) {}
 
   /** Resolves `entityId` (+ `entityIdNS`) or an XID to an identity and its XID; 400 for what cannot name one. */
@@ -117,15 +123,19 @@ export class EntityService {
    * list; a missing or older-version row (or a policy not materialized) is merged at read time, so every acknowledged
    * write is visible at once either way.
    */
-  async lookup(tenantId: number, key: IdentityKey, xid: string, mergePolicyId?: string): Promise<ProfileAnswer | undefined> {
+  async lookup(tenantId: number, key: IdentityKey, xid: string, mergePolicyId?: string, withCA = false): Promise<ProfileAnswer | undefined> {
     const policy = await this.policies.effective(tenantId, mergePolicyId);
     const row = await this.views.read(tenantId, key, policy);
+    let answer: ProfileAnswer | undefined;
     if (row && row.version === policy.version) {
       this.checkSize(key, row.memberCount);
-      return { kind: 'view', xid, policyId: policy.id, row };
+      answer = { kind: 'view', xid, policyId: policy.id, row };
+    } else {
+      const profile = await this.merged(tenantId, key, xid, policy);
+      answer = profile && { kind: 'merged', profile };
     }
-    const profile = await this.merged(tenantId, key, xid, policy);
-    return profile && { kind: 'merged', profile };
+    const computed = answer && withCA ? await this.computed?.enricher(this.db, tenantId, key) : undefined;
+    return answer && computed ? { ...answer, computed } : answer;
   }
 
   /** A page of the person's events in time order; under dataSetPrecedence only the listed datasets' events count. */

@@ -5,7 +5,7 @@
 import type { Db, SqlExecutor } from '../store/db.js';
 import { SANDBOX_PROFILE_LOCK } from '../store/locks.js';
 import { type IdentityKey, clustersOf, keyOf } from '../identity/graph.store.js';
-import type { Change, ChangeInput } from '../changefeed/change.js';
+import { type Change, type ChangeInput, byTenant } from '../changefeed/change.js';
 import type { ChangeHandler } from '../changefeed/change-feed.js';
 import { appendChanges } from '../changefeed/change.store.js';
 import type { EffectivePolicy, MergePolicyService } from './merge-policy.service.js';
@@ -145,15 +145,9 @@ export class ProfileViews {
 
   /** The change-feed consumer that rebuilds what write transactions dropped, and backfills a newly materialized policy. */
   readonly consumer: ChangeHandler = async (changes, tx) => {
-    const byTenant = new Map<number, Change[]>();
-    for (const c of changes) {
-      const list = byTenant.get(c.tenantId);
-      if (list) list.push(c);
-      else byTenant.set(c.tenantId, [c]);
-    }
     // Sandboxes in one order, so two rebuilders could never wait on each other's locks.
     const effective: Change[] = [];
-    for (const tenantId of [...byTenant.keys()].sort((a, b) => a - b)) effective.push(...(await this.apply(tx, tenantId, byTenant.get(tenantId)!)));
+    for (const [tenantId, entries] of byTenant(changes)) effective.push(...(await this.apply(tx, tenantId, entries)));
     return effective;
   };
 

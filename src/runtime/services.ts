@@ -34,6 +34,13 @@ import { exportJobFailed } from '../jobs/export/export-failure.js';
 import { type FileStore, exportsFolder, uploadsFolder } from '../store/files/file-store.js';
 import { PreviewSampleService, SAMPLE_CONSUMER, SAMPLE_JOB } from '../jobs/sample/sample.service.js';
 import { LocalFileStore } from '../store/files/local-file-store.js';
+import { fragmentsOfClusters } from '../profile/profile.store.js';
+import { mergeRows } from '../profile/unified.js';
+import { CaEvaluator, type ProfileReader } from '../computed/ca-evaluator.js';
+import { ComputedAttributeService } from '../computed/ca.service.js';
+import { CA_CONSUMER, caConsumer } from '../computed/ca-consumer.js';
+import { CA_RECOMPUTE_JOB, CA_REFRESH_JOB, recomputeFailed, recomputeHandler, refreshHandler } from '../computed/ca-jobs.js';
+import { CaReader } from '../computed/ca-reader.js';
 
 /** The domain services routes call; built once per app. */
 export interface Services {
@@ -67,6 +74,8 @@ export interface Services {
   readonly files: FileStore;
   /** Preview samples: the sample job, its reports, and the feed consumer that schedules it after ingestion. */
   readonly samples: PreviewSampleService;
+  /** Computed attribute definitions (both APIs); their values are kept by the feed's consumer and jobs. */
+  readonly computedAttributes: ComputedAttributeService;
   /** Materialized unified profiles (kept by the write path and the feed's `profile-views` consumer). */
   readonly views: ProfileViews;
   /**
@@ -134,6 +143,17 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   jobs.register(PROFILE_DELETE_JOB, profileDelete);
   jobs.register(DATASET_PURGE_JOB, profileDelete);
   jobs.register(SANDBOX_PURGE_JOB, sandboxPurgeHandler(files));
+  // Computed attributes read people's profiles merged under the sandbox's default policy.
+  const profilesForCa: ProfileReader = async (tx, tenantId, clusters) => {
+    const policy = await mergePolicies.effective(tenantId, undefined);
+    const out = new Map<string, Record<string, unknown>>();
+    for (const [cluster, person] of await fragmentsOfClusters(tx, tenantId, clusters)) out.set(cluster, mergeRows(policy, person.fragments).entity);
+    return out;
+  };
+  const caEvaluator = new CaEvaluator(profilesForCa, clock);
+  feed.consume(CA_CONSUMER, caConsumer(caEvaluator, clock, () => jobs.kick()));
+  jobs.register(CA_RECOMPUTE_JOB, recomputeHandler(caEvaluator, clock), recomputeFailed(clock));
+  jobs.register(CA_REFRESH_JOB, refreshHandler(caEvaluator, clock));
   return {
     config: deps.config,
     db: deps.db,
@@ -157,7 +177,8 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     namespaces,
     graph,
     mergePolicies,
-    entities: new EntityService(deps.db, namespaces, graph, mergePolicies, views, config.maxProfileIdentities, clock),
+    entities: new EntityService(deps.db, namespaces, graph, mergePolicies, views, config.maxProfileIdentities, clock, new CaReader(caEvaluator)),
+    computedAttributes: new ComputedAttributeService(deps.db, schemas, clock, () => jobs.kick()),
     catalogWatch,
   };
 }

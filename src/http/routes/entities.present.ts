@@ -26,10 +26,16 @@ export function presentProfile(p: UnifiedProfile, paths: string[][]) {
  * merge); with one, or for a read-time merge, the entry is built and serialised, which gives the same bytes.
  */
 export function profileEntryJson(answer: ProfileAnswer, paths: string[][]): string {
-  if (answer.kind === 'merged') return JSON.stringify(presentProfile(answer.profile, paths));
+  if (answer.kind === 'merged') {
+    if (!answer.computed) return JSON.stringify(presentProfile(answer.profile, paths));
+    const entity = { ...answer.profile.entity };
+    answer.computed(entity);
+    return JSON.stringify(presentProfile({ ...answer.profile, entity }, paths));
+  }
   const { row, xid, policyId } = answer;
-  if (paths.length > 0) {
+  if (paths.length > 0 || answer.computed) {
     const entity = { ...(JSON.parse(row.entity) as Record<string, unknown>), identities: JSON.parse(row.identities) as unknown };
+    answer.computed?.(entity);
     return JSON.stringify(presentProfile({ xid, sources: JSON.parse(row.sources) as string[], entity, lastModifiedAt: row.modifiedAt, policyId }, paths));
   }
   const entity = viewEntityText(row.entity, row.identities);

@@ -80,7 +80,7 @@ export function registerEntityRoutes(app: App, { entities }: Services): void {
       if (q['schema.name'] === PROFILE) {
         if (q.entityId === undefined) throw new DomainError('ENTITY_QUERY_INVALID', 'entityId is required (an XID, or an id with entityIdNS)');
         const { key, xid } = await entities.identity(tenantId, q.entityId, q.entityIdNS);
-        const answer = await entities.lookup(tenantId, key, xid, q.mergePolicyId);
+        const answer = await entities.lookup(tenantId, key, xid, q.mergePolicyId, q.withCA === true);
         if (!answer) throw new DomainError('ENTITY_NOT_FOUND', `No profile for ${key.ns} '${key.id}' in this sandbox`);
         return reply.type(JSON_TYPE).send(`{${JSON.stringify(xid)}:${profileEntryJson(answer, paths)}}`);
       }
@@ -181,6 +181,7 @@ type PostBody = {
   orderby?: string;
   orderBy?: string;
   mergePolicyId?: string;
+  withCA?: boolean;
 };
 
 async function handlePost(entities: EntityService, tenantId: number, body: PostBody) {
@@ -194,7 +195,7 @@ async function handlePost(entities: EntityService, tenantId: number, body: PostB
     for (const i of body.identities) {
       if (i.entityId === undefined) throw new DomainError('ENTITY_QUERY_INVALID', 'Each identity needs entityId (an XID, or an id with entityIdNS.code)');
       const { key, xid } = await entities.identity(tenantId, i.entityId, i.entityIdNS?.code);
-      const answer = await entities.lookup(tenantId, key, xid, body.mergePolicyId);
+      const answer = await entities.lookup(tenantId, key, xid, body.mergePolicyId, body.withCA === true);
       out.set(xid, answer ? profileEntryJson(answer, paths) : JSON.stringify(emptyProfile(xid)));
       await tick();
     }

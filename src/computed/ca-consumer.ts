@@ -1,0 +1,81 @@
+/**
+ * The change-feed consumer that keeps computed values current: new events are folded in, people whose graph or data
+ * changed otherwise are evaluated whole, and a change too large to name queues a recompute of everyone.
+ */
+import type { SqlExecutor } from '../store/db.js';
+import { type Change, byTenant } from '../changefeed/change.js';
+import type { ChangeHandler } from '../changefeed/change-feed.js';
+import { type IdentityKey, keyOf } from '../identity/graph.store.js';
+import type { PersonEvent } from './ca-engine.js';
+import { CA_LOCK, type CaEvaluator } from './ca-evaluator.js';
+import { clusterOfEach, eventsById } from './ca-people.js';
+import { queueRecompute } from './ca-jobs.js';
+import { deleteValuesOf } from './ca.store.js';
+
+/** The consumer name the feed keeps this offset under. */
+export const CA_CONSUMER = 'computed-attributes';
+
+const DELETES = new Set(['entity-delete', 'dataset-delete', 'batch-delete']);
+
+/** Builds the consumer; `kick` wakes the job runner when a recompute was queued. */
+export function caConsumer(evaluator: CaEvaluator, clock: () => number, kick: () => void): ChangeHandler {
+  return async (changes, tx) => {
+    const effective: Change[] = [];
+    for (const [tenantId, entries] of byTenant(changes)) effective.push(...(await apply(tx, tenantId, entries)));
+    return effective;
+  };
+
+  async function apply(tx: SqlExecutor, tenantId: number, changes: readonly Change[]): Promise<Change[]> {
+    const interesting = changes.some((c) => c.kind !== 'policy' && c.kind !== 'members');
+    if (!interesting) return [];
+    const live = await evaluator.live(tx, tenantId);
+    if (live.length === 0) return [];
+    await tx.lock(CA_LOCK, tenantId);
+    const readsProfile = live.some((d) => d.readsProfile);
+    const whole = new Set<string>();
+    const gone = new Set<string>();
+    const named = new Map<string, IdentityKey>();
+    const fresh = new Map<string, Set<string>>();
+    let everyone = false;
+    for (const c of changes) {
+      if (c.everyone === true) everyone = true;
+      if (c.kind === 'merge') {
+        whole.add(c.clusters![0]!);
+        for (const id of c.clusters!.slice(1)) gone.add(id);
+      } else if (c.kind === 'split' || c.kind === 'evict') for (const id of c.clusters ?? []) whole.add(id);
+      else if (DELETES.has(c.kind) || (c.kind === 'fragments' && readsProfile)) for (const k of c.identities ?? []) named.set(keyOf(k), k);
+      else if (c.kind === 'events') {
+        for (const [datasetId, ids] of Object.entries(c.eventIds ?? {})) {
+          let set = fresh.get(datasetId);
+          if (!set) fresh.set(datasetId, (set = new Set()));
+          for (const id of ids) set.add(id);
+        }
+      }
+    }
+    const now = clock();
+    if (everyone) {
+      for (const ca of live) await queueRecompute(tx, ca.def, now, `:${now}`);
+      setTimeout(kick, 10);
+    }
+    const newEvents = await eventsById(tx, tenantId, fresh);
+    const clusterOf = await clusterOfEach(tx, tenantId, [...named.values(), ...newEvents.map((e) => e.primary)]);
+    for (const k of named.values()) {
+      const c = clusterOf.get(keyOf(k));
+      if (c) whole.add(c);
+    }
+    // A cluster merged away has no people left to show values for; the survivor is evaluated whole.
+    for (const id of gone) whole.delete(id);
+    await deleteValuesOf(tx, tenantId, [...gone]);
+    const byPerson = new Map<string, PersonEvent[]>();
+    for (const e of newEvents) {
+      const cluster = clusterOf.get(keyOf(e.primary));
+      if (!cluster || whole.has(cluster)) continue;
+      const list = byPerson.get(cluster);
+      if (list) list.push(e);
+      else byPerson.set(cluster, [e]);
+    }
+    await evaluator.whole(tx, tenantId, live, [...whole], live);
+    const changed = await evaluator.fresh(tx, tenantId, live, byPerson);
+    return changes.filter((c) => c.kind !== 'events' ? whole.size > 0 || everyone : (c.identities ?? []).some((k) => changed.has(clusterOf.get(keyOf(k)) ?? '')));
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Evaluates compiled definitions for one person: whole (from the person's events in the window) or incrementally (new
+ * events folded into the stored state). Pure: the consumer and the jobs bring the rows.
+ */
+import { type CompiledPql, type PqlQuery, compilePql, parsePql } from '../pql/index.js';
+import { type CaPlan, planOf } from './ca-plan.js';
+import { type FoldState, emptyState, fold, timestampOf, valueOf } from './ca-fold.js';
+import { type Lookback, expiryOf, inWindow, refreshPeriodMs } from './ca-window.js';
+import type { ComputedAttribute } from './ca.js';
+
+/** A definition ready to evaluate. */
+export interface CompiledCa {
+  readonly def: ComputedAttribute;
+  readonly plan: CaPlan;
+  readonly lookback: Lookback;
+  readonly whole: CompiledPql;
+  readonly filter: CompiledPql | null;
+  readonly projection: CompiledPql | null;
+  /** Whether the value depends on the merged profile (so fragment changes re-evaluate it). */
+  readonly readsProfile: boolean;
+  /** Whether the value reads events at all. */
+  readonly readsEvents: boolean;
+  /** How often values are refreshed when nothing else touches them (the window moves, the clock moves). */
+  readonly refreshMs: number;
+  /** `fieldPath` split. */
+  readonly path: readonly string[];
+}
+
+/** An event of the person: its time, `datasetId \0 eventId`, when it was stored, and its record. */
+export interface PersonEvent {
+  readonly ts: number;
+  readonly key: string;
+  readonly ingestedAt: number;
+  readonly data: unknown;
+}
+
+/**
+ * How long after a whole evaluation an event stored before it may still arrive as new (a writer's transaction that
+ * began before it and committed after): the state remembers such events it already folded, so none counts twice.
+ */
+export const SEEN_MARGIN_MS = 10 * 60_000;
+
+/** A fold state as stored: the state, the time of the whole evaluation it started from, and events it must not fold again. */
+interface Stored extends FoldState {
+  ra: number;
+  seen?: string[];
+}
+
+/** What evaluating a person gives: the row to write (value null, no state, no expiry: no row). */
+export interface Evaluation {
+  readonly value: unknown;
+  readonly valueTs: number | null;
+  readonly state: string | null;
+  readonly expiresAt: number | null;
+}
+
+/** Compiles a stored definition (its paths read by the checker when it was accepted). */
+export function compileCa(def: ComputedAttribute, profilePaths: readonly string[]): CompiledCa {
+  const q: PqlQuery = parsePql(def.expression.value);
+  const plan = planOf(q);
+  const lookback: Lookback = { duration: def.duration, windows: plan.windows };
+  const readsEvents = plan.fn !== null || /\bxEvent\b/.test(def.expression.value);
+  return {
+    def,
+    plan,
+    lookback,
+    whole: compilePql(q),
+    filter: plan.filter && compilePql(plan.filter),
+    projection: plan.projection && compilePql(plan.projection),
+    readsProfile: plan.fn === null && (profilePaths.length > 0 || def.dependencies.length > 0),
+    readsEvents,
+    refreshMs: refreshPeriodMs(lookback, def.keepCurrent),
+    path: def.fieldPath.split('.'),
+  };
+}
+
+/** Whether an event in the window passes the definition's filter at `now`. */
+function qualifies(ca: CompiledCa, e: PersonEvent, now: number): boolean {
+  if (!inWindow(ca.lookback, e.ts, now)) return false;
+  if (!ca.filter) return true;
+  const kept = ca.filter.evaluate({ events: [e.data], now });
+  return Array.isArray(kept) && kept.length > 0;
+}
+
+function contribution(ca: CompiledCa, e: PersonEvent): { ts: number; key: string; value: unknown } {
+  return { ts: e.ts, key: e.key, value: ca.projection ? ca.projection.evaluate({ profile: e.data, now: e.ts }) : null };
+}
+
+/** The earliest instant the state's value changes by itself: an event leaves the window, or a future one enters. */
+function expiry(ca: CompiledCa, lo: number | null, pending: number | undefined): number | null {
+  const leaves = lo === null ? undefined : expiryOf(ca.lookback, lo);
+  const at = leaves === undefined ? pending : pending === undefined ? leaves : Math.min(leaves, pending);
+  return at ?? null;
+}
+
+/** Evaluates the person from everything: `events` are all of the person's events the window could hold, in any order. */
+export function evaluateWhole(ca: CompiledCa, profile: unknown, events: readonly PersonEvent[], now: number): Evaluation {
+  const fn = ca.plan.fn;
+  if (fn === null) {
+    const inside = events.filter((e) => inWindow(ca.lookback, e.ts, now)).sort(byTime).map((e) => e.data);
+    const value = ca.whole.evaluate({ profile: profile ?? {}, events: inside, now });
+    const expiresAt = ca.readsEvents || /current(Month|Year|DayOfMonth)|\b(now|today|yesterday|tomorrow)\b/.test(ca.def.expression.value) ? now + ca.refreshMs : null;
+    return { value: value ?? null, valueTs: null, state: null, expiresAt };
+  }
+  const state: Stored = { ...emptyState(), ra: now };
+  const seen: string[] = [];
+  let pending: number | undefined;
+  for (const e of events) {
+    if (e.ts > now) {
+      pending = pending === undefined ? e.ts : Math.min(pending, e.ts);
+      continue;
+    }
+    if (!qualifies(ca, e, now)) continue;
+    fold(fn, ca.plan.size, state, contribution(ca, e));
+    if (e.ingestedAt >= now - SEEN_MARGIN_MS) seen.push(e.key);
+  }
+  if (seen.length > 0) state.seen = seen;
+  return finish(ca, state, pending, now);
+}
+
+function finish(ca: CompiledCa, state: Stored, pending: number | undefined, now: number): Evaluation {
+  const fn = ca.plan.fn!;
+  const expiresAt = expiry(ca, state.lo, pending);
+  if (state.n === 0 && expiresAt === null) return { value: null, valueTs: null, state: null, expiresAt: null };
+  // A definition that is not foldable keeps no state: every change evaluates it whole.
+  return { value: valueOf(fn, state), valueTs: timestampOf(fn, state) ?? null, state: ca.plan.incremental ? JSON.stringify(state) : null, expiresAt: expiresAt ?? (ca.plan.incremental ? null : now + ca.refreshMs) };
+}
+
+/** What the stored row says, for an incremental update. */
+export interface HeldValue {
+  readonly version: number;
+  readonly state: string | null;
+  readonly expiresAt: number | null;
+}
+
+/**
+ * Folds newly stored events into the person's held state. 'whole' when that cannot be done (no row, an older
+ * version, an expired window, a definition that is not foldable) and some new event matters; 'same' when none does.
+ */
+export function evaluateNew(ca: CompiledCa, held: HeldValue | undefined, fresh: readonly PersonEvent[], now: number): Evaluation | 'whole' | 'same' {
+  const matters = fresh.filter((e) => e.ts > now || qualifies(ca, e, now));
+  if (matters.length === 0) return 'same';
+  if (!ca.plan.incremental || !held || held.version !== ca.def.version || held.state === null || (held.expiresAt !== null && held.expiresAt <= now)) return 'whole';
+  const state = JSON.parse(held.state) as Stored;
+  let pending = held.expiresAt ?? undefined;
+  let changed = false;
+  for (const e of matters) {
+    if (e.ts > now) {
+      if (pending === undefined || e.ts < pending) (pending = e.ts), (changed = true);
+      continue;
+    }
+    // Stored well before the whole evaluation, or remembered by it: already folded.
+    if (e.ingestedAt < state.ra - SEEN_MARGIN_MS || state.seen?.includes(e.key)) continue;
+    fold(ca.plan.fn!, ca.plan.size, state, contribution(ca, e));
+    changed = true;
+  }
+  // No transaction outlives the margin, so events the whole evaluation saw can no longer arrive as new.
+  if (state.seen && now > state.ra + 2 * SEEN_MARGIN_MS) delete state.seen, (changed = true);
+  if (!changed) return 'same';
+  // `pending` (the held expiry) may be an event leaving rather than one arriving; recomputing from `lo` keeps the earlier.
+  const expiresAt = expiry(ca, state.lo, pending);
+  return { value: valueOf(ca.plan.fn!, state), valueTs: timestampOf(ca.plan.fn!, state) ?? null, state: JSON.stringify(state), expiresAt };
+}
+
+/** The value served for a person with no row: what the expression gives over no events (0 for COUNT and SUM, else null). */
+export function emptyValue(ca: CompiledCa): unknown {
+  return ca.plan.fn === null ? null : valueOf(ca.plan.fn, emptyState());
+}
+
+function byTime(a: PersonEvent, b: PersonEvent): number {
+  return a.ts - b.ts || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}

@@ -1,0 +1,166 @@
+/** Brings people's computed values up to date in the caller's transaction: whole, or by folding in new events. */
+import type { SqlExecutor } from '../store/db.js';
+import { type CompiledCa, type Evaluation, type PersonEvent, compileCa, emptyValue, evaluateNew, evaluateWhole } from './ca-engine.js';
+import { checkPql } from '../pql/index.js';
+import { boundsAt } from './ca-window.js';
+import { type ComputedAttribute, isLive } from './ca.js';
+import * as store from './ca.store.js';
+import { eventsOfClusters } from './ca-people.js';
+
+/** Merged profiles of people (clusters) under the sandbox's default policy, for definitions that read the profile. */
+export type ProfileReader = (tx: SqlExecutor, tenantId: number, clusters: readonly string[]) => Promise<Map<string, Record<string, unknown>>>;
+
+/** Sandboxes' computed-attribute work takes turns under this lock (consumer and jobs), so no evaluation overwrites a newer one. */
+export const CA_LOCK = 7_261_205;
+
+/** Places a value where the profile shows it: the alpha API's field itself, the current API's `{value}` object. */
+export function placeValue(entity: Record<string, unknown>, ca: Pick<ComputedAttribute, 'api' | 'mergeFunction'>, path: readonly string[], value: unknown, valueTs: number | null): void {
+  if (value === null || value === undefined) return;
+  let node = entity;
+  for (const name of path.slice(0, -1)) {
+    const next = node[name];
+    node = (node[name] = next !== null && typeof next === 'object' && !Array.isArray(next) ? { ...(next as Record<string, unknown>) } : {}) as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = ca.api === 'alpha' ? value : { value, ...(valueTs === null ? {} : { timestamp: new Date(valueTs).toISOString() }) };
+}
+
+/** Orders definitions so each comes after those it reads. */
+function topological(defs: readonly CompiledCa[]): CompiledCa[] {
+  const byId = new Map(defs.map((d) => [d.def.id, d]));
+  const out: CompiledCa[] = [];
+  const done = new Set<string>();
+  const visit = (d: CompiledCa, depth: number) => {
+    if (done.has(d.def.id) || depth > defs.length) return;
+    for (const dep of d.def.dependencies) {
+      const other = byId.get(dep);
+      if (other) visit(other, depth + 1);
+    }
+    if (!done.has(d.def.id)) done.add(d.def.id), out.push(d);
+  };
+  for (const d of defs) visit(d, 0);
+  return out;
+}
+
+/** Compiles the live definitions of a sandbox, keeping each compiled version (any process may have changed them: rows are read each time). */
+export class CaEvaluator {
+  private readonly cache = new Map<string, CompiledCa>();
+
+  constructor(
+    private readonly profiles: ProfileReader,
+    private readonly clock: () => number,
+  ) {}
+
+  /** The sandbox's live definitions, compiled, in dependency order. */
+  async live(db: SqlExecutor, tenantId: number): Promise<CompiledCa[]> {
+    const defs = (await store.listDefinitions(db, tenantId)).filter(isLive);
+    return topological(defs.map((d) => this.compiled(d)));
+  }
+
+  /** One definition compiled (cached by id, version and last change). */
+  compiled(def: ComputedAttribute): CompiledCa {
+    const key = `${def.tenantId}\u0000${def.id}\u0000${def.version}\u0000${def.updatedAt}`;
+    let c = this.cache.get(key);
+    if (!c) {
+      if (this.cache.size > 10_000) this.cache.clear();
+      c = compileCa(def, checkPql(def.expression.value).paths.profile);
+      this.cache.set(key, c);
+    }
+    return c;
+  }
+
+  /**
+   * Evaluates `defs` whole for each person and writes the rows. `held` supplies values of definitions not evaluated
+   * here that these read (the rest are read from the store).
+   */
+  async whole(tx: SqlExecutor, tenantId: number, defs: readonly CompiledCa[], clusters: readonly string[], all: readonly CompiledCa[]): Promise<number> {
+    if (clusters.length === 0 || defs.length === 0) return 0;
+    const now = this.clock();
+    const readers = defs.filter((d) => d.readsEvents);
+    let since: number | null = Number.POSITIVE_INFINITY;
+    for (const d of readers) {
+      const b = boundsAt(d.lookback, now);
+      since = b === null || since === null ? null : Math.min(since, b.start);
+    }
+    const events = readers.length > 0 ? await eventsOfClusters(tx, tenantId, clusters, since) : new Map<string, PersonEvent[]>();
+    const profiles = defs.some((d) => d.readsProfile) ? await this.profiles(tx, tenantId, clusters) : new Map<string, Record<string, unknown>>();
+    const needsHeld = defs.some((d) => d.def.dependencies.length > 0);
+    const held = needsHeld ? await this.heldValues(tx, tenantId, clusters) : new Map<string, Map<string, store.ValueRow>>();
+    const writes: store.ValueWrite[] = [];
+    const byId = new Map(all.map((d) => [d.def.id, d]));
+    for (const cluster of clusters) {
+      const mine = new Map<string, Evaluation>();
+      for (const ca of defs) {
+        let profile = profiles.get(cluster);
+        if (ca.def.dependencies.length > 0) {
+          profile = { ...(profile ?? {}) };
+          for (const dep of ca.def.dependencies) {
+            const other = byId.get(dep);
+            if (!other) continue;
+            const v = mine.get(dep) ?? held.get(cluster)?.get(dep);
+            const value = v === undefined || ('version' in v && v.version !== other.def.version) ? emptyValue(other) : v.value;
+            placeValue(profile, other.def, other.path, value, v?.valueTs ?? null);
+          }
+        }
+        const result = evaluateWhole(ca, profile, events.get(cluster) ?? [], now);
+        mine.set(ca.def.id, result);
+        writes.push({ clusterId: cluster, caId: ca.def.id, version: ca.def.version, ...result });
+      }
+    }
+    await store.writeValues(tx, tenantId, writes, now);
+    return writes.length;
+  }
+
+  private async heldValues(tx: SqlExecutor, tenantId: number, clusters: readonly string[]): Promise<Map<string, Map<string, store.ValueRow>>> {
+    const out = new Map<string, Map<string, store.ValueRow>>();
+    for (const row of await store.valuesOf(tx, tenantId, clusters)) {
+      let m = out.get(row.clusterId);
+      if (!m) out.set(row.clusterId, (m = new Map()));
+      m.set(row.caId, row);
+    }
+    return out;
+  }
+
+  /**
+   * Folds each person's new events into the held state of every definition that reads events; a definition that
+   * cannot be folded for a person is evaluated whole, as are the definitions that read one whose value changed.
+   * Returns the people whose values changed.
+   */
+  async fresh(tx: SqlExecutor, tenantId: number, defs: readonly CompiledCa[], events: ReadonlyMap<string, readonly PersonEvent[]>): Promise<Set<string>> {
+    const now = this.clock();
+    const clusters = [...events.keys()];
+    const held = await this.heldValues(tx, tenantId, clusters);
+    const writes: store.ValueWrite[] = [];
+    const whole = new Map<string, Set<string>>();
+    const changed = new Set<string>();
+    const redo = (ca: CompiledCa, cluster: string) => {
+      let set = whole.get(ca.def.id);
+      if (!set) whole.set(ca.def.id, (set = new Set()));
+      set.add(cluster);
+    };
+    for (const [cluster, fresh] of events) {
+      const touched = new Set<string>();
+      for (const ca of defs) {
+        if (ca.def.dependencies.some((d) => touched.has(d))) {
+          redo(ca, cluster);
+          touched.add(ca.def.id);
+          continue;
+        }
+        if (!ca.readsEvents) continue;
+        const h = held.get(cluster)?.get(ca.def.id);
+        const result = evaluateNew(ca, h, fresh, now);
+        if (result === 'same') continue;
+        touched.add(ca.def.id);
+        changed.add(cluster);
+        if (result === 'whole') redo(ca, cluster);
+        else writes.push({ clusterId: cluster, caId: ca.def.id, version: ca.def.version, ...result });
+      }
+    }
+    await store.writeValues(tx, tenantId, writes, now);
+    // In dependency order, so a derived definition reads what its inputs just became.
+    for (const ca of defs) {
+      const people = whole.get(ca.def.id);
+      if (people) await this.whole(tx, tenantId, [ca], [...people], defs);
+    }
+    return changed;
+  }
+}

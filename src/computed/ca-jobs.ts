@@ -1,0 +1,114 @@
+/**
+ * The computed-attribute jobs: a recompute of everyone when a definition starts or changes (or a delete touched too
+ * many people to name), and the sandbox's refresh, which re-evaluates the people whose window moved.
+ */
+import type { SqlExecutor } from '../store/db.js';
+import { enqueueJob } from '../jobs/job.store.js';
+import type { JobFailedHook, JobHandler } from '../jobs/job-runner.js';
+import type { ComputedAttribute } from './ca.js';
+import { isLive } from './ca.js';
+import type { CompiledCa } from './ca-engine.js';
+import { CA_LOCK, type CaEvaluator } from './ca-evaluator.js';
+import * as store from './ca.store.js';
+import { peoplePage } from './ca-people.js';
+
+/** Job kinds. */
+export const CA_RECOMPUTE_JOB = 'ca-recompute';
+export const CA_REFRESH_JOB = 'ca-refresh';
+
+/** People per step of a recompute or refresh. */
+const PAGE = 500;
+
+/** Queues the recompute of everyone for a definition's current version (`reason` makes a repeat of the same version distinct). */
+export async function queueRecompute(tx: SqlExecutor, ca: ComputedAttribute, now: number, reason = ''): Promise<void> {
+  await enqueueJob(tx, { tenantId: ca.tenantId, kind: CA_RECOMPUTE_JOB, ref: `${ca.id}:${ca.version}${reason}`, payload: { caId: ca.id, version: ca.version } }, now);
+  await queueRefresh(tx, ca.tenantId, now);
+}
+
+/** Queues the sandbox's next refresh at `at` (a no-op when one is already queued for then). */
+export async function queueRefresh(tx: SqlExecutor, tenantId: number, at: number): Promise<void> {
+  const queued = await tx.get<{ x: number }>("SELECT 1 AS x FROM jobs WHERE tenant_id = ? AND kind = ? AND status IN ('queued', 'running') LIMIT 1", [tenantId, CA_REFRESH_JOB]);
+  if (!queued) await enqueueJob(tx, { tenantId, kind: CA_REFRESH_JOB, ref: String(at), payload: {}, runAfter: at }, at);
+}
+
+/** `ca` and every live definition that reads it, directly or not, in dependency order. */
+function withDependents(ca: CompiledCa, live: readonly CompiledCa[]): CompiledCa[] {
+  const ids = new Set([ca.def.id]);
+  for (const d of live) if (d.def.dependencies.some((x) => ids.has(x))) ids.add(d.def.id);
+  return live.filter((d) => ids.has(d.def.id));
+}
+
+async function setStatus(tx: SqlExecutor, tenantId: number, id: string, version: number, status: ComputedAttribute['status'], now: number, evaluated: boolean): Promise<void> {
+  const ca = await store.findDefinition(tx, tenantId, id);
+  if (!ca || ca.version !== version || ca.api !== 'ca' || !isLive(ca) && status !== 'FAILED') return;
+  await store.saveDefinition(tx, { ...ca, status, ...(evaluated ? { lastEvaluation: now } : {}) });
+}
+
+/** Evaluates one definition (and those reading it) for every person of the sandbox, a page per step. */
+export function recomputeHandler(evaluator: CaEvaluator, clock: () => number): JobHandler {
+  return async (ctx) => {
+    const tenantId = ctx.job.tenantId;
+    const caId = String(ctx.job.payload.caId);
+    const version = Number(ctx.job.payload.version);
+    type At = { after: string; done: boolean };
+    let at = ctx.job.checkpoint as At | undefined;
+    if (!at) {
+      at = await ctx.step(async (tx): Promise<At> => {
+        await setStatus(tx, tenantId, caId, version, 'PROCESSING', clock(), false);
+        return { after: '', done: false };
+      });
+    }
+    while (!at.done) {
+      const after: string = at.after;
+      at = await ctx.step(async (tx): Promise<At> => {
+        await tx.lock(CA_LOCK, tenantId);
+        const live = await evaluator.live(tx, tenantId);
+        const ca = live.find((d) => d.def.id === caId);
+        // Changed again or stopped since: that change queued its own job.
+        if (!ca || ca.def.version !== version) return { after, done: true };
+        const page = await peoplePage(tx, tenantId, after, PAGE);
+        await evaluator.whole(tx, tenantId, withDependents(ca, live), page, live);
+        return { after: page[page.length - 1] ?? after, done: page.length < PAGE };
+      });
+    }
+    await ctx.commit(at, (tx) => setStatus(tx, tenantId, caId, version, 'PROCESSED', clock(), true));
+  };
+}
+
+/** A recompute that fails for good leaves its definition FAILED (the current API's status). */
+export function recomputeFailed(clock: () => number): JobFailedHook {
+  return async (tx, job) => setStatus(tx, job.tenantId, String(job.payload.caId), Number(job.payload.version), 'FAILED', clock(), false);
+}
+
+/**
+ * Re-evaluates, for each live definition, the people whose window has dropped or gained an event by now, then queues
+ * the next refresh at the shortest refresh period of the live definitions (hourly for lookbacks up to a day, and so on).
+ */
+export function refreshHandler(evaluator: CaEvaluator, clock: () => number): JobHandler {
+  return async (ctx) => {
+    const tenantId = ctx.job.tenantId;
+    let more = true;
+    while (more) {
+      more = await ctx.step(async (tx) => {
+        await tx.lock(CA_LOCK, tenantId);
+        const live = await evaluator.live(tx, tenantId);
+        const now = clock();
+        for (const ca of live) {
+          const people = await store.expiredPeople(tx, tenantId, ca.def.id, now, PAGE);
+          if (people.length === 0) continue;
+          await evaluator.whole(tx, tenantId, withDependents(ca, live), people, live);
+          return true;
+        }
+        return false;
+      });
+    }
+    await ctx.commit(null, async (tx) => {
+      const live = await evaluator.live(tx, tenantId);
+      if (live.length === 0) return;
+      const now = clock();
+      const period = Math.min(...live.map((d) => d.refreshMs));
+      // The next refresh goes in once this job is done (the check above sees this one as running).
+      await enqueueJob(tx, { tenantId, kind: CA_REFRESH_JOB, ref: String(now + period), payload: {}, runAfter: now + period }, now);
+    });
+  };
+}

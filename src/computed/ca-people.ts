@@ -1,0 +1,75 @@
+/** Reads for evaluation: people's events by cluster (one statement a page), new events by id, identities to clusters. */
+import { type SqlExecutor, rowsStatement } from '../store/db.js';
+import type { IdentityKey } from '../identity/graph.store.js';
+import type { PersonEvent } from './ca-engine.js';
+
+const PAGE = 200;
+
+function slices<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * The events of each person (all members' events) at or after `since` (null: all), parsed. The join walks the
+ * cluster index to the members and each member's time index to its events.
+ */
+export async function eventsOfClusters(tx: SqlExecutor, tenantId: number, clusters: readonly string[], since: number | null): Promise<Map<string, PersonEvent[]>> {
+  const out = new Map<string, PersonEvent[]>();
+  for (const slice of slices(clusters, PAGE)) {
+    const rows = await tx.values<[string, string, string, number, number, string]>(
+      `SELECT m.cluster_id, e.dataset_id, e.event_id, e.ts, e.ingested_at, e.data FROM identities m
+       JOIN events e ON e.tenant_id = m.tenant_id AND e.primary_ns = m.ns AND e.primary_id = m.id${since === null ? '' : ' AND e.ts >= ?'}
+       WHERE m.tenant_id = ? AND m.cluster_id IN (${slice.map(() => '?').join(', ')})`,
+      [...(since === null ? [] : [since]), tenantId, ...slice],
+    );
+    for (const [cluster, datasetId, eventId, ts, ingestedAt, data] of rows) {
+      let list = out.get(cluster);
+      if (!list) out.set(cluster, (list = []));
+      list.push({ ts: Number(ts), key: `${datasetId}\u0000${eventId}`, ingestedAt: Number(ingestedAt), data: JSON.parse(data) as unknown });
+    }
+  }
+  return out;
+}
+
+/** A newly stored event and the identity it was stored under. */
+export interface FreshEvent extends PersonEvent {
+  readonly primary: IdentityKey;
+}
+
+const EVENTS_BY_ID = rowsStatement(
+  'SELECT dataset_id, event_id, primary_ns, primary_id, ts, ingested_at, data FROM events WHERE tenant_id = ? AND (dataset_id, event_id) IN (@rows)',
+  ['text', 'text'],
+);
+
+/** The events named by change entries (those since deleted are simply not found). */
+export async function eventsById(tx: SqlExecutor, tenantId: number, ids: ReadonlyMap<string, ReadonlySet<string>>): Promise<FreshEvent[]> {
+  const refs: Array<[string, string]> = [];
+  for (const [datasetId, events] of ids) for (const e of events) refs.push([datasetId, e]);
+  if (refs.length === 0) return [];
+  const rows = await tx.valuesRows<[string, string, string, string, number, number, string]>(EVENTS_BY_ID, [tenantId], refs);
+  return rows.map(([datasetId, eventId, ns, id, ts, ingestedAt, data]) => ({
+    ts: Number(ts),
+    key: `${datasetId}\u0000${eventId}`,
+    ingestedAt: Number(ingestedAt),
+    data: JSON.parse(data) as unknown,
+    primary: { ns, id },
+  }));
+}
+
+const CLUSTER_OF_KEYS = rowsStatement('SELECT ns, id, cluster_id FROM identities WHERE tenant_id = ? AND (ns, id) IN (@rows)', ['text', 'text']);
+
+/** The cluster of each identity the graph has seen, keyed `ns \0 id`. */
+export async function clusterOfEach(tx: SqlExecutor, tenantId: number, keys: readonly IdentityKey[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (keys.length === 0) return out;
+  for (const [ns, id, cluster] of await tx.valuesRows<[string, string, string]>(CLUSTER_OF_KEYS, [tenantId], keys.map((k) => [k.ns, k.id]))) out.set(`${ns}\u0000${id}`, cluster);
+  return out;
+}
+
+/** A page of the sandbox's people (cluster ids in order, after `after`). */
+export async function peoplePage(tx: SqlExecutor, tenantId: number, after: string, limit: number): Promise<string[]> {
+  const rows = await tx.values<[string]>('SELECT DISTINCT cluster_id FROM identities WHERE tenant_id = ? AND cluster_id > ? ORDER BY cluster_id LIMIT ?', [tenantId, after, limit]);
+  return rows.map(([c]) => c);
+}

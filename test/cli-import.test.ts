@@ -1,26 +1,18 @@
 /** `rtprofile setup`, `import` and `inlet create` from another working folder, against a running `rtprofile serve`. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { spawn } from 'node:child_process';
-import { BIN, type Served, runCli, serve } from './support/cli.js';
+import { BIN, type Served, runCli, closedPort, serve } from './support/cli.js';
 
 const ORG = 'IMPORT@AdobeOrg';
 
 /** A record of the profile schema `setup --profile` makes, keyed by the email identity field. */
 const person = (i: number) => JSON.stringify({ personalEmail: { address: `p${i}@example.com` }, person: { name: { firstName: `P${i}` } } });
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('rtprofile setup, import and inlet against a running service', () => {
   const serverDir = mkdtempSync(join(tmpdir(), 'rtprofile-server-'));

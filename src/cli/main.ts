@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { isDomainError } from '../shared/errors.js';
 import { isStoreConnectError } from '../store/index.js';
+import { registerCaCommand } from './ca.command.js';
 import { registerDemoCommand } from './demo/demo.command.js';
 import { registerImportCommand } from './import.command.js';
 import { registerInletCommand } from './inlet.command.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerImportCommand(program);
   registerInletCommand(program);
   registerPqlCommand(program);
+  registerCaCommand(program);
   registerVersionCommand(program);
   return program;
 }

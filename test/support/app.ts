@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { type App, buildApp } from '../../src/http/app.js';
 import { type Db, openStore } from '../../src/store/index.js';
 import { issueToken } from '../../src/tenancy/index.js';
+import type { Clock } from '../../src/shared/clock.js';
 import { createTestDatabase } from './postgres.js';
 import { guardSerialization } from './serialization-guard.js';
 
@@ -68,8 +69,8 @@ export interface TestApp {
 }
 
 /** Builds the app over a fresh store of `kind`; with `logger`, the app logs to it (tests that read log lines). */
-export async function startTestApp(kind: StoreKind, overrides: ConfigOverrides = {}, logger?: Logger): Promise<TestApp> {
-  return appOver(await openTestStore(kind, overrides), logger);
+export async function startTestApp(kind: StoreKind, overrides: ConfigOverrides = {}, logger?: Logger, clock?: Clock): Promise<TestApp> {
+  return appOver(await openTestStore(kind, overrides), logger, clock);
 }
 
 /**
@@ -81,12 +82,12 @@ export async function startPeerApp(first: TestApp): Promise<TestApp> {
 }
 
 /** The app and its helpers over an open store. */
-async function appOver(store: TestStore, logger?: Logger): Promise<TestApp> {
-  const app = await buildApp({ config: store.config, db: store.db, secret: TEST_SECRET, logger });
+async function appOver(store: TestStore, logger?: Logger, clock?: Clock): Promise<TestApp> {
+  const app = await buildApp({ config: store.config, db: store.db, secret: TEST_SECRET, logger, ...(clock ? { clock } : {}) });
   guardSerialization(app);
   await app.ready();
   const token = (orgs: readonly string[], options: { clientId?: string; ttlSeconds?: number; now?: number } = {}) =>
-    issueToken({ secret: TEST_SECRET, orgs, clientId: options.clientId ?? API_KEY, ttlSeconds: options.ttlSeconds ?? 3600, now: options.now });
+    issueToken({ secret: TEST_SECRET, orgs, clientId: options.clientId ?? API_KEY, ttlSeconds: options.ttlSeconds ?? 3600, now: options.now ?? clock?.() });
   return {
     app,
     store,

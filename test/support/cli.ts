@@ -1,4 +1,5 @@
 /** Runs the real `rtprofile` binary as a child process, the way a user does from a checkout. */
+import { createServer } from 'node:net';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -68,4 +69,13 @@ export function seedSchemaFile(dataDir: string, org: string, schema: Record<stri
   } finally {
     file.close();
   }
+}
+
+/** A port nothing listens on: a command pointed there can only succeed at failing if it never connects. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -4,52 +4,42 @@ import type { TestApp } from './app.js';
 export const PROFILE_SCHEMA_ID = 'https://ns.adobe.com/acme/schemas/person';
 export const EVENT_SCHEMA_ID = 'https://ns.adobe.com/acme/schemas/events';
 
-/** A tenant profile schema: the profile class with person, contact and identityMap field groups and `_acme` fields. */
-export function profileSchema(): Record<string, unknown> {
+/** A tenant schema of the `_acme` namespace, in the union, of `classId`, composed of `allOf`. */
+export function tenantSchema(name: string, title: string, classId: string, allOf: unknown[]): Record<string, unknown> {
   return {
-    $id: PROFILE_SCHEMA_ID,
-    'meta:altId': '_acme.schemas.person',
+    $id: `https://ns.adobe.com/acme/schemas/${name}`,
+    'meta:altId': `_acme.schemas.${name}`,
     'meta:resourceType': 'schemas',
-    title: 'ACME person',
+    title,
     type: 'object',
-    'meta:class': 'https://ns.adobe.com/xdm/context/profile',
+    'meta:class': classId,
     'meta:immutableTags': ['union'],
     'meta:tenantNamespace': '_acme',
     version: '1.0',
-    allOf: [
-      { $ref: 'https://ns.adobe.com/xdm/context/profile' },
-      { $ref: 'https://ns.adobe.com/xdm/context/profile-person-details' },
-      { $ref: 'https://ns.adobe.com/xdm/context/profile-personal-details' },
-      { $ref: 'https://ns.adobe.com/xdm/context/identitymap' },
-      { $ref: 'https://ns.adobe.com/xdm/common/external-source-system-audit-details' },
-      {
-        properties: {
-          _acme: { type: 'object', properties: { loyaltyId: { type: 'string' }, tier: { type: 'string' }, points: { type: 'integer' } } },
-        },
-      },
-    ],
+    allOf,
   };
+}
+
+/** A tenant profile schema: the profile class with person, contact and identityMap field groups and `_acme` fields. */
+export function profileSchema(): Record<string, unknown> {
+  return tenantSchema('person', 'ACME person', 'https://ns.adobe.com/xdm/context/profile', [
+    { $ref: 'https://ns.adobe.com/xdm/context/profile' },
+    { $ref: 'https://ns.adobe.com/xdm/context/profile-person-details' },
+    { $ref: 'https://ns.adobe.com/xdm/context/profile-personal-details' },
+    { $ref: 'https://ns.adobe.com/xdm/context/identitymap' },
+    { $ref: 'https://ns.adobe.com/xdm/common/external-source-system-audit-details' },
+    { properties: { _acme: { type: 'object', properties: { loyaltyId: { type: 'string' }, tier: { type: 'string' }, points: { type: 'integer' } } } } },
+  ]);
 }
 
 /** A tenant ExperienceEvent schema with identityMap, commerce and web details. */
 export function eventSchema(): Record<string, unknown> {
-  return {
-    $id: EVENT_SCHEMA_ID,
-    'meta:altId': '_acme.schemas.events',
-    'meta:resourceType': 'schemas',
-    title: 'ACME events',
-    type: 'object',
-    'meta:class': 'https://ns.adobe.com/xdm/context/experienceevent',
-    'meta:immutableTags': ['union'],
-    'meta:tenantNamespace': '_acme',
-    version: '1.0',
-    allOf: [
-      { $ref: 'https://ns.adobe.com/xdm/context/experienceevent' },
-      { $ref: 'https://ns.adobe.com/xdm/context/identitymap' },
-      { $ref: 'https://ns.adobe.com/xdm/context/experienceevent-commerce' },
-      { $ref: 'https://ns.adobe.com/xdm/context/experienceevent-web' },
-    ],
-  };
+  return tenantSchema('events', 'ACME events', 'https://ns.adobe.com/xdm/context/experienceevent', [
+    { $ref: 'https://ns.adobe.com/xdm/context/experienceevent' },
+    { $ref: 'https://ns.adobe.com/xdm/context/identitymap' },
+    { $ref: 'https://ns.adobe.com/xdm/context/experienceevent-commerce' },
+    { $ref: 'https://ns.adobe.com/xdm/context/experienceevent-web' },
+  ]);
 }
 
 /** Stores a tenant schema as the Schema Registry does (row per resource). */

@@ -30,7 +30,8 @@ export interface FoldState {
   c?: number;
   /** MIN, MAX: the kind of the first value in time order (PQL orders by it), and the extreme of each kind. */
   lead?: { kind: Kind | 'none'; ts: number; key: string };
-  ext?: Partial<Record<Kind, unknown>>;
+  /** Each kind's extreme, and where it came from: of equal values (one instant spelled two ways) the earliest wins, as in PQL. */
+  ext?: Partial<Record<Kind, { v: unknown; ts: number; key: string }>>;
   /** MOST_RECENT, FIRST, LIST: the newest (or oldest) events with their values. */
   top?: Ranked[];
   /** COUNT_DISTINCT: the distinct values, as JSON texts, sorted. */
@@ -46,6 +47,12 @@ export function emptyState(): FoldState {
 function flat(v: unknown): unknown[] {
   if (v === null || v === undefined) return [];
   return Array.isArray(v) ? v.filter((x) => x !== null && x !== undefined) : [v];
+}
+
+/** A field read over a list of events, as PQL's path lookup does: a null value adds nothing, an array its elements (nulls too). */
+function looked(v: unknown): unknown[] {
+  if (v === null || v === undefined) return [];
+  return Array.isArray(v) ? v.map((x) => (x === undefined ? null : x)) : [v];
 }
 
 /** PQL's ordering kinds (src/pql/functions/arrays.ts orderFor): numbers, times, strings, booleans. */
@@ -105,7 +112,8 @@ export function fold(fn: CaFunction, size: number, state: FoldState, c: Contribu
         for (const k of ['num', 'time', 'str', 'bool'] as const) {
           if (!accepts(k, v)) continue;
           const best = ext[k];
-          if (best === undefined || sign * order(k, v, best) > 0) ext[k] = v;
+          const cmp = best === undefined ? 1 : sign * order(k, v, best.v);
+          if (cmp > 0 || (cmp === 0 && before(c, best!))) ext[k] = { v, ts: c.ts, key: c.key };
         }
       }
       // PQL orders by the kind of the first value in time order; a first value of no kind (an object) gives null.
@@ -116,7 +124,7 @@ export function fold(fn: CaFunction, size: number, state: FoldState, c: Contribu
     case 'FIRST':
     case 'LIST': {
       const top = (state.top ??= []);
-      const entry: Ranked = { ts: c.ts, key: c.key, v: fn === 'LIST' ? values : c.value };
+      const entry: Ranked = { ts: c.ts, key: c.key, v: fn === 'LIST' ? looked(c.value) : c.value };
       // Newest first for MOST_RECENT and LIST, oldest first for FIRST; equal times keep (dataset, event id) order.
       const ahead = (a: Ranked, b: Ranked) => (fn === 'FIRST' ? before(a, b) : a.ts > b.ts || (a.ts === b.ts && a.key < b.key));
       let i = 0;
@@ -127,8 +135,9 @@ export function fold(fn: CaFunction, size: number, state: FoldState, c: Contribu
     }
     case 'COUNT_DISTINCT': {
       const d = (state.d ??= []);
-      for (const v of values) {
-        const text = JSON.stringify(v);
+      for (const [i, v] of looked(c.value).entries()) {
+        // PQL's distinct tells objects apart by identity: each one counts, however alike.
+        const text = v !== null && typeof v === 'object' ? `\u0000${c.key}\u0000${i}` : JSON.stringify(v);
         let lo = 0;
         let hi = d.length;
         while (lo < hi) {
@@ -150,13 +159,11 @@ export function valueOf(fn: CaFunction, state: FoldState): unknown {
     case 'SUM': return state.s ?? 0;
     case 'AVG': return state.c ? state.s! / state.c : null;
     case 'MIN':
-    case 'MAX': return state.lead && state.lead.kind !== 'none' ? (state.ext?.[state.lead.kind] ?? null) : null;
+    case 'MAX': return state.lead && state.lead.kind !== 'none' ? (state.ext?.[state.lead.kind]?.v ?? null) : null;
     case 'MOST_RECENT':
     case 'FIRST': return state.top?.[0]?.v ?? null;
-    case 'LIST': {
-      const all = (state.top ?? []).flatMap((t) => t.v as unknown[]);
-      return all.length > 0 ? all : null;
-    }
+    // What PQL gives: the values of the newest events, [] when there are none.
+    case 'LIST': return (state.top ?? []).flatMap((t) => t.v as unknown[]);
     case 'COUNT_DISTINCT': return state.d?.length ?? 0;
   }
 }

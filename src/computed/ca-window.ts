@@ -1,5 +1,5 @@
 /** Lookback windows: which events a definition reads at a given time, when each leaves, and how often values refresh. */
-import { addUnits, type Unit } from '../pql/index.js';
+import { addUnits } from '../pql/index.js';
 import type { ExprWindow } from './ca-plan.js';
 
 /** The current API's lookback units and their allowed counts (ref §2.2). */
@@ -65,7 +65,7 @@ export interface Lookback {
 export function boundsAt(l: Lookback, now: number): WindowBounds | null {
   let best: WindowBounds | null = l.duration ? durationBounds(l.duration, now) : null;
   for (const w of l.windows) {
-    const b = { start: addUnits(now, w.unit as Unit, -w.amount), startExclusive: !w.inclusive };
+    const b = { start: addUnits(now, w.unit, -w.amount), startExclusive: !w.inclusive };
     if (!best || b.start > best.start || (b.start === best.start && b.startExclusive)) best = b;
   }
   return best;
@@ -82,16 +82,27 @@ export function inWindow(l: Lookback, ts: number, now: number): boolean {
 export function expiryOf(l: Lookback, ts: number): number | undefined {
   let first: number | undefined = l.duration ? durationExpiry(l.duration, ts) : undefined;
   for (const w of l.windows) {
-    // `< n before now` drops it once now − n reaches ts; `<=` one millisecond later.
-    const at = addUnits(ts, w.unit as Unit, w.amount) + (w.inclusive ? 1 : 0);
+    const at = windowExpiry(w, ts);
     if (first === undefined || at < first) first = at;
   }
   return first;
 }
 
+/**
+ * The first `now` at which `now − n units` passes `ts` (reaches it, for `<`; goes beyond it, for `<=`). Adding n months
+ * clamps the day (31 March + 1 month = 30 April), and 30 April − 1 month is 30 March, still before 31 March: then the
+ * answer is the start of a later day, when subtracting no longer clamps.
+ */
+function windowExpiry(w: ExprWindow, ts: number): number {
+  const gone = (now: number) => (w.inclusive ? addUnits(now, w.unit, -w.amount) > ts : addUnits(now, w.unit, -w.amount) >= ts);
+  let at = addUnits(ts, w.unit, w.amount) + (w.inclusive ? 1 : 0);
+  for (let i = 0; i < 4 && !gone(at); i++) at = (Math.floor(at / DAY) + 1) * DAY;
+  return at;
+}
+
 /** The refresh period of ref §2.2's table: hourly up to 24 h of lookback, daily to 7 days, weekly to 4 weeks, else monthly. */
 export function refreshPeriodMs(l: Lookback, keepCurrent: boolean): number {
-  const span = l.duration ? approximateMs(l.duration) : Math.max(0, ...l.windows.map((w) => addUnits(0, w.unit as Unit, w.amount)));
+  const span = l.duration ? approximateMs(l.duration) : Math.max(0, ...l.windows.map((w) => addUnits(0, w.unit, w.amount)));
   const period = span <= DAY ? HOUR : span <= 7 * DAY ? DAY : span <= 4 * WEEK ? WEEK : 30 * DAY;
   // "Fast refresh" refreshes long lookbacks daily.
   return keepCurrent ? Math.min(period, DAY) : period;

@@ -16,6 +16,9 @@ export const SHARED = {
   registryYaml: 'specs/AdobeDocs--experience-platform-apis/static/swagger-specs/schema-registry.yaml',
   catalogYaml: 'specs/AdobeDocs--experience-platform-apis/static/swagger-specs/catalog.yaml',
   postman: 'specs/adobe--experience-platform-postman-samples/apis/experience-platform',
+  profileYaml: 'specs/AdobeDocs--experience-platform-apis/static/swagger-specs/profile.yaml',
+  /** The 2022 Profile spec, the last to hold the alpha computed attributes API. */
+  profileYaml2022: 'specs/AdobeDocs--experience-platform-apis/history/099d4137486421b58fd92fb35bd82a63aa433ec5/src/swagger-specs/profile.yaml',
 } as const;
 
 /** The absolute path of a file or folder under SHARED_ROOT. */

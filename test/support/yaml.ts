@@ -92,3 +92,22 @@ function stripComment(s: string): string {
   const m = /(^|\s)#(?=(?:[^"']|"[^"]*"|'[^']*')*$)/.exec(s);
   return (m === null ? s : s.slice(0, m.index)).trim();
 }
+
+/**
+ * The block under `path` (each key one indentation level deeper than the last), parsed alone: for specs whose other
+ * parts are outside the subset. Undefined when the path is not there.
+ */
+export function yamlBlock(text: string, path: readonly string[]): unknown {
+  const lines = text.split(/\r?\n/);
+  let from = 0;
+  let indent = -1;
+  for (const key of path) {
+    const at = lines.findIndex((l, n) => n >= from && l.trimStart().startsWith(`${key}:`) && l.length - l.trimStart().length > indent);
+    if (at < 0) return undefined;
+    indent = lines[at]!.length - lines[at]!.trimStart().length;
+    from = at + 1;
+  }
+  let to = from;
+  while (to < lines.length && (lines[to]!.trim() === '' || lines[to]!.length - lines[to]!.trimStart().length > indent)) to++;
+  return parseYaml(lines.slice(from, to).map((l) => l.slice(indent + 2)).join('\n'));
+}

@@ -32,6 +32,8 @@ function identityOf(n: number, which: number): [string, string] {
 
 const config = JSON.parse(process.argv[2]!) as DriveConfig;
 let seq = 0;
+/** When this load began: streamed events are stamped within the day before it. */
+const streamStart = Date.now();
 
 function setupRequest(req: { method?: string; path?: string; body?: string | Buffer }): typeof req {
   const n = 1 + Math.floor(Math.random() * (config.people ?? 1));
@@ -52,7 +54,8 @@ function setupRequest(req: { method?: string; path?: string; body?: string | Buf
     // ~1 KB events with 2–3 identities each, all distinct, so every acknowledged one must be readable after.
     const entity = {
       _id: `${config.runId}-${k}`,
-      timestamp: new Date(Date.UTC(2026, 10, 1) + (k % 86_400_000)).toISOString(),
+      // Within the last day, as streamed events are: lookback windows (computed attributes, segments) hold them.
+      timestamp: new Date(streamStart - (k % 86_400_000)).toISOString(),
       eventType: k % 5 === 0 ? 'commerce.purchases' : 'web.webpagedetails.pageViews',
       identityMap: k % 3 === 0 ? { ECID: [{ id: p.ecid, primary: true }], Email: [{ id: p.email }], CRMID: [{ id: p.crmId }] } : { ECID: [{ id: p.ecid, primary: true }], Email: [{ id: p.email }] },
       web: { webPageDetails: { name: `page-${k % 97}`, URL: `https://shop.example.com/catalog/item/${k % 5000}?campaign=autumn-sale&ref=newsletter-${k % 13}` } },

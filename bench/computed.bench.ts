@@ -1,0 +1,164 @@
+/**
+ * Computed attributes: streaming ingest with five definitions against the same ingest without any, how soon an
+ * acknowledged event shows in its person's values, and the recompute job over people with 50 events each.
+ */
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { join } from 'node:path';
+import { createDemoSandbox } from '../src/cli/demo/setup.js';
+import { person, webEvents } from '../src/cli/demo/people.js';
+import { httpCall } from './lib/server.js';
+import { type BenchRow, median, row } from './lib/stats.js';
+import { type Setup, type Sizes, importBatch, lines } from './http.bench.js';
+import { ingest } from './ingest.bench.js';
+
+const CA = '/data/core/ca/attributes';
+
+/** The five definitions of the ingest figure: one of each kind of fold the driver's events exercise. */
+const FIVE: ReadonlyArray<[string, string]> = [
+  ['benchCount', 'xEvent.count()'],
+  ['benchSpend', 'xEvent[eventType = "commerce.purchases"].sum(commerce.order.priceTotal)'],
+  ['benchMax', 'xEvent.max(commerce.order.priceTotal)'],
+  ['benchLastPage', 'xEvent.topN(timestamp, 1).head().web.webPageDetails.name'],
+  ['benchPages', 'xEvent.web.webPageDetails.name.distinct().count()'],
+];
+
+async function createDefinition(s: Setup, headers: Record<string, string>, name: string, value: string, duration = { count: 7, unit: 'DAYS' }): Promise<string> {
+  const api = httpCall(s.server);
+  const ca = await api(headers, 'POST', CA, { name, displayName: name, description: 'bench', expression: { type: 'PQL', format: 'pql/text', value }, duration, status: 'NEW' });
+  return ca.id as string;
+}
+
+/**
+ * While `running`, sends one event for a new person every 100 ms and times, from its acknowledgement, until the
+ * entities API answers with the person's count including it (`withCA=true`, polled every 5 ms).
+ */
+async function freshnessProbe(s: Setup, running: () => boolean, tenant: string): Promise<number[]> {
+  const out: number[] = [];
+  const schemaRef = { id: s.ids.eventSchema, contentType: 'application/vnd.adobe.xed-full+json;version=1' };
+  for (let k = 0; running(); k++) {
+    const ecid = `9${String(k).padStart(37, '0')}`;
+    const entity = { _id: `probe-${k}-${Date.now()}`, timestamp: new Date().toISOString(), eventType: 'web.webpagedetails.pageViews', identityMap: { ECID: [{ id: ecid, primary: true }] }, web: { webPageDetails: { name: 'probe' } } };
+    const res = await fetch(`${s.server.url}/collection/${s.ids.inletId}`, {
+      method: 'POST',
+      headers: { ...s.server.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ header: { schemaRef, imsOrgId: s.server.headers['x-gw-ims-org-id'], datasetId: s.ids.web, source: { name: 'probe' } }, body: { xdmMeta: { schemaRef }, xdmEntity: entity } }),
+    });
+    if (res.status !== 200) throw new Error(`probe: ${res.status} ${await res.text()}`);
+    const acked = performance.now();
+    for (;;) {
+      const r = await fetch(`${s.server.url}/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=${ecid}&entityIdNS=ECID&withCA=true`, { headers: s.server.headers });
+      const body = r.status === 200 ? ((await r.json()) as Record<string, { entity: Record<string, any> }>) : {};
+      const value = Object.values(body)[0]?.entity[`_${tenant}`]?.SystemComputedAttributes?.benchCount?.value;
+      if (value === 1) break;
+      if (performance.now() - acked > 30_000) throw new Error(`probe ${ecid}: not reflected within 30 s`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    out.push(performance.now() - acked);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return out;
+}
+
+const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.99))] ?? NaN;
+
+/** Ingest without definitions, then with five (the first figure's ceiling is the former); freshness probed meanwhile. */
+async function ingestWithFive(s: Setup, z: Sizes, label: string): Promise<BenchRow[]> {
+  const half: Sizes = { ...z, ingestMessages: Math.ceil(z.ingestMessages / 2) };
+  const without = (await ingest(s, half, label))[0]!;
+  const api = httpCall(s.server);
+  const created = [];
+  for (const [name, value] of FIVE) created.push(await createDefinition(s, s.server.headers, name, value));
+  // Steady state: the definitions' recompute over the people already loaded is done before the measured load.
+  for (const id of created) {
+    while ((await api(s.server.headers, 'GET', `${CA}/${id}`)).status !== 'PROCESSED') await new Promise((r) => setTimeout(r, 100));
+  }
+  let running = true;
+  const probe = freshnessProbe(s, () => running, s.ids.tenant);
+  const withFive = (await ingest(s, half, label))[0]!;
+  running = false;
+  const lags = await probe;
+  const cpuWithout = Number(without.notes?.['server CPU µs/message'] ?? NaN);
+  const cpuWith = Number(withFive.notes?.['server CPU µs/message'] ?? NaN);
+  return [
+    row(`${label}streaming ingest with 5 computed attributes (ceiling: the same without)`, 'messages/s', [withFive.median, withFive.min, withFive.max], [without.median], {
+      'server CPU µs/message': cpuWith,
+      'without: server CPU µs/message': cpuWithout,
+      'p99 ms': Number(withFive.notes?.['p99 ms'] ?? NaN),
+    }),
+    row(`${label}computed value current after ack, p99 (ceiling: 1 s target)`, 'ms', [p99(lags)], [1000], { probes: lags.length, 'median ms': median(lags.length ? lags : [NaN]) }),
+  ];
+}
+
+/** Reads and parses every event of a sandbox once, in the bench process: what a recompute cannot do without. */
+async function readAllEvents(s: Setup, tenantKey: number): Promise<number> {
+  const started = performance.now();
+  let n = 0;
+  if (s.server.databaseUrl) {
+    const client = new pg.Client({ connectionString: s.server.databaseUrl });
+    await client.connect();
+    const r = await client.query({ text: 'SELECT data FROM events WHERE tenant_id = $1', values: [tenantKey], rowMode: 'array' });
+    for (const [data] of r.rows as Array<[string]>) n += JSON.parse(data) ? 1 : 0;
+    await client.end();
+  } else {
+    const db = new Database(join(s.server.dataDir, 'profile.db'), { readonly: true });
+    for (const [data] of db.prepare('SELECT data FROM events WHERE tenant_id = ?').raw().iterate(tenantKey) as Iterable<[string]>) n += JSON.parse(data) ? 1 : 0;
+    db.close();
+  }
+  if (n === 0) throw new Error('recompute ceiling: no events read');
+  return performance.now() - started;
+}
+
+async function tenantKeyOf(s: Setup, sandbox: string): Promise<number> {
+  const sql = 'SELECT tenant_id FROM sandboxes WHERE name = ? ORDER BY tenant_id DESC LIMIT 1';
+  if (s.server.databaseUrl) {
+    const client = new pg.Client({ connectionString: s.server.databaseUrl });
+    await client.connect();
+    const r = await client.query(sql.replace('?', '$1'), [sandbox]);
+    await client.end();
+    return Number(r.rows[0].tenant_id);
+  }
+  const db = new Database(join(s.server.dataDir, 'profile.db'), { readonly: true });
+  const id = (db.prepare(sql).get(sandbox) as { tenant_id: number }).tenant_id;
+  db.close();
+  return Number(id);
+}
+
+/** A sandbox of its own with `people` people of 50 page views each; a definition made NEW is timed until PROCESSED. */
+async function recompute(s: Setup, people: number, label: string, runs: number): Promise<BenchRow[]> {
+  const headers = { ...s.server.headers, 'x-sandbox-name': 'cabench' };
+  const api = httpCall(s.server);
+  const ids = await createDemoSandbox(api, headers, 'cabench');
+  const sub: Setup = { server: { ...s.server, headers }, ids: { ...s.ids, ...ids } };
+  const now = Date.now();
+  for (let from = 1; from <= people; from += 20_000) {
+    const to = Math.min(people, from + 19_999);
+    await importBatch(sub, ids.web, lines(from, to, (n) => webEvents(person(n), 50, now)), 'json', (to - from + 1) * 50);
+  }
+  const tenantKey = await tenantKeyOf(s, 'cabench');
+  const rates: number[] = [];
+  const cpu: number[] = [];
+  const ceiling: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    ceiling.push(people / ((await readAllEvents(s, tenantKey)) / 1000));
+    const cpuBefore = s.server.cpuSeconds();
+    const started = performance.now();
+    // Page views of the last three calendar months: every one of the 50 events (spread over 60 days) is read.
+    const id = await createDefinition(sub, headers, `benchPagesSeen${run}`, 'xEvent.web.webPageDetails.name.distinct().count()', { count: 3, unit: 'MONTHS' });
+    for (;;) {
+      const ca = await api(headers, 'GET', `${CA}/${id}`);
+      if (ca.status === 'PROCESSED') break;
+      if (ca.status === 'FAILED') throw new Error('recompute failed');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    rates.push(people / seconds);
+    cpu.push(((s.server.cpuSeconds() - cpuBefore) * 1e6) / people);
+  }
+  return [row(`${label}recompute job, ${people.toLocaleString('en-US')} people × 50 events (ceiling: reading and parsing them once)`, 'people/s', rates, ceiling, { 'server CPU µs/person': median(cpu) })];
+}
+
+/** The computed-attribute scenario's rows. */
+export async function runComputedBench(s: Setup, z: Sizes, label: string, quick: boolean): Promise<BenchRow[]> {
+  return [...(await ingestWithFive(s, z, label)), ...(await recompute(s, quick ? 2_000 : 100_000, label, quick ? 2 : 1))];
+}

@@ -65,6 +65,26 @@ export async function saveOffset(tx: SqlExecutor, consumer: string, at: FeedPosi
   await tx.run('UPDATE change_offsets SET xid = ?, seq = ?, updated_at = ? WHERE consumer = ?', [at.xid, at.seq, now, consumer]);
 }
 
+/**
+ * The earliest time a write that `consumer` has not yet applied past `after` (its offset when omitted) can have
+ * stamped on its rows: the oldest such entry of the sandbox, and on PostgreSQL also the start of any transaction still
+ * open (its entries are not written yet); undefined when there is none. A reader in the same transaction can then
+ * tell rows the consumer will still be told about (stamped at or after it) from rows it already was.
+ */
+export async function oldestUnapplied(tx: SqlExecutor, consumer: string, tenantId: number, concurrentWriters: boolean, after?: FeedPosition): Promise<number | undefined> {
+  const from = after ?? (await tx.get<{ xid: number; seq: number }>('SELECT xid, seq FROM change_offsets WHERE consumer = ?', [consumer])) ?? { xid: 0, seq: 0 };
+  const entry = await tx.get<{ at: number | null }>('SELECT MIN(at) AS at FROM changes WHERE (xid, seq) > (?, ?) AND tenant_id = ?', [Number(from.xid), Number(from.seq), tenantId]);
+  let oldest = entry?.at === null || entry?.at === undefined ? undefined : Number(entry.at);
+  if (concurrentWriters) {
+    // A second of slack for the two clocks (the database's and the service's) of one host.
+    const open = await tx.get<{ at: number | null }>(
+      "SELECT (EXTRACT(EPOCH FROM MIN(xact_start)) * 1000)::bigint - 1000 AS at FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL",
+    );
+    if (open?.at !== null && open?.at !== undefined) oldest = Math.min(oldest ?? Number.POSITIVE_INFINITY, Number(open.at));
+  }
+  return oldest;
+}
+
 /** Every consumer's offset. */
 export async function offsets(tx: SqlExecutor): Promise<Map<string, FeedPosition>> {
   const rows = await tx.all<{ consumer: string; xid: number; seq: number }>('SELECT consumer, xid, seq FROM change_offsets');

@@ -12,8 +12,7 @@ import { clusterOfEach, eventsById } from './ca-people.js';
 import { queueRecompute } from './ca-jobs.js';
 import { deleteValuesOf } from './ca.store.js';
 
-/** The consumer name the feed keeps this offset under. */
-export const CA_CONSUMER = 'computed-attributes';
+export { CA_CONSUMER } from './ca-evaluator.js';
 
 const DELETES = new Set(['entity-delete', 'dataset-delete', 'batch-delete']);
 
@@ -74,8 +73,11 @@ export function caConsumer(evaluator: CaEvaluator, clock: () => number, kick: ()
       if (list) list.push(e);
       else byPerson.set(cluster, [e]);
     }
-    await evaluator.whole(tx, tenantId, live, [...whole], live);
-    const changed = await evaluator.fresh(tx, tenantId, live, byPerson);
+    // This page is applied when the transaction commits: only entries after it are still to come.
+    const last = changes[changes.length - 1]!;
+    const applied = { xid: last.xid, seq: last.seq };
+    await evaluator.whole(tx, tenantId, live, [...whole], live, applied);
+    const changed = await evaluator.fresh(tx, tenantId, live, byPerson, applied);
     return changes.filter((c) => c.kind !== 'events' ? whole.size > 0 || everyone : (c.identities ?? []).some((k) => changed.has(clusterOf.get(keyOf(k)) ?? '')));
   }
 }

@@ -5,7 +5,7 @@
 import { type CompiledPql, type PqlQuery, compilePql, parsePql } from '../pql/index.js';
 import { type CaPlan, planOf } from './ca-plan.js';
 import { type FoldState, emptyState, fold, timestampOf, valueOf } from './ca-fold.js';
-import { type Lookback, expiryOf, inWindow, refreshPeriodMs } from './ca-window.js';
+import { type Lookback, expiryOf, refreshPeriodMs, windowTest } from './ca-window.js';
 import type { ComputedAttribute } from './ca.js';
 
 /** A definition ready to evaluate. */
@@ -34,15 +34,17 @@ export interface PersonEvent {
   readonly data: unknown;
 }
 
-/**
- * How long after a whole evaluation an event stored before it may still arrive as new (a writer's transaction that
- * began before it and committed after): the state remembers such events it already folded, so none counts twice.
- */
+/** After this long, what a whole evaluation remembered of the events it folded is no longer needed (no write runs that long). */
 export const SEEN_MARGIN_MS = 10 * 60_000;
 
-/** A fold state as stored: the state, the time of the whole evaluation it started from, and events it must not fold again. */
+/**
+ * A fold state as stored. `sf`: the time from which a write's events may still arrive as new (the consumer has not
+ * applied its entry); `seen`: events stamped from then on that the whole evaluation folded, so none counts twice.
+ * `ra`: when the whole evaluation ran.
+ */
 interface Stored extends FoldState {
   ra: number;
+  sf: number;
   seen?: string[];
 }
 
@@ -74,9 +76,9 @@ export function compileCa(def: ComputedAttribute, profilePaths: readonly string[
   };
 }
 
-/** Whether an event in the window passes the definition's filter at `now`. */
-function qualifies(ca: CompiledCa, e: PersonEvent, now: number): boolean {
-  if (!inWindow(ca.lookback, e.ts, now)) return false;
+/** Whether an event in the window (`inside`, the window at `now`) passes the definition's filter at `now`. */
+function qualifies(ca: CompiledCa, e: PersonEvent, now: number, inside: (ts: number) => boolean): boolean {
+  if (!inside(e.ts)) return false;
   if (!ca.filter) return true;
   const kept = ca.filter.evaluate({ events: [e.data], now });
   return Array.isArray(kept) && kept.length > 0;
@@ -93,26 +95,32 @@ function expiry(ca: CompiledCa, lo: number | null, pending: number | undefined):
   return at ?? null;
 }
 
-/** Evaluates the person from everything: `events` are all of the person's events the window could hold, in any order. */
-export function evaluateWhole(ca: CompiledCa, profile: unknown, events: readonly PersonEvent[], now: number): Evaluation {
+/**
+ * Evaluates the person from everything: `events` are all of the person's events the window could hold, in any order.
+ * `pendingFrom`: the oldest stamp a write the consumer has not applied yet can carry (`oldestUnapplied`); events
+ * stamped since are remembered so their entries, when they come, are not folded again.
+ */
+export function evaluateWhole(ca: CompiledCa, profile: unknown, events: readonly PersonEvent[], now: number, pendingFrom = now - SEEN_MARGIN_MS): Evaluation {
   const fn = ca.plan.fn;
   if (fn === null) {
-    const inside = events.filter((e) => inWindow(ca.lookback, e.ts, now)).sort(byTime).map((e) => e.data);
-    const value = ca.whole.evaluate({ profile: profile ?? {}, events: inside, now });
+    const inside = windowTest(ca.lookback, now);
+    const value = ca.whole.evaluate({ profile: profile ?? {}, events: events.filter((e) => inside(e.ts)).sort(byTime).map((e) => e.data), now });
     const expiresAt = ca.readsEvents || /current(Month|Year|DayOfMonth)|\b(now|today|yesterday|tomorrow)\b/.test(ca.def.expression.value) ? now + ca.refreshMs : null;
     return { value: value ?? null, valueTs: null, state: null, expiresAt };
   }
-  const state: Stored = { ...emptyState(), ra: now };
+  const sf = Math.min(pendingFrom, now);
+  const state: Stored = { ...emptyState(), ra: now, sf };
   const seen: string[] = [];
+  const inside = windowTest(ca.lookback, now);
   let pending: number | undefined;
   for (const e of events) {
     if (e.ts > now) {
       pending = pending === undefined ? e.ts : Math.min(pending, e.ts);
       continue;
     }
-    if (!qualifies(ca, e, now)) continue;
+    if (!qualifies(ca, e, now, inside)) continue;
     fold(fn, ca.plan.size, state, contribution(ca, e));
-    if (e.ingestedAt >= now - SEEN_MARGIN_MS) seen.push(e.key);
+    if (e.ingestedAt >= sf) seen.push(e.key);
   }
   if (seen.length > 0) state.seen = seen;
   return finish(ca, state, pending, now);
@@ -138,7 +146,8 @@ export interface HeldValue {
  * version, an expired window, a definition that is not foldable) and some new event matters; 'same' when none does.
  */
 export function evaluateNew(ca: CompiledCa, held: HeldValue | undefined, fresh: readonly PersonEvent[], now: number): Evaluation | 'whole' | 'same' {
-  const matters = fresh.filter((e) => e.ts > now || qualifies(ca, e, now));
+  const inside = windowTest(ca.lookback, now);
+  const matters = fresh.filter((e) => e.ts > now || qualifies(ca, e, now, inside));
   if (matters.length === 0) return 'same';
   if (!ca.plan.incremental || !held || held.version !== ca.def.version || held.state === null || (held.expiresAt !== null && held.expiresAt <= now)) return 'whole';
   const state = JSON.parse(held.state) as Stored;
@@ -149,13 +158,21 @@ export function evaluateNew(ca: CompiledCa, held: HeldValue | undefined, fresh: 
       if (pending === undefined || e.ts < pending) (pending = e.ts), (changed = true);
       continue;
     }
-    // Stored well before the whole evaluation, or remembered by it: already folded.
-    if (e.ingestedAt < state.ra - SEEN_MARGIN_MS || state.seen?.includes(e.key)) continue;
+    // Stored before anything the consumer had still to apply, or remembered: already folded. A remembered event's
+    // entry comes once, so it is forgotten as it is skipped.
+    if (e.ingestedAt < (state.sf ?? state.ra - SEEN_MARGIN_MS)) continue;
+    const at = state.seen?.indexOf(e.key) ?? -1;
+    if (at >= 0) {
+      state.seen!.splice(at, 1);
+      if (state.seen!.length === 0) delete state.seen;
+      changed = true;
+      continue;
+    }
     fold(ca.plan.fn!, ca.plan.size, state, contribution(ca, e));
     changed = true;
   }
-  // No transaction outlives the margin, so events the whole evaluation saw can no longer arrive as new.
-  if (state.seen && now > state.ra + 2 * SEEN_MARGIN_MS) delete state.seen, (changed = true);
+  // What is still remembered then is of entries applied before the evaluation (their events never come again).
+  if (state.seen && now > state.ra + SEEN_MARGIN_MS) delete state.seen, (changed = true);
   if (!changed) return 'same';
   // `pending` (the held expiry) may be an event leaving rather than one arriving; recomputing from `lo` keeps the earlier.
   const expiresAt = expiry(ca, state.lo, pending);

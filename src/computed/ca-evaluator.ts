@@ -6,12 +6,17 @@ import { boundsAt } from './ca-window.js';
 import { type ComputedAttribute, isLive } from './ca.js';
 import * as store from './ca.store.js';
 import { eventsOfClusters } from './ca-people.js';
+import type { FeedPosition } from '../changefeed/change.js';
+import { oldestUnapplied } from '../changefeed/change.store.js';
 
 /** Merged profiles of people (clusters) under the sandbox's default policy, for definitions that read the profile. */
 export type ProfileReader = (tx: SqlExecutor, tenantId: number, clusters: readonly string[]) => Promise<Map<string, Record<string, unknown>>>;
 
 /** Sandboxes' computed-attribute work takes turns under this lock (consumer and jobs), so no evaluation overwrites a newer one. */
 export const CA_LOCK = 7_261_205;
+
+/** The consumer name the feed keeps the computed-attributes offset under. */
+export const CA_CONSUMER = 'computed-attributes';
 
 /** Places a value where the profile shows it: the alpha API's field itself, the current API's `{value}` object. */
 export function placeValue(entity: Record<string, unknown>, ca: Pick<ComputedAttribute, 'api' | 'mergeFunction'>, path: readonly string[], value: unknown, valueTs: number | null): void {
@@ -48,6 +53,7 @@ export class CaEvaluator {
   constructor(
     private readonly profiles: ProfileReader,
     private readonly clock: () => number,
+    private readonly concurrentWriters: boolean,
   ) {}
 
   /** The sandbox's live definitions, compiled, in dependency order. */
@@ -69,12 +75,15 @@ export class CaEvaluator {
   }
 
   /**
-   * Evaluates `defs` whole for each person and writes the rows. `held` supplies values of definitions not evaluated
-   * here that these read (the rest are read from the store).
+   * Evaluates `defs` whole for each person and writes the rows; definitions of `all` that these read come from the
+   * store. `applied`: where the consumer will stand once this transaction commits (its page's last entry), when it is
+   * the consumer that evaluates.
    */
-  async whole(tx: SqlExecutor, tenantId: number, defs: readonly CompiledCa[], clusters: readonly string[], all: readonly CompiledCa[]): Promise<number> {
+  async whole(tx: SqlExecutor, tenantId: number, defs: readonly CompiledCa[], clusters: readonly string[], all: readonly CompiledCa[], applied?: FeedPosition): Promise<number> {
     if (clusters.length === 0 || defs.length === 0) return 0;
     const now = this.clock();
+    // Read before the events: a write the consumer has yet to apply, stamped from then on, may be among them.
+    const pendingFrom = (await oldestUnapplied(tx, CA_CONSUMER, tenantId, this.concurrentWriters, applied)) ?? now;
     const readers = defs.filter((d) => d.readsEvents);
     let since: number | null = Number.POSITIVE_INFINITY;
     for (const d of readers) {
@@ -101,7 +110,7 @@ export class CaEvaluator {
             placeValue(profile, other.def, other.path, value, v?.valueTs ?? null);
           }
         }
-        const result = evaluateWhole(ca, profile, events.get(cluster) ?? [], now);
+        const result = evaluateWhole(ca, profile, events.get(cluster) ?? [], now, pendingFrom);
         mine.set(ca.def.id, result);
         writes.push({ clusterId: cluster, caId: ca.def.id, version: ca.def.version, ...result });
       }
@@ -125,42 +134,37 @@ export class CaEvaluator {
    * cannot be folded for a person is evaluated whole, as are the definitions that read one whose value changed.
    * Returns the people whose values changed.
    */
-  async fresh(tx: SqlExecutor, tenantId: number, defs: readonly CompiledCa[], events: ReadonlyMap<string, readonly PersonEvent[]>): Promise<Set<string>> {
+  async fresh(tx: SqlExecutor, tenantId: number, defs: readonly CompiledCa[], events: ReadonlyMap<string, readonly PersonEvent[]>, applied?: FeedPosition): Promise<Set<string>> {
     const now = this.clock();
     const clusters = [...events.keys()];
     const held = await this.heldValues(tx, tenantId, clusters);
     const writes: store.ValueWrite[] = [];
-    const whole = new Map<string, Set<string>>();
+    // People some definition cannot fold for: every definition is evaluated whole for them, their events read once.
+    const whole = new Set<string>();
     const changed = new Set<string>();
-    const redo = (ca: CompiledCa, cluster: string) => {
-      let set = whole.get(ca.def.id);
-      if (!set) whole.set(ca.def.id, (set = new Set()));
-      set.add(cluster);
-    };
     for (const [cluster, fresh] of events) {
       const touched = new Set<string>();
+      const mine: store.ValueWrite[] = [];
       for (const ca of defs) {
         if (ca.def.dependencies.some((d) => touched.has(d))) {
-          redo(ca, cluster);
-          touched.add(ca.def.id);
-          continue;
+          whole.add(cluster);
+          break;
         }
         if (!ca.readsEvents) continue;
-        const h = held.get(cluster)?.get(ca.def.id);
-        const result = evaluateNew(ca, h, fresh, now);
+        const result = evaluateNew(ca, held.get(cluster)?.get(ca.def.id), fresh, now);
         if (result === 'same') continue;
         touched.add(ca.def.id);
         changed.add(cluster);
-        if (result === 'whole') redo(ca, cluster);
-        else writes.push({ clusterId: cluster, caId: ca.def.id, version: ca.def.version, ...result });
+        if (result === 'whole') {
+          whole.add(cluster);
+          break;
+        }
+        mine.push({ clusterId: cluster, caId: ca.def.id, version: ca.def.version, ...result });
       }
+      if (!whole.has(cluster)) writes.push(...mine);
     }
     await store.writeValues(tx, tenantId, writes, now);
-    // In dependency order, so a derived definition reads what its inputs just became.
-    for (const ca of defs) {
-      const people = whole.get(ca.def.id);
-      if (people) await this.whole(tx, tenantId, [ca], [...people], defs);
-    }
+    await this.whole(tx, tenantId, defs, [...whole], defs, applied);
     return changed;
   }
 }

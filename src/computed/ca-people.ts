@@ -19,10 +19,11 @@ export async function eventsOfClusters(tx: SqlExecutor, tenantId: number, cluste
   const out = new Map<string, PersonEvent[]>();
   for (const slice of slices(clusters, PAGE)) {
     const rows = await tx.values<[string, string, string, number, number, string]>(
-      `SELECT m.cluster_id, e.dataset_id, e.event_id, e.ts, e.ingested_at, e.data FROM identities m
-       JOIN events e ON e.tenant_id = m.tenant_id AND e.primary_ns = m.ns AND e.primary_id = m.id${since === null ? '' : ' AND e.ts >= ?'}
-       WHERE m.tenant_id = ? AND m.cluster_id IN (${slice.map(() => '?').join(', ')})`,
-      [...(since === null ? [] : [since]), tenantId, ...slice],
+      // CROSS JOIN keeps SQLite's join order (members first): left to choose, it may walk the sandbox's events.
+      `SELECT m.cluster_id, e.dataset_id, e.event_id, e.ts, e.ingested_at, e.data FROM identities m CROSS JOIN events e
+       WHERE m.tenant_id = ? AND m.cluster_id IN (${slice.map(() => '?').join(', ')})
+         AND e.tenant_id = m.tenant_id AND e.primary_ns = m.ns AND e.primary_id = m.id${since === null ? '' : ' AND e.ts >= ?'}`,
+      [tenantId, ...slice, ...(since === null ? [] : [since])],
     );
     for (const [cluster, datasetId, eventId, ts, ingestedAt, data] of rows) {
       let list = out.get(cluster);

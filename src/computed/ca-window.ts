@@ -71,11 +71,15 @@ export function boundsAt(l: Lookback, now: number): WindowBounds | null {
   return best;
 }
 
+/** The window at `now` as a test of event times (worked out once for many events). */
+export function windowTest(l: Lookback, now: number): (ts: number) => boolean {
+  const b = boundsAt(l, now);
+  return (ts) => ts <= now && (!b || ts > b.start || (ts === b.start && !b.startExclusive));
+}
+
 /** Whether an event of `ts` is in the window at `now` (future events are not, until their time comes). */
 export function inWindow(l: Lookback, ts: number, now: number): boolean {
-  if (ts > now) return false;
-  const b = boundsAt(l, now);
-  return !b || ts > b.start || (ts === b.start && !b.startExclusive);
+  return windowTest(l, now)(ts);
 }
 
 /** The first instant at which an event of `ts` no longer counts; undefined when it never leaves. */

@@ -1,5 +1,5 @@
 /** Rows of computed attribute definitions and values; one converter each, shared by every caller. */
-import type { SqlExecutor } from '../store/db.js';
+import { type SqlExecutor, rowsStatement } from '../store/db.js';
 import type { CaApi, CaStatus, ComputedAttribute } from './ca.js';
 
 interface DefRow {
@@ -108,20 +108,26 @@ export async function valuesOf(db: SqlExecutor, tenantId: number, clusters: read
 /** A value to store: null `value` with no state and no expiry removes the row (the definition's empty value is served). */
 export type ValueWrite = ValueRow;
 
-/** Writes values, deleting the rows of those that hold nothing. */
+const UPSERT_VALUES = rowsStatement(
+  `INSERT INTO computed_values (tenant_id, cluster_id, ca_id, version, value, value_ts, state, expires_at, computed_at) @rows
+   ON CONFLICT (tenant_id, cluster_id, ca_id) DO UPDATE SET version = excluded.version, value = excluded.value, value_ts = excluded.value_ts,
+     state = excluded.state, expires_at = excluded.expires_at, computed_at = excluded.computed_at`,
+  ['bigint', 'text', 'text', 'bigint', 'text', 'bigint', 'text', 'bigint', 'bigint'],
+);
+const DELETE_VALUES = rowsStatement('DELETE FROM computed_values WHERE tenant_id = ? AND (cluster_id, ca_id) IN (@rows)', ['text', 'text']);
+
+/** Writes values, deleting the rows of those that hold nothing; a statement per kind, however many rows. */
 export async function writeValues(tx: SqlExecutor, tenantId: number, rows: readonly ValueWrite[], now: number): Promise<void> {
-  for (const r of rows) {
-    if (r.value === null && r.state === null && r.expiresAt === null) {
-      await tx.run('DELETE FROM computed_values WHERE tenant_id = ? AND cluster_id = ? AND ca_id = ?', [tenantId, r.clusterId, r.caId]);
-      continue;
-    }
-    await tx.run(
-      `INSERT INTO computed_values (tenant_id, cluster_id, ca_id, version, value, value_ts, state, expires_at, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (tenant_id, cluster_id, ca_id) DO UPDATE SET version = excluded.version, value = excluded.value, value_ts = excluded.value_ts,
-         state = excluded.state, expires_at = excluded.expires_at, computed_at = excluded.computed_at`,
-      [tenantId, r.clusterId, r.caId, r.version, r.value === null ? null : JSON.stringify(r.value), r.valueTs, r.state, r.expiresAt, now],
-    );
-  }
+  const empty = (r: ValueWrite) => r.value === null && r.state === null && r.expiresAt === null;
+  // The last write for a (person, definition) wins, as it would written one by one.
+  const last = new Map(rows.map((r) => [`${r.clusterId}\u0000${r.caId}`, r]));
+  const kept = [...last.values()];
+  await tx.runRows(DELETE_VALUES, [tenantId], kept.filter(empty).map((r) => [r.clusterId, r.caId]));
+  await tx.runRows(
+    UPSERT_VALUES,
+    [],
+    kept.filter((r) => !empty(r)).map((r) => [tenantId, r.clusterId, r.caId, r.version, r.value === null ? null : JSON.stringify(r.value), r.valueTs, r.state, r.expiresAt, now]),
+  );
 }
 
 /** Removes every value of these people (clusters that merged into another, or are gone). */

@@ -35,6 +35,8 @@ export interface CheckSchemas {
 /** What checking an expression found. */
 export interface CheckedExpression {
   readonly check: PqlCheckResult;
+  /** See `eventPathsOf`. */
+  readonly eventPaths: string[];
   readonly mergeFunction: CaFunction | null;
   /** `meta:xdmType` of the value. */
   readonly xdmType: string;
@@ -55,7 +57,30 @@ export function checkExpression(text: string, schemas: CheckSchemas): CheckedExp
     });
   }
   const mergeFunction = planOf(q).fn;
-  return { check, mergeFunction, xdmType: xdmTypeOf(check.typeName) };
+  return { check, mergeFunction, xdmType: xdmTypeOf(check.typeName), eventPaths: eventPathsOf(check.paths.event, schemas.event) };
+}
+
+/**
+ * The event fields to extract for an expression that reads `paths`: each path whose every step is an object's field in
+ * the event union (a store's JSON path cannot walk an array as PQL does), else its top-level field; `timestamp`
+ * always (the order of events); none that another covers.
+ */
+export function eventPathsOf(paths: readonly string[], event: Record<string, unknown> | undefined): string[] {
+  const safe = (segments: readonly string[]): boolean => {
+    let node: any = event;
+    for (const s of segments) {
+      if (!node || node.type === 'array') return false;
+      node = node.properties?.[s] ?? (typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined);
+    }
+    return node !== undefined;
+  };
+  const wanted = new Set(['timestamp']);
+  for (const p of paths) {
+    const segments = p.split('.');
+    wanted.add(event && safe(segments) ? p : segments[0]!);
+  }
+  const all = [...wanted].sort();
+  return all.filter((p) => !all.some((q) => q !== p && p.startsWith(`${q}.`)));
 }
 
 /** The XDM type name of a checker type (`array<integer>` → `array`); an unknown type reads as `string`, as AEP's samples do. */

@@ -20,6 +20,8 @@ export interface CompiledCa {
   readonly readsProfile: boolean;
   /** Whether the value reads events at all. */
   readonly readsEvents: boolean;
+  /** The event fields a whole evaluation reads (null: whole events). */
+  readonly eventPaths: readonly string[] | null;
   /** How often values are refreshed when nothing else touches them (the window moves, the clock moves). */
   readonly refreshMs: number;
   /** `fieldPath` split. */
@@ -71,6 +73,9 @@ export function compileCa(def: ComputedAttribute, profilePaths: readonly string[
     projection: plan.projection && compilePql(plan.projection),
     readsProfile: plan.fn === null && (profilePaths.length > 0 || def.dependencies.length > 0),
     readsEvents,
+    // Only for the aggregate forms: their filter and projection read plain fields of the event, all of which the
+    // checker lists; any other expression reads whole events.
+    eventPaths: plan.fn !== null && plan.incremental ? (def.eventPaths ?? null) : null,
     refreshMs: refreshPeriodMs(lookback, def.keepCurrent),
     path: def.fieldPath.split('.'),
   };

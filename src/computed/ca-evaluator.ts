@@ -54,6 +54,7 @@ export class CaEvaluator {
     private readonly profiles: ProfileReader,
     private readonly clock: () => number,
     private readonly concurrentWriters: boolean,
+    private readonly dialect: 'sqlite' | 'postgres',
   ) {}
 
   /** The sandbox's live definitions, compiled, in dependency order. */
@@ -90,7 +91,10 @@ export class CaEvaluator {
       const b = boundsAt(d.lookback, now);
       since = b === null || since === null ? null : Math.min(since, b.start);
     }
-    const events = readers.length > 0 ? await eventsOfClusters(tx, tenantId, clusters, since) : new Map<string, PersonEvent[]>();
+    // Only the fields the definitions read, when every one of them says which.
+    const paths = readers.every((d) => d.eventPaths !== null) ? [...new Set(readers.flatMap((d) => d.eventPaths!))].sort() : undefined;
+    const fields = paths && { dialect: this.dialect, paths: paths.filter((p) => !paths.some((q) => q !== p && p.startsWith(`${q}.`))) };
+    const events = readers.length > 0 ? await eventsOfClusters(tx, tenantId, clusters, since, fields) : new Map<string, PersonEvent[]>();
     const profiles = defs.some((d) => d.readsProfile) ? await this.profiles(tx, tenantId, clusters) : new Map<string, Record<string, unknown>>();
     const needsHeld = defs.some((d) => d.def.dependencies.length > 0);
     const held = needsHeld ? await this.heldValues(tx, tenantId, clusters) : new Map<string, Map<string, store.ValueRow>>();

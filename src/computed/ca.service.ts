@@ -101,6 +101,7 @@ export class ComputedAttributeService {
       returnType: checked.xdmType,
       mergeFunction: checked.mergeFunction,
       dependencies: dependenciesOf(checked.check.paths.profile, others),
+      eventPaths: checked.eventPaths,
       createdBy: scope.clientId,
       lastEvaluation: null,
       createdAt: now,
@@ -155,7 +156,7 @@ export class ComputedAttributeService {
     else await this.checkAlphaField(ca.tenantId, ca.fieldPath, checked.xdmType);
     const dependencies = dependenciesOf(checked.check.paths.profile, others, ca.id);
     if (dependencies.some((d) => others.find((o) => o.id === d)?.dependencies.includes(ca.id))) throw caError('CA_EXPRESSION_INVALID', `expression.value would make '${ca.fieldPath}' depend on itself through another computed attribute`);
-    return { expression: { type: 'PQL', format: 'pql/text', value: text }, returnType: checked.xdmType, mergeFunction: checked.mergeFunction, dependencies };
+    return { expression: { type: 'PQL', format: 'pql/text', value: text }, returnType: checked.xdmType, mergeFunction: checked.mergeFunction, dependencies, eventPaths: checked.eventPaths };
   }
 
   /** Deletes a definition and its values; 422 while another reads it, and (current API) only in DRAFT. */

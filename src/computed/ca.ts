@@ -44,6 +44,11 @@ export interface ComputedAttribute {
   readonly mergeFunction: CaFunction | null;
   /** Ids of the computed attributes the expression reads. */
   readonly dependencies: readonly string[];
+  /**
+   * The event fields the expression reads, each a path the store can extract without walking an array (else the
+   * top-level field holding it); a whole evaluation reads just these. Null: read whole events.
+   */
+  readonly eventPaths?: readonly string[] | null;
   readonly createdBy: string;
   /** Epoch ms of the last completed evaluation of every person, if any. */
   readonly lastEvaluation: number | null;

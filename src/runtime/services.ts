@@ -150,7 +150,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     for (const [cluster, person] of await fragmentsOfClusters(tx, tenantId, clusters)) out.set(cluster, mergeRows(policy, person.fragments).entity);
     return out;
   };
-  const caEvaluator = new CaEvaluator(profilesForCa, clock, deps.db.capabilities.concurrentWriters);
+  const caEvaluator = new CaEvaluator(profilesForCa, clock, deps.db.capabilities.concurrentWriters, deps.db.capabilities.dialect);
   feed.consume(CA_CONSUMER, caConsumer(caEvaluator, clock, () => jobs.kick()));
   jobs.register(CA_RECOMPUTE_JOB, recomputeHandler(caEvaluator, clock), recomputeFailed(clock));
   jobs.register(CA_REFRESH_JOB, refreshHandler(caEvaluator, clock));

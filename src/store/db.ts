@@ -65,6 +65,8 @@ export interface DbCapabilities {
   readonly concurrentWriters: boolean;
   /** `SELECT … FOR UPDATE SKIP LOCKED` is available for leasing jobs. */
   readonly skipLocked: boolean;
+  /** Whose SQL the few dialect-specific statements (JSON paths) are written in. */
+  readonly dialect: 'sqlite' | 'postgres';
 }
 
 /** A table's name and columns, for introspection in `/ready` and contract tests. */

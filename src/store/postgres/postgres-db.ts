@@ -108,7 +108,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Postgr
 /** The PostgreSQL implementation of the storage contract. */
 export class PostgresDb implements Db {
   readonly dialect = 'postgres' as const;
-  readonly capabilities = { concurrentWriters: true, skipLocked: true };
+  readonly capabilities = { concurrentWriters: true, skipLocked: true, dialect: 'postgres' as const };
   private readonly direct: ClientExecutor;
   private readonly hub = new NoticeHub();
   private readonly listener: PgListener;

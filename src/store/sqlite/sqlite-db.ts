@@ -163,7 +163,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDb 
 /** The SQLite implementation of the storage contract. */
 export class SqliteDb implements Db {
   readonly dialect = 'sqlite' as const;
-  readonly capabilities = { concurrentWriters: false, skipLocked: false };
+  readonly capabilities = { concurrentWriters: false, skipLocked: false, dialect: 'sqlite' as const };
   private readonly group: GroupCommit;
   private readonly turns: WriterTurns;
   // One process owns the file, so notices never leave it: they are delivered here, after the commit that holds them.

@@ -184,6 +184,20 @@ for (const kind of STORE_KINDS) {
       };
       assert.deepEqual(await values('crm-1'), joined);
       assert.deepEqual(await values(ECID, 'ECID'), joined);
+      // Many lookups at once (POST), with `withCA` in the body, give the same person the same values.
+      const many = await t.app.inject({
+        method: 'POST',
+        url: '/data/core/ups/access/entities',
+        headers,
+        payload: { schema: { name: '_xdm.context.profile' }, identities: [{ entityId: 'crm-1', entityIdNS: { code: 'CRMID' } }, { entityId: ECID, entityIdNS: { code: 'ECID' } }], withCA: true },
+      });
+      assert.equal(many.statusCode, 200, many.body);
+      const entries = Object.values(many.json() as Record<string, { entity: Record<string, any> }>);
+      assert.equal(entries.length, 2);
+      for (const e of entries) assert.equal(e.entity._acme.SystemComputedAttributes.sum7d.value, 1062);
+      // Without withCA the profile is as merged, with no computed field.
+      const plain = await t.app.inject({ url: '/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=crm-1&entityIdNS=CRMID', headers });
+      assert.equal(Object.values(plain.json() as Record<string, { entity: Record<string, any> }>)[0]!.entity._acme?.SystemComputedAttributes, undefined);
     });
 
     it('recomputes everyone a dataset delete touched', async () => {

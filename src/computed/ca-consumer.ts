@@ -43,7 +43,10 @@ export function caConsumer(evaluator: CaEvaluator, clock: () => number, kick: ()
         for (const id of c.clusters!.slice(1)) gone.add(id);
       } else if (c.kind === 'split' || c.kind === 'evict') for (const id of c.clusters ?? []) whole.add(id);
       else if (DELETES.has(c.kind) || (c.kind === 'fragments' && readsProfile)) for (const k of c.identities ?? []) named.set(keyOf(k), k);
-      else if (c.kind === 'events') {
+      else if (c.kind === 'events' && c.eventIds === undefined) {
+        // Written before this process's writers heard of the sandbox's first definition: whole evaluations then.
+        for (const k of c.identities ?? []) named.set(keyOf(k), k);
+      } else if (c.kind === 'events') {
         for (const [datasetId, ids] of Object.entries(c.eventIds ?? {})) {
           let set = fresh.get(datasetId);
           if (!set) fresh.set(datasetId, (set = new Set()));

@@ -1,6 +1,7 @@
 /** Computed attribute definitions through both APIs: create, read, change and delete, with AEP's rules for each. */
 import { randomUUID } from 'node:crypto';
 import type { Db, SqlExecutor } from '../store/db.js';
+import { publishChange } from '../store/catalog-changes.js';
 import type { Clock } from '../shared/clock.js';
 import type { SchemaResolver } from '../catalog/schema-resolver.js';
 import { EXPERIENCE_EVENT_CLASS_ID, PROFILE_CLASS_ID } from '../catalog/xdm/index.js';
@@ -112,6 +113,8 @@ export class ComputedAttributeService {
         throw caError('CA_EXISTS', `Function with the same name already exists for the specified schema or definedOn: '${fieldPath}'`);
       }
       await store.saveDefinition(tx, ca);
+      // From now on the sandbox's writes name their events for the consumer (every process hears this).
+      await publishChange(tx, { tenantId: scope.tenantId, kind: 'computedAttribute', id: ca.id });
       if (isLive(ca)) await queueRecompute(tx, ca, now);
     });
     this.kick();
@@ -165,7 +168,10 @@ export class ComputedAttributeService {
     if (api === 'ca' && ca.status !== 'DRAFT') throw caError('CA_STATUS_TRANSITION', `Computed attribute '${id}' is ${ca.status}: only a DRAFT can be deleted (disable it with PATCH {"status": "DISABLED"})`);
     const users = await this.dependents(tenantId, id);
     if (users.length > 0) throw caError('CA_HAS_DEPENDENTS', `Cannot perform delete as some other functions are dependent on this function: ${users.join(', ')}`, { dependents: users });
-    await this.db.transaction((tx) => store.deleteDefinition(tx, tenantId, id));
+    await this.db.transaction(async (tx) => {
+      await store.deleteDefinition(tx, tenantId, id);
+      await publishChange(tx, { tenantId, kind: 'computedAttribute', id });
+    });
     return ca;
   }
 }

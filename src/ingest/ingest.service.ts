@@ -39,6 +39,8 @@ export interface WriteSteps {
   link(tx: SqlExecutor, tenantId: number, records: readonly WritableRecord[], datasets: ReadonlyMap<string, Dataset>, batchId: string | null): Promise<ChangeInput[]>;
   /** Applies the transaction's entries to state that must be current when it commits. */
   settle(tx: SqlExecutor, tenantId: number, changes: readonly ChangeInput[]): Promise<void>;
+  /** Whether the sandbox's `events` entries should name the events stored (something folds them in). */
+  nameEvents?(tenantId: number): Promise<boolean>;
 }
 
 /** A check run on every prepared record of a sandbox; it may refine the record or refuse it. Built once per call. */
@@ -159,7 +161,7 @@ export class IngestService {
     const now = this.clock();
     const { newEvents, ...counts } = await writeRecords(tx, tenantId, toStore, batchId, now);
     const changes = records.length > 0 ? await this.steps.link(tx, tenantId, records, prepared.datasets, batchId) : [];
-    changes.push(...changesOf(tenantId, toStore, batchId, newEvents));
+    changes.push(...changesOf(tenantId, toStore, batchId, (await this.steps.nameEvents?.(tenantId)) === true ? newEvents : undefined));
     await this.steps.settle(tx, tenantId, changes);
     await appendChanges(tx, changes, now);
     return { ...counts, refused };
@@ -238,13 +240,13 @@ export class IngestService {
 }
 
 /** The change-feed entries of a write: whose fragments and whose events it stored (each primary identity once, and the new events' ids), and the batch. */
-function changesOf(tenantId: number, stored: readonly WritableRecord[], batchId: string | null, newEvents: Record<string, string[]>): ChangeInput[] {
+function changesOf(tenantId: number, stored: readonly WritableRecord[], batchId: string | null, newEvents: Record<string, string[]> | undefined): ChangeInput[] {
   const fragments = new Map<string, IdentityRef>();
   const events = new Map<string, IdentityRef>();
   for (const r of stored) (r.kind === 'fragment' ? fragments : events).set(keyOf(r.primary), r.primary);
   const changes: ChangeInput[] = [];
   const batch = batchId === null ? {} : { batchId };
   if (fragments.size > 0) changes.push({ tenantId, kind: 'fragments', identities: [...fragments.values()], ...batch });
-  if (events.size > 0) changes.push({ tenantId, kind: 'events', identities: [...events.values()], eventIds: newEvents, ...batch });
+  if (events.size > 0) changes.push({ tenantId, kind: 'events', identities: [...events.values()], ...(newEvents ? { eventIds: newEvents } : {}), ...batch });
   return changes;
 }

@@ -41,6 +41,7 @@ import { ComputedAttributeService } from '../computed/ca.service.js';
 import { CA_CONSUMER, caConsumer } from '../computed/ca-consumer.js';
 import { CA_RECOMPUTE_JOB, CA_REFRESH_JOB, recomputeFailed, recomputeHandler, refreshHandler } from '../computed/ca-jobs.js';
 import { CaReader } from '../computed/ca-reader.js';
+import { CaPresence } from '../computed/ca-presence.js';
 
 /** The domain services routes call; built once per app. */
 export interface Services {
@@ -113,13 +114,15 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   });
   const mergePolicies = new MergePolicyService(deps.db, datasets, clock, config.maxMergePolicies);
   const views = new ProfileViews(deps.db, mergePolicies, clock, config.maxProfileIdentities);
-  const catalogWatch = watchCatalog(deps.db, [sandboxes, schemas, datasets, connections, namespaces, mergePolicies]);
+  const caPresence = new CaPresence(deps.db);
+  const catalogWatch = watchCatalog(deps.db, [sandboxes, schemas, datasets, connections, namespaces, mergePolicies, caPresence]);
   // Callers that do not wait for it (the CLI's short-lived commands) must not die of an unhandled rejection.
   catalogWatch.catch((err: Error) => logger.warn(`catalog change notices unavailable: ${err.message}`));
   const ingest = new IngestService(deps.db, datasets, schemas, clock, {
     hold: (tx, tenantId, inletId) => connections.holdInlet(tx, tenantId, inletId),
     link: (tx, tenantId, records, sets, batchId) => graph.link(tx, tenantId, records, sets, batchId),
     settle,
+    nameEvents: (tenantId) => caPresence.has(tenantId),
   });
   ingest.addRecordCheck((tenantId) => graph.recordCheck(tenantId));
   // Where writers run concurrently (PostgreSQL), a sandbox's waiting streaming writes are committed as one.

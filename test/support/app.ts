@@ -8,6 +8,7 @@ import { type App, buildApp } from '../../src/http/app.js';
 import { type Db, openStore } from '../../src/store/index.js';
 import { issueToken } from '../../src/tenancy/index.js';
 import type { Clock } from '../../src/shared/clock.js';
+import { after, before } from 'node:test';
 import { createTestDatabase } from './postgres.js';
 import { guardSerialization } from './serialization-guard.js';
 
@@ -104,6 +105,27 @@ async function appOver(store: TestStore, logger?: Logger, clock?: Clock): Promis
     async close() {
       await app.close();
       await store.cleanup();
+    },
+  };
+}
+
+/** Two apps on one PostgreSQL database, as two `rtprofile serve` processes: started before the suite, closed after it. */
+export function postgresPeers(): { readonly a: TestApp; readonly b: TestApp } {
+  const pair: { a?: TestApp; b?: TestApp } = {};
+  before(async () => {
+    pair.a = await startTestApp('postgres');
+    pair.b = await startPeerApp(pair.a);
+  });
+  after(async () => {
+    await pair.b?.close();
+    await pair.a?.close();
+  });
+  return {
+    get a() {
+      return pair.a!;
+    },
+    get b() {
+      return pair.b!;
     },
   };
 }

@@ -73,8 +73,12 @@ async function sandbox(s: Setup, name: string): Promise<Setup> {
     auth: { specName: 'Streaming Connection', params: { name, dataType: 'xdm', authenticationRequired: true } },
   });
   const inletId = (await api(headers, 'GET', `/data/foundation/flowservice/connections/${conn.id}`)).items[0].auth.params.inletId;
-  const web = (await api(headers, 'GET', `/data/foundation/catalog/dataSets/${ids.web}`))[ids.web];
-  return { server: { ...s.server, headers }, ids: { ...s.ids, ...ids, inletId, eventSchema: web.schemaRef.id } };
+  const schemaOf = async (id: string) => (await api(headers, 'GET', `/data/foundation/catalog/dataSets/${id}`))[id].schemaRef.id as string;
+  const profileSchema = await schemaOf(ids.crm);
+  // The ingest scenario's side stream of merges writes web profiles too.
+  const tags = { unifiedProfile: ['enabled:true'], unifiedIdentity: ['enabled:true'] };
+  const webProfile = ((await api(headers, 'POST', '/data/foundation/catalog/dataSets', { name: 'Web profiles', schemaRef: { id: profileSchema }, tags })) as string[])[0]!.replace('@/dataSets/', '');
+  return { server: { ...s.server, headers }, ids: { ...s.ids, ...ids, inletId, webProfile, eventSchema: await schemaOf(ids.web), profileSchema } };
 }
 
 /**

@@ -139,6 +139,9 @@ function finish(ca: CompiledCa, state: Stored, pending: number | undefined, now:
   return { value: valueOf(fn, state), valueTs: timestampOf(fn, state) ?? null, state: ca.plan.incremental ? JSON.stringify(state) : null, expiresAt: expiresAt ?? (ca.plan.incremental ? null : now + ca.refreshMs) };
 }
 
+/** The state of a person nothing was folded for: no whole evaluation, so nothing remembered or skipped. */
+const EMPTY = JSON.stringify({ ...emptyState(), ra: 0, sf: 0 } satisfies Stored);
+
 /** What the stored row says, for an incremental update. */
 export interface HeldValue {
   readonly version: number;
@@ -154,9 +157,11 @@ export function evaluateNew(ca: CompiledCa, held: HeldValue | undefined, fresh: 
   const inside = windowTest(ca.lookback, now);
   const matters = fresh.filter((e) => e.ts > now || qualifies(ca, e, now, inside));
   if (matters.length === 0) return 'same';
-  if (!ca.plan.incremental || !held || held.version !== ca.def.version || held.state === null || (held.expiresAt !== null && held.expiresAt <= now)) return 'whole';
-  const state = JSON.parse(held.state) as Stored;
-  let pending = held.expiresAt ?? undefined;
+  // Once everyone was evaluated at this version, a person without a row holds nothing: fold from empty.
+  const start = !held && ca.def.evaluatedVersion === ca.def.version ? { version: ca.def.version, state: EMPTY, expiresAt: null } : held;
+  if (!ca.plan.incremental || !start || start.version !== ca.def.version || start.state === null || (start.expiresAt !== null && start.expiresAt <= now)) return 'whole';
+  const state = JSON.parse(start.state) as Stored;
+  let pending = start.expiresAt ?? undefined;
   let changed = false;
   for (const e of matters) {
     if (e.ts > now) {

@@ -38,10 +38,15 @@ function withDependents(ca: CompiledCa, live: readonly CompiledCa[]): CompiledCa
   return live.filter((d) => ids.has(d.def.id));
 }
 
+/**
+ * Records a recompute's progress on its definition (of that version): the current API's status, and once everyone
+ * is evaluated, `evaluatedVersion` (from then on a person without a value row holds the empty value) for both APIs.
+ */
 async function setStatus(tx: SqlExecutor, tenantId: number, id: string, version: number, status: ComputedAttribute['status'], now: number, evaluated: boolean): Promise<void> {
   const ca = await store.findDefinition(tx, tenantId, id);
-  if (!ca || ca.version !== version || ca.api !== 'ca' || !isLive(ca) && status !== 'FAILED') return;
-  await store.saveDefinition(tx, { ...ca, status, ...(evaluated ? { lastEvaluation: now } : {}) });
+  if (!ca || ca.version !== version || (!isLive(ca) && status !== 'FAILED')) return;
+  if (ca.api !== 'ca' && !evaluated) return;
+  await store.saveDefinition(tx, { ...ca, ...(ca.api === 'ca' ? { status } : {}), ...(evaluated ? { lastEvaluation: now, evaluatedVersion: version } : {}) });
 }
 
 /** Evaluates one definition (and those reading it) for every person of the sandbox, a page per step. */

@@ -52,6 +52,8 @@ export interface ComputedAttribute {
   readonly createdBy: string;
   /** Epoch ms of the last completed evaluation of every person, if any. */
   readonly lastEvaluation: number | null;
+  /** The version everyone was last evaluated at: when it is the current one, a person with no value row holds the empty value. */
+  readonly evaluatedVersion?: number | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }

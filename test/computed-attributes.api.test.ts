@@ -179,6 +179,10 @@ for (const kind of STORE_KINDS) {
       }
       await settle();
       assert.deepEqual((await entityWithCa(t, f.headers, 'CRMID', 'crm-9'))._acme.purchaseSummary, { totalSpend: 35, countPurchases: 2, averageSpend: 17.5 });
+      // A cycle through any number of others is refused: total → averageSpend → total.
+      const cycle = await call('PATCH', `${ALPHA}/${total}`, [{ op: 'replace', path: '/expression', value: { type: 'PQL', format: 'pql/text', value: '_acme.purchaseSummary.averageSpend * 2' } }]);
+      assert.equal(cycle.statusCode, 400, cycle.body);
+      assert.match(cycle.json().detail, /depend on itself/);
       const refused = await call('DELETE', `${ALPHA}/${total}`);
       assert.equal(refused.statusCode, 422);
       assert.match(refused.json().detail ?? refused.json().message, /Cannot perform delete as some other functions are dependent on this function/);

@@ -65,24 +65,34 @@ export async function saveOffset(tx: SqlExecutor, consumer: string, at: FeedPosi
   await tx.run('UPDATE change_offsets SET xid = ?, seq = ?, updated_at = ? WHERE consumer = ?', [at.xid, at.seq, now, consumer]);
 }
 
+/** Where the feed stands for a reader that folds committed rows before their entries are applied. */
+export interface FeedHorizon {
+  /** The earliest stamp a write the consumer has not applied yet can carry; undefined when there is none. */
+  readonly pendingFrom: number | undefined;
+  /** The last entry recorded so far: once the consumer has applied past it, every write seen now has been applied. */
+  readonly last: FeedPosition;
+}
+
 /**
- * The earliest time a write that `consumer` has not yet applied past `after` (its offset when omitted) can have
- * stamped on its rows: the oldest such entry of the sandbox, and on PostgreSQL also the start of any transaction still
- * open (its entries are not written yet); undefined when there is none. A reader in the same transaction can then
- * tell rows the consumer will still be told about (stamped at or after it) from rows it already was.
+ * The horizon of `consumer` past `after` (its offset when omitted): the oldest entry of the sandbox it has not
+ * applied, and on PostgreSQL also the start of any transaction still open (its entries are not written yet). A reader
+ * in the same transaction can then tell rows the consumer will still be told about (stamped at or after it) from rows
+ * it already was.
  */
-export async function oldestUnapplied(tx: SqlExecutor, consumer: string, tenantId: number, concurrentWriters: boolean, after?: FeedPosition): Promise<number | undefined> {
+export async function feedHorizon(tx: SqlExecutor, consumer: string, tenantId: number, concurrentWriters: boolean, after?: FeedPosition): Promise<FeedHorizon> {
   const from = after ?? (await tx.get<{ xid: number; seq: number }>('SELECT xid, seq FROM change_offsets WHERE consumer = ?', [consumer])) ?? { xid: 0, seq: 0 };
   const entry = await tx.get<{ at: number | null }>('SELECT MIN(at) AS at FROM changes WHERE (xid, seq) > (?, ?) AND tenant_id = ?', [Number(from.xid), Number(from.seq), tenantId]);
-  let oldest = entry?.at === null || entry?.at === undefined ? undefined : Number(entry.at);
+  let pendingFrom = entry?.at === null || entry?.at === undefined ? undefined : Number(entry.at);
   if (concurrentWriters) {
-    // A second of slack for the two clocks (the database's and the service's) of one host.
+    // The activity view is read once per transaction unless cleared; a second of slack for the two clocks of one host.
+    await tx.get('SELECT pg_stat_clear_snapshot() AS x');
     const open = await tx.get<{ at: number | null }>(
       "SELECT (EXTRACT(EPOCH FROM MIN(xact_start)) * 1000)::bigint - 1000 AS at FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL",
     );
-    if (open?.at !== null && open?.at !== undefined) oldest = Math.min(oldest ?? Number.POSITIVE_INFINITY, Number(open.at));
+    if (open?.at !== null && open?.at !== undefined) pendingFrom = Math.min(pendingFrom ?? Number.POSITIVE_INFINITY, Number(open.at));
   }
-  return oldest;
+  const last = await tx.get<{ xid: number; seq: number }>('SELECT xid, seq FROM changes ORDER BY xid DESC, seq DESC LIMIT 1');
+  return { pendingFrom, last: last ? { xid: Number(last.xid), seq: Number(last.seq) } : { xid: 0, seq: 0 } };
 }
 
 /** Every consumer's offset. */

@@ -27,9 +27,10 @@ export function caConsumer(evaluator: CaEvaluator, clock: () => number, kick: ()
   async function apply(tx: SqlExecutor, tenantId: number, changes: readonly Change[]): Promise<Change[]> {
     const interesting = changes.some((c) => c.kind !== 'policy' && c.kind !== 'members');
     if (!interesting) return [];
-    const live = await evaluator.live(tx, tenantId);
-    if (live.length === 0) return [];
+    if ((await evaluator.live(tx, tenantId)).length === 0) return [];
     await tx.lock(CA_LOCK, tenantId);
+    // Read again under the lock: a definition changed (and a recompute step ran) meanwhile must not be written over.
+    const live = await evaluator.live(tx, tenantId);
     const readsProfile = live.some((d) => d.readsProfile);
     const whole = new Set<string>();
     const gone = new Set<string>();

@@ -2,11 +2,12 @@
  * Evaluates compiled definitions for one person: whole (from the person's events in the window) or incrementally (new
  * events folded into the stored state). Pure: the consumer and the jobs bring the rows.
  */
-import { type CompiledPql, type PqlQuery, compilePql, parsePql } from '../pql/index.js';
+import { type CompiledPql, PqlError, type PqlQuery, compilePql, parsePql } from '../pql/index.js';
 import { type CaPlan, planOf } from './ca-plan.js';
 import { type FoldState, emptyState, fold, timestampOf, valueOf } from './ca-fold.js';
 import { type Lookback, expiryOf, refreshPeriodMs, windowTest } from './ca-window.js';
 import type { ComputedAttribute } from './ca.js';
+import type { FeedPosition } from '../changefeed/change.js';
 
 /** A definition ready to evaluate. */
 export interface CompiledCa {
@@ -36,19 +37,30 @@ export interface PersonEvent {
   readonly data: unknown;
 }
 
-/** After this long, what a whole evaluation remembered of the events it folded is no longer needed (no write runs that long). */
+/** Without a horizon from the feed (tests, tools): how far back a write may still arrive as new. */
 export const SEEN_MARGIN_MS = 10 * 60_000;
+
+/** Where the feed stood when a person was evaluated whole (`feedHorizon`). */
+export interface Horizon {
+  readonly pendingFrom: number | undefined;
+  readonly last: FeedPosition;
+}
 
 /**
  * A fold state as stored. `sf`: the time from which a write's events may still arrive as new (the consumer has not
- * applied its entry); `seen`: events stamped from then on that the whole evaluation folded, so none counts twice.
+ * applied its entry); `seen`: events stamped from then on that the whole evaluation folded, so none counts twice;
+ * `sp`: the feed's last entry then — once the consumer applies past it, nothing seen can arrive again.
  * `ra`: when the whole evaluation ran.
  */
 interface Stored extends FoldState {
   ra: number;
   sf: number;
+  sp?: [number, number];
   seen?: string[];
 }
+
+/** Whether feed position `a` comes after `b`. */
+const after = (a: FeedPosition, b: readonly [number, number]): boolean => a.xid > b[0] || (a.xid === b[0] && a.seq > b[1]);
 
 /** What evaluating a person gives: the row to write (value null, no state, no expiry: no row). */
 export interface Evaluation {
@@ -94,27 +106,28 @@ function contribution(ca: CompiledCa, e: PersonEvent): { ts: number; key: string
 }
 
 /** The earliest instant the state's value changes by itself: an event leaves the window, or a future one enters. */
-function expiry(ca: CompiledCa, lo: number | null, pending: number | undefined): number | null {
+function expiry(ca: CompiledCa, lo: number | null, pending: number | undefined, now: number): number | null {
   const leaves = lo === null ? undefined : expiryOf(ca.lookback, lo);
   const at = leaves === undefined ? pending : pending === undefined ? leaves : Math.min(leaves, pending);
-  return at ?? null;
+  // An event a month window let back in (PQL clamps the day) left before now: look again at the next refresh.
+  return at === undefined ? null : at <= now ? now + ca.refreshMs : at;
 }
 
 /**
  * Evaluates the person from everything: `events` are all of the person's events the window could hold, in any order.
- * `pendingFrom`: the oldest stamp a write the consumer has not applied yet can carry (`oldestUnapplied`); events
- * stamped since are remembered so their entries, when they come, are not folded again.
+ * `horizon`: where the feed stands (`feedHorizon`); events stamped since the oldest write the consumer has not applied
+ * yet are remembered, so their entries, when they come, are not folded again.
  */
-export function evaluateWhole(ca: CompiledCa, profile: unknown, events: readonly PersonEvent[], now: number, pendingFrom = now - SEEN_MARGIN_MS): Evaluation {
+export function evaluateWhole(ca: CompiledCa, profile: unknown, events: readonly PersonEvent[], now: number, horizon?: Horizon): Evaluation {
   const fn = ca.plan.fn;
   if (fn === null) {
     const inside = windowTest(ca.lookback, now);
-    const value = ca.whole.evaluate({ profile: profile ?? {}, events: events.filter((e) => inside(e.ts)).sort(byTime).map((e) => e.data), now });
+    const value = guarded(() => ca.whole.evaluate({ profile: profile ?? {}, events: events.filter((e) => inside(e.ts)).sort(byTime).map((e) => e.data), now }));
     const expiresAt = ca.readsEvents || /current(Month|Year|DayOfMonth)|\b(now|today|yesterday|tomorrow)\b/.test(ca.def.expression.value) ? now + ca.refreshMs : null;
     return { value: value ?? null, valueTs: null, state: null, expiresAt };
   }
-  const sf = Math.min(pendingFrom, now);
-  const state: Stored = { ...emptyState(), ra: now, sf };
+  const sf = Math.min(horizon ? (horizon.pendingFrom ?? now) : now - SEEN_MARGIN_MS, now);
+  const state: Stored = { ...emptyState(), ra: now, sf, ...(horizon ? { sp: [horizon.last.xid, horizon.last.seq] as [number, number] } : {}) };
   const seen: string[] = [];
   const inside = windowTest(ca.lookback, now);
   let pending: number | undefined;
@@ -133,10 +146,25 @@ export function evaluateWhole(ca: CompiledCa, profile: unknown, events: readonly
 
 function finish(ca: CompiledCa, state: Stored, pending: number | undefined, now: number): Evaluation {
   const fn = ca.plan.fn!;
-  const expiresAt = expiry(ca, state.lo, pending);
+  let expiresAt = expiry(ca, state.lo, pending, now);
+  // A definition that is not foldable (its filter reads the clock: `today`, `this month`) keeps no state, and is
+  // evaluated again at the refresh cadence however its window stands.
+  if (!ca.plan.incremental) expiresAt = Math.min(expiresAt ?? Number.POSITIVE_INFINITY, now + ca.refreshMs);
   if (state.n === 0 && expiresAt === null) return { value: null, valueTs: null, state: null, expiresAt: null };
-  // A definition that is not foldable keeps no state: every change evaluates it whole.
-  return { value: valueOf(fn, state), valueTs: timestampOf(fn, state) ?? null, state: ca.plan.incremental ? JSON.stringify(state) : null, expiresAt: expiresAt ?? (ca.plan.incremental ? null : now + ca.refreshMs) };
+  return { value: valueOf(fn, state), valueTs: timestampOf(fn, state) ?? null, state: ca.plan.incremental ? JSON.stringify(state) : null, expiresAt };
+}
+
+/**
+ * Runs an evaluation that may exceed PQL's step budget on an extreme person: such a person gets no value rather than
+ * stopping the evaluation of everyone else (and the change feed behind it).
+ */
+function guarded<T>(run: () => T): T | null {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof PqlError) return null;
+    throw err;
+  }
 }
 
 /** The state of a person nothing was folded for: no whole evaluation, so nothing remembered or skipped. */
@@ -153,7 +181,7 @@ export interface HeldValue {
  * Folds newly stored events into the person's held state. 'whole' when that cannot be done (no row, an older
  * version, an expired window, a definition that is not foldable) and some new event matters; 'same' when none does.
  */
-export function evaluateNew(ca: CompiledCa, held: HeldValue | undefined, fresh: readonly PersonEvent[], now: number): Evaluation | 'whole' | 'same' {
+export function evaluateNew(ca: CompiledCa, held: HeldValue | undefined, fresh: readonly PersonEvent[], now: number, applied?: FeedPosition): Evaluation | 'whole' | 'same' {
   const inside = windowTest(ca.lookback, now);
   const matters = fresh.filter((e) => e.ts > now || qualifies(ca, e, now, inside));
   if (matters.length === 0) return 'same';
@@ -181,11 +209,12 @@ export function evaluateNew(ca: CompiledCa, held: HeldValue | undefined, fresh: 
     fold(ca.plan.fn!, ca.plan.size, state, contribution(ca, e));
     changed = true;
   }
-  // What is still remembered then is of entries applied before the evaluation (their events never come again).
-  if (state.seen && now > state.ra + SEEN_MARGIN_MS) delete state.seen, (changed = true);
+  // Past the feed's last entry at the evaluation, every entry of a remembered event has been applied: the rest were
+  // applied before it, and never come again.
+  if (state.seen && applied && state.sp && after(applied, state.sp)) delete state.seen, (changed = true);
   if (!changed) return 'same';
   // `pending` (the held expiry) may be an event leaving rather than one arriving; recomputing from `lo` keeps the earlier.
-  const expiresAt = expiry(ca, state.lo, pending);
+  const expiresAt = expiry(ca, state.lo, pending, now);
   return { value: valueOf(ca.plan.fn!, state), valueTs: timestampOf(ca.plan.fn!, state) ?? null, state: JSON.stringify(state), expiresAt };
 }
 

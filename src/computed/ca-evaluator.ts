@@ -7,7 +7,7 @@ import { type ComputedAttribute, isLive } from './ca.js';
 import * as store from './ca.store.js';
 import { eventsOfClusters } from './ca-people.js';
 import type { FeedPosition } from '../changefeed/change.js';
-import { oldestUnapplied } from '../changefeed/change.store.js';
+import { feedHorizon } from '../changefeed/change.store.js';
 
 /** Merged profiles of people (clusters) under the sandbox's default policy, for definitions that read the profile. */
 export type ProfileReader = (tx: SqlExecutor, tenantId: number, clusters: readonly string[]) => Promise<Map<string, Record<string, unknown>>>;
@@ -65,7 +65,8 @@ export class CaEvaluator {
 
   /** One definition compiled (cached by id, version and last change). */
   compiled(def: ComputedAttribute): CompiledCa {
-    const key = `${def.tenantId}\u0000${def.id}\u0000${def.version}\u0000${def.updatedAt}`;
+    // Everything evaluation reads of the row: a recompute's completion (evaluatedVersion) changes how a missing row reads.
+    const key = `${def.tenantId}\u0000${def.id}\u0000${def.version}\u0000${def.updatedAt}\u0000${def.evaluatedVersion ?? ''}`;
     let c = this.cache.get(key);
     if (!c) {
       if (this.cache.size > 10_000) this.cache.clear();
@@ -84,7 +85,7 @@ export class CaEvaluator {
     if (clusters.length === 0 || defs.length === 0) return 0;
     const now = this.clock();
     // Read before the events: a write the consumer has yet to apply, stamped from then on, may be among them.
-    const pendingFrom = (await oldestUnapplied(tx, CA_CONSUMER, tenantId, this.concurrentWriters, applied)) ?? now;
+    const horizon = await feedHorizon(tx, CA_CONSUMER, tenantId, this.concurrentWriters, applied);
     const readers = defs.filter((d) => d.readsEvents);
     let since: number | null = Number.POSITIVE_INFINITY;
     for (const d of readers) {
@@ -114,7 +115,7 @@ export class CaEvaluator {
             placeValue(profile, other.def, other.path, value, v?.valueTs ?? null);
           }
         }
-        const result = evaluateWhole(ca, profile, events.get(cluster) ?? [], now, pendingFrom);
+        const result = evaluateWhole(ca, profile, events.get(cluster) ?? [], now, horizon);
         mine.set(ca.def.id, result);
         writes.push({ clusterId: cluster, caId: ca.def.id, version: ca.def.version, ...result });
       }
@@ -155,7 +156,7 @@ export class CaEvaluator {
           break;
         }
         if (!ca.readsEvents) continue;
-        const result = evaluateNew(ca, held.get(cluster)?.get(ca.def.id), fresh, now);
+        const result = evaluateNew(ca, held.get(cluster)?.get(ca.def.id), fresh, now, applied);
         if (result === 'same') continue;
         touched.add(ca.def.id);
         changed.add(cluster);

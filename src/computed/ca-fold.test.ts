@@ -303,6 +303,18 @@ describe('lookback windows', () => {
   });
 });
 
+describe('definitions whose filter reads the clock', () => {
+  it('are evaluated again at the refresh cadence, whatever their window says', () => {
+    const ca = compileCa(def('xEvent[timestamp occurs today].count()', 'COUNT', { count: 7, unit: 'DAYS' }), []);
+    assert.equal(ca.plan.incremental, false);
+    const now = BASE;
+    const got = evaluateWhole(ca, {}, [{ ts: now - HOUR, key: 'ds-a\u0000e1', ingestedAt: 0, data: { timestamp: iso(now - HOUR) } }], now);
+    assert.equal(got.value, 1);
+    // The 7-day window alone would keep the row until the event is a week old; "today" ends sooner.
+    assert.equal(got.expiresAt, now + DAY);
+  });
+});
+
 /** The edges the random cases found, as minimal cases. */
 describe('edges found against PQL', () => {
   const now = BASE;

@@ -25,10 +25,21 @@ export async function queueRecompute(tx: SqlExecutor, ca: ComputedAttribute, now
   await queueRefresh(tx, ca.tenantId, now);
 }
 
-/** Queues the sandbox's next refresh at `at` (a no-op when one is already queued for then). */
-export async function queueRefresh(tx: SqlExecutor, tenantId: number, at: number): Promise<void> {
-  const queued = await tx.get<{ x: number }>("SELECT 1 AS x FROM jobs WHERE tenant_id = ? AND kind = ? AND status IN ('queued', 'running') LIMIT 1", [tenantId, CA_REFRESH_JOB]);
-  if (!queued) await enqueueJob(tx, { tenantId, kind: CA_REFRESH_JOB, ref: String(at), payload: {}, runAfter: at }, at);
+/**
+ * Queues the sandbox's next refresh at `at`, unless one runs now (it queues the next itself, at the shortest period
+ * of the definitions then live) or one is queued by then. `except`: the refresh asking, which is running.
+ */
+export async function queueRefresh(tx: SqlExecutor, tenantId: number, at: number, except?: number): Promise<void> {
+  const soon = await tx.get<{ x: number }>(
+    "SELECT 1 AS x FROM jobs WHERE tenant_id = ? AND kind = ? AND job_id <> ? AND (status = 'running' OR (status = 'queued' AND run_after <= ?)) LIMIT 1",
+    [tenantId, CA_REFRESH_JOB, except ?? -1, at],
+  );
+  if (!soon) await enqueueJob(tx, { tenantId, kind: CA_REFRESH_JOB, ref: String(at), payload: {}, runAfter: at }, at);
+}
+
+/** A refresh that fails for good still queues the next one, so the sandbox's windows keep moving. */
+export function refreshFailed(clock: () => number): JobFailedHook {
+  return async (tx, job) => queueRefresh(tx, job.tenantId, clock() + 60_000, job.jobId);
 }
 
 /** `ca` and every live definition that reads it, directly or not, in dependency order. */
@@ -46,7 +57,10 @@ async function setStatus(tx: SqlExecutor, tenantId: number, id: string, version:
   const ca = await store.findDefinition(tx, tenantId, id);
   if (!ca || ca.version !== version || (!isLive(ca) && status !== 'FAILED')) return;
   if (ca.api !== 'ca' && !evaluated) return;
-  await store.saveDefinition(tx, { ...ca, ...(ca.api === 'ca' ? { status } : {}), ...(evaluated ? { lastEvaluation: now, evaluatedVersion: version } : {}) });
+  // Written only over the row as read, and as a change of its own (updatedAt moves), so it and a PATCH never overwrite
+  // each other: whichever comes second sees the row changed (a PATCH is refused and retried; this step is retried).
+  const written = await store.replaceDefinition(tx, { ...ca, ...(ca.api === 'ca' ? { status } : {}), ...(evaluated ? { lastEvaluation: now, evaluatedVersion: version } : {}), updatedAt: Math.max(now, ca.updatedAt + 1) }, ca.updatedAt);
+  if (!written) throw new Error(`computed attribute ${id} changed while its status was written; the step is retried`);
 }
 
 /** Evaluates one definition (and those reading it) for every person of the sandbox, a page per step. */
@@ -110,10 +124,8 @@ export function refreshHandler(evaluator: CaEvaluator, clock: () => number): Job
     await ctx.commit(null, async (tx) => {
       const live = await evaluator.live(tx, tenantId);
       if (live.length === 0) return;
-      const now = clock();
       const period = Math.min(...live.map((d) => d.refreshMs));
-      // The next refresh goes in once this job is done (the check above sees this one as running).
-      await enqueueJob(tx, { tenantId, kind: CA_REFRESH_JOB, ref: String(now + period), payload: {}, runAfter: now + period }, now);
+      await queueRefresh(tx, tenantId, clock() + period, ctx.job.jobId);
     });
   };
 }

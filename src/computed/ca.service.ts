@@ -108,11 +108,11 @@ export class ComputedAttributeService {
       createdAt: now,
       updatedAt: now,
     };
+    const exists = () => caError('CA_EXISTS', `Function with the same name already exists for the specified schema or definedOn: '${fieldPath}'`);
     await this.db.transaction(async (tx) => {
-      if ((await tx.get('SELECT 1 AS x FROM computed_attributes WHERE tenant_id = ? AND field_path = ?', [scope.tenantId, fieldPath])) !== undefined) {
-        throw caError('CA_EXISTS', `Function with the same name already exists for the specified schema or definedOn: '${fieldPath}'`);
-      }
-      await store.saveDefinition(tx, ca);
+      if ((await tx.get('SELECT 1 AS x FROM computed_attributes WHERE tenant_id = ? AND field_path = ?', [scope.tenantId, fieldPath])) !== undefined) throw exists();
+      // A create of the same field racing this one (PostgreSQL) loses on the unique index: skip, then look again.
+      if (!(await store.insertDefinition(tx, ca))) throw exists();
       // From now on the sandbox's writes name their events for the consumer (every process hears this).
       await publishChange(tx, { tenantId: scope.tenantId, kind: 'computedAttribute', id: ca.id });
       if (isLive(ca)) await queueRecompute(tx, ca, now);
@@ -136,13 +136,12 @@ export class ComputedAttributeService {
     const patch = await change(current);
     const now = this.clock();
     const meaning = patch.expression !== undefined && patch.expression.value !== current.expression.value || (patch.duration !== undefined && JSON.stringify(patch.duration) !== JSON.stringify(current.duration)) || (patch.keepCurrent !== undefined && patch.keepCurrent !== current.keepCurrent);
-    const next: ComputedAttribute = { ...current, ...patch, updatedAt: now };
+    const next: ComputedAttribute = { ...current, ...patch, updatedAt: Math.max(now, current.updatedAt + 1) };
     const starts = isLive(next) && (!isLive(current) || meaning);
     const updated: ComputedAttribute = { ...next, version: starts || meaning ? current.version + 1 : current.version, ...(starts && next.api === 'ca' ? { status: 'NEW' as const } : {}) };
     await this.db.transaction(async (tx) => {
-      const fresh = await this.get(tenantId, api, id, tx);
-      if (fresh.updatedAt !== current.updatedAt) throw caError('CA_STATUS_TRANSITION', `Computed attribute '${id}' changed while this request was applied; read it again and retry`);
-      await store.saveDefinition(tx, updated);
+      // Only over the row as read: a job's status write or another PATCH in between refuses this one.
+      if (!(await store.replaceDefinition(tx, updated, current.updatedAt))) throw caError('CA_STATUS_TRANSITION', `Computed attribute '${id}' changed while this request was applied; read it again and retry`);
       // Values of a stopped definition are not served; a started one computes everyone again.
       if (!isLive(updated)) await tx.run('DELETE FROM computed_values WHERE tenant_id = ? AND ca_id = ?', [tenantId, id]);
       if (starts) await queueRecompute(tx, updated, now);
@@ -158,7 +157,13 @@ export class ComputedAttributeService {
     if (ca.api === 'ca') requireFunction(checked.mergeFunction);
     else await this.checkAlphaField(ca.tenantId, ca.fieldPath, checked.xdmType);
     const dependencies = dependenciesOf(checked.check.paths.profile, others, ca.id);
-    if (dependencies.some((d) => others.find((o) => o.id === d)?.dependencies.includes(ca.id))) throw caError('CA_EXPRESSION_INVALID', `expression.value would make '${ca.fieldPath}' depend on itself through another computed attribute`);
+    // Through any number of others: a cycle could never be evaluated, nor any of its members deleted.
+    const reaches = new Set<string>();
+    const walk = (ids: readonly string[]) => {
+      for (const d of ids) if (!reaches.has(d)) reaches.add(d), walk(others.find((o) => o.id === d)?.dependencies ?? []);
+    };
+    walk(dependencies);
+    if (reaches.has(ca.id)) throw caError('CA_EXPRESSION_INVALID', `expression.value would make '${ca.fieldPath}' depend on itself through another computed attribute`);
     return { expression: { type: 'PQL', format: 'pql/text', value: text }, returnType: checked.xdmType, mergeFunction: checked.mergeFunction, dependencies, eventPaths: checked.eventPaths };
   }
 

@@ -51,14 +51,21 @@ export async function findDefinition(db: SqlExecutor, tenantId: number, id: stri
   return row && toDefinition(row);
 }
 
-/** Inserts or replaces a definition. */
-export async function saveDefinition(tx: SqlExecutor, ca: ComputedAttribute): Promise<void> {
-  await tx.run(
-    `INSERT INTO computed_attributes (${DEF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (tenant_id, id) DO UPDATE SET name = excluded.name, field_path = excluded.field_path, status = excluded.status,
-       version = excluded.version, body = excluded.body, updated_at = excluded.updated_at`,
-    [ca.tenantId, ca.id, ca.api, ca.name, ca.fieldPath, ca.status, ca.version, bodyOf(ca), ca.createdAt, ca.updatedAt],
+/** Inserts a new definition; false when its field (or id) is taken already. */
+export async function insertDefinition(tx: SqlExecutor, ca: ComputedAttribute): Promise<boolean> {
+  const r = await tx.run(`INSERT INTO computed_attributes (${DEF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, [
+    ca.tenantId, ca.id, ca.api, ca.name, ca.fieldPath, ca.status, ca.version, bodyOf(ca), ca.createdAt, ca.updatedAt,
+  ]);
+  return r.changes === 1;
+}
+
+/** Replaces a definition only if its row is still as read (`updatedAt`); false when another write came first. */
+export async function replaceDefinition(tx: SqlExecutor, ca: ComputedAttribute, readAt: number): Promise<boolean> {
+  const r = await tx.run(
+    'UPDATE computed_attributes SET name = ?, field_path = ?, status = ?, version = ?, body = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND updated_at = ?',
+    [ca.name, ca.fieldPath, ca.status, ca.version, bodyOf(ca), ca.updatedAt, ca.tenantId, ca.id, readAt],
   );
+  return r.changes === 1;
 }
 
 /** Deletes a definition and its values. */

@@ -39,7 +39,7 @@ import { mergeRows } from '../profile/unified.js';
 import { CaEvaluator, type ProfileReader } from '../computed/ca-evaluator.js';
 import { ComputedAttributeService } from '../computed/ca.service.js';
 import { CA_CONSUMER, caConsumer } from '../computed/ca-consumer.js';
-import { CA_RECOMPUTE_JOB, CA_REFRESH_JOB, recomputeFailed, recomputeHandler, refreshHandler } from '../computed/ca-jobs.js';
+import { CA_RECOMPUTE_JOB, CA_REFRESH_JOB, recomputeFailed, recomputeHandler, refreshFailed, refreshHandler } from '../computed/ca-jobs.js';
 import { CaReader } from '../computed/ca-reader.js';
 import { CaPresence } from '../computed/ca-presence.js';
 
@@ -156,7 +156,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   const caEvaluator = new CaEvaluator(profilesForCa, clock, deps.db.capabilities.concurrentWriters, deps.db.capabilities.dialect);
   feed.consume(CA_CONSUMER, caConsumer(caEvaluator, clock, () => jobs.kick()));
   jobs.register(CA_RECOMPUTE_JOB, recomputeHandler(caEvaluator, clock), recomputeFailed(clock));
-  jobs.register(CA_REFRESH_JOB, refreshHandler(caEvaluator, clock));
+  jobs.register(CA_REFRESH_JOB, refreshHandler(caEvaluator, clock), refreshFailed(clock));
   return {
     config: deps.config,
     db: deps.db,

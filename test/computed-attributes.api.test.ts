@@ -97,16 +97,21 @@ for (const kind of STORE_KINDS) {
 
     it('lists with limit, offset, sortBy, status and property, in the doc shape', async () => {
       for (const name of ['alpha1', 'beta2', 'gamma3']) await createCa(t, f, name, 'xEvent.count()', { count: 2, unit: 'HOURS' }, 'DRAFT');
+      // Other tests of this file may have left drafts too (the spec's example, when the specs are there).
+      const drafts = ((await call('GET', `${CA}?limit=40&status=DRAFT`)).json().computedAttributes as Array<{ name: string }>).map((c) => c.name).sort((x, y) => (x.toLowerCase() < y.toLowerCase() ? -1 : 1));
+      assert.ok(['alpha1', 'beta2', 'gamma3'].every((n) => drafts.includes(n)));
       const page = (await call('GET', `${CA}?limit=2&offset=0&sortBy=name&status=draft`)).json();
-      assert.deepEqual(page._page, { offset: 0, limit: 2, count: 2, totalCount: 4 });
-      assert.deepEqual(page.computedAttributes.map((c: { name: string }) => c.name), ['alpha1', 'beta2']);
-      assert.deepEqual(page._links, { self: { href: '/attributes?offset=0&limit=2' }, next: { href: '/attributes?offset=2&limit=2' }, last: { href: '/attributes?offset=2&limit=2' } });
+      assert.deepEqual(page._page, { offset: 0, limit: 2, count: 2, totalCount: drafts.length });
+      assert.deepEqual(page.computedAttributes.map((c: { name: string }) => c.name), drafts.slice(0, 2));
+      const last = Math.floor((drafts.length - 1) / 2) * 2;
+      assert.deepEqual(page._links, { self: { href: '/attributes?offset=0&limit=2' }, next: { href: '/attributes?offset=2&limit=2' }, last: { href: `/attributes?offset=${last}&limit=2` } });
       const second = (await call('GET', `${CA}?limit=2&offset=2&sortBy=name&status=DRAFT`)).json();
-      assert.deepEqual(second.computedAttributes.map((c: { name: string }) => c.name), ['gamma3', 'sampleComputedAttribute'].slice(0, second._page.count));
+      assert.deepEqual(second.computedAttributes.map((c: { name: string }) => c.name), drafts.slice(2, 4));
       assert.deepEqual(second._links.prev, { href: '/attributes?offset=0&limit=2' });
-      const desc = (await call('GET', `${CA}?sortBy=-name&property=name!=visits`)).json();
-      assert.equal(desc.computedAttributes[0].name, 'sampleComputedAttribute');
-      assert.ok(desc.computedAttributes.every((c: { name: string }) => c.name !== 'visits'));
+      const desc = (await call('GET', `${CA}?sortBy=-name&property=name!=visits&limit=40`)).json();
+      const names = desc.computedAttributes.map((c: { name: string }) => c.name) as string[];
+      assert.deepEqual(names, [...names].sort((x, y) => (x.toLowerCase() < y.toLowerCase() ? 1 : -1)));
+      assert.ok(!names.includes('visits') && names.includes('gamma3'));
       assert.deepEqual((await call('GET', `${CA}?property=name=beta2`)).json().computedAttributes.map((c: { name: string }) => c.name), ['beta2']);
       for (const bad of ['sortBy=size', 'status=RUNNING', 'limit=41', 'property=color=red', 'property=updateEpoch>yesterday']) {
         const res = await call('GET', `${CA}?${bad}`);

@@ -79,7 +79,12 @@ export function eventPathsOf(paths: readonly string[], event: Record<string, unk
     const segments = p.split('.');
     wanted.add(event && safe(segments) ? p : segments[0]!);
   }
-  const all = [...wanted].sort();
+  return uncovered([...wanted]);
+}
+
+/** Dotted paths, once each and sorted, without those another one holds (`a.b` goes where `a` is). */
+export function uncovered(paths: readonly string[]): string[] {
+  const all = [...new Set(paths)].sort();
   return all.filter((p) => !all.some((q) => q !== p && p.startsWith(`${q}.`)));
 }
 

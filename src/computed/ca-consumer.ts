@@ -5,10 +5,10 @@
 import type { SqlExecutor } from '../store/db.js';
 import { type Change, byTenant } from '../changefeed/change.js';
 import type { ChangeHandler } from '../changefeed/change-feed.js';
-import { type IdentityKey, keyOf } from '../identity/graph.store.js';
+import { type IdentityKey, clusterOfEach, keyOf } from '../identity/graph.store.js';
 import type { PersonEvent } from './ca-engine.js';
 import { CA_LOCK, type CaEvaluator } from './ca-evaluator.js';
-import { clusterOfEach, eventsById } from './ca-people.js';
+import { eventsById } from './ca-people.js';
 import { queueRecompute } from './ca-jobs.js';
 import { deleteValuesOf } from './ca.store.js';
 

@@ -19,8 +19,6 @@ export interface CompiledCa {
   readonly projection: CompiledPql | null;
   /** Whether the value depends on the merged profile (so fragment changes re-evaluate it). */
   readonly readsProfile: boolean;
-  /** Whether the value reads events at all. */
-  readonly readsEvents: boolean;
   /** The event fields a whole evaluation reads (null: whole events). */
   readonly eventPaths: readonly string[] | null;
   /** How often values are refreshed when nothing else touches them (the window moves, the clock moves). */
@@ -75,7 +73,6 @@ export function compileCa(def: ComputedAttribute, profilePaths: readonly string[
   const q: PqlQuery = parsePql(def.expression.value);
   const plan = planOf(q);
   const lookback: Lookback = { duration: def.duration, windows: plan.windows };
-  const readsEvents = plan.fn !== null || /\bxEvent\b/.test(def.expression.value);
   return {
     def,
     plan,
@@ -84,7 +81,6 @@ export function compileCa(def: ComputedAttribute, profilePaths: readonly string[
     filter: plan.filter && compilePql(plan.filter),
     projection: plan.projection && compilePql(plan.projection),
     readsProfile: plan.fn === null && (profilePaths.length > 0 || def.dependencies.length > 0),
-    readsEvents,
     // Only for the aggregate forms: their filter and projection read plain fields of the event, all of which the
     // checker lists; any other expression reads whole events.
     eventPaths: plan.fn !== null && plan.incremental ? (def.eventPaths ?? null) : null,
@@ -123,7 +119,7 @@ export function evaluateWhole(ca: CompiledCa, profile: unknown, events: readonly
   if (fn === null) {
     const inside = windowTest(ca.lookback, now);
     const value = guarded(() => ca.whole.evaluate({ profile: profile ?? {}, events: events.filter((e) => inside(e.ts)).sort(byTime).map((e) => e.data), now }));
-    const expiresAt = ca.readsEvents || /current(Month|Year|DayOfMonth)|\b(now|today|yesterday|tomorrow)\b/.test(ca.def.expression.value) ? now + ca.refreshMs : null;
+    const expiresAt = ca.plan.readsEvents || ca.plan.readsClock ? now + ca.refreshMs : null;
     return { value: value ?? null, valueTs: null, state: null, expiresAt };
   }
   const sf = Math.min(horizon ? (horizon.pendingFrom ?? now) : now - SEEN_MARGIN_MS, now);

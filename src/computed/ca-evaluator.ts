@@ -3,6 +3,7 @@ import type { SqlExecutor } from '../store/db.js';
 import { type CompiledCa, type Evaluation, type PersonEvent, compileCa, emptyValue, evaluateNew, evaluateWhole } from './ca-engine.js';
 import { checkPql } from '../pql/index.js';
 import { boundsAt } from './ca-window.js';
+import { uncovered } from './ca-check.js';
 import { type ComputedAttribute, isLive } from './ca.js';
 import * as store from './ca.store.js';
 import { eventsOfClusters } from './ca-people.js';
@@ -86,15 +87,14 @@ export class CaEvaluator {
     const now = this.clock();
     // Read before the events: a write the consumer has yet to apply, stamped from then on, may be among them.
     const horizon = await feedHorizon(tx, CA_CONSUMER, tenantId, this.concurrentWriters, applied);
-    const readers = defs.filter((d) => d.readsEvents);
+    const readers = defs.filter((d) => d.plan.readsEvents);
     let since: number | null = Number.POSITIVE_INFINITY;
     for (const d of readers) {
       const b = boundsAt(d.lookback, now);
       since = b === null || since === null ? null : Math.min(since, b.start);
     }
     // Only the fields the definitions read, when every one of them says which.
-    const paths = readers.every((d) => d.eventPaths !== null) ? [...new Set(readers.flatMap((d) => d.eventPaths!))].sort() : undefined;
-    const fields = paths && { dialect: this.dialect, paths: paths.filter((p) => !paths.some((q) => q !== p && p.startsWith(`${q}.`))) };
+    const fields = readers.every((d) => d.eventPaths !== null) ? { dialect: this.dialect, paths: uncovered(readers.flatMap((d) => d.eventPaths!)) } : undefined;
     const events = readers.length > 0 ? await eventsOfClusters(tx, tenantId, clusters, since, fields) : new Map<string, PersonEvent[]>();
     const profiles = defs.some((d) => d.readsProfile) ? await this.profiles(tx, tenantId, clusters) : new Map<string, Record<string, unknown>>();
     const needsHeld = defs.some((d) => d.def.dependencies.length > 0);
@@ -155,7 +155,7 @@ export class CaEvaluator {
           whole.add(cluster);
           break;
         }
-        if (!ca.readsEvents) continue;
+        if (!ca.plan.readsEvents) continue;
         const result = evaluateNew(ca, held.get(cluster)?.get(ca.def.id), fresh, now, applied);
         if (result === 'same') continue;
         touched.add(ca.def.id);

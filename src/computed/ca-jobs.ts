@@ -10,7 +10,7 @@ import { isLive } from './ca.js';
 import type { CompiledCa } from './ca-engine.js';
 import { CA_LOCK, type CaEvaluator } from './ca-evaluator.js';
 import * as store from './ca.store.js';
-import { peoplePage } from './ca-people.js';
+import { clusterPage } from '../identity/graph.store.js';
 
 /** Job kinds. */
 export const CA_RECOMPUTE_JOB = 'ca-recompute';
@@ -85,7 +85,7 @@ export function recomputeHandler(evaluator: CaEvaluator, clock: () => number): J
         const ca = live.find((d) => d.def.id === caId);
         // Changed again or stopped since: that change queued its own job.
         if (!ca || ca.def.version !== version) return { after, done: true };
-        const page = await peoplePage(tx, tenantId, after, PAGE);
+        const page = await clusterPage(tx, tenantId, after, PAGE);
         await evaluator.whole(tx, tenantId, withDependents(ca, live), page, live);
         return { after: page[page.length - 1] ?? after, done: page.length < PAGE };
       });

@@ -1,15 +1,10 @@
-/** Reads for evaluation: people's events by cluster (one statement a page), new events by id, identities to clusters. */
+/** Reads for evaluation: people's events by cluster (one statement a page) and new events by id. */
 import { type SqlExecutor, rowsStatement } from '../store/db.js';
+import { chunks } from '../shared/chunks.js';
 import type { IdentityKey } from '../identity/graph.store.js';
 import type { PersonEvent } from './ca-engine.js';
 
 const PAGE = 200;
-
-function slices<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** Which fields of each event to read, in a store's JSON path dialect; absent: the whole event. */
 export interface EventFields {
@@ -50,7 +45,7 @@ function partial(paths: readonly string[], values: readonly unknown[]): Record<s
 export async function eventsOfClusters(tx: SqlExecutor, tenantId: number, clusters: readonly string[], since: number | null, fields?: EventFields): Promise<Map<string, PersonEvent[]>> {
   const out = new Map<string, PersonEvent[]>();
   const x = fields ? extraction(fields) : { sql: 'e.data', params: [], join: '' };
-  for (const slice of slices(clusters, PAGE)) {
+  for (const slice of chunks(clusters, PAGE)) {
     const rows = await tx.values<[string, string, string, number, number, string]>(
       // CROSS JOIN keeps SQLite's join order (members first): left to choose, it may walk the sandbox's events.
       `SELECT m.cluster_id, e.dataset_id, e.event_id, e.ts, e.ingested_at, ${x.sql} FROM identities m CROSS JOIN events e${x.join}
@@ -91,20 +86,4 @@ export async function eventsById(tx: SqlExecutor, tenantId: number, ids: Readonl
     data: JSON.parse(data) as unknown,
     primary: { ns, id },
   }));
-}
-
-const CLUSTER_OF_KEYS = rowsStatement('SELECT ns, id, cluster_id FROM identities WHERE tenant_id = ? AND (ns, id) IN (@rows)', ['text', 'text']);
-
-/** The cluster of each identity the graph has seen, keyed `ns \0 id`. */
-export async function clusterOfEach(tx: SqlExecutor, tenantId: number, keys: readonly IdentityKey[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (keys.length === 0) return out;
-  for (const [ns, id, cluster] of await tx.valuesRows<[string, string, string]>(CLUSTER_OF_KEYS, [tenantId], keys.map((k) => [k.ns, k.id]))) out.set(`${ns}\u0000${id}`, cluster);
-  return out;
-}
-
-/** A page of the sandbox's people (cluster ids in order, after `after`). */
-export async function peoplePage(tx: SqlExecutor, tenantId: number, after: string, limit: number): Promise<string[]> {
-  const rows = await tx.values<[string]>('SELECT DISTINCT cluster_id FROM identities WHERE tenant_id = ? AND cluster_id > ? ORDER BY cluster_id LIMIT ?', [tenantId, after, limit]);
-  return rows.map(([c]) => c);
 }

@@ -38,6 +38,15 @@ export interface CaPlan {
    * conjuncts and the projection read nothing but the event (no `now`, no profile, no segments).
    */
   readonly incremental: boolean;
+  /** Whether the expression reads events at all (`xEvent` anywhere). */
+  readonly readsEvents: boolean;
+  /** Whether its value can change with the clock alone (`now`, `today`, `this month`, `currentMonth()`). */
+  readonly readsClock: boolean;
+}
+
+/** Whether any node of the tree satisfies `test`. */
+function some(node: Node, test: (n: Node) => boolean): boolean {
+  return test(node) || children(node).some((c) => some(c, test));
 }
 
 const query = (body: Node, source?: string): PqlQuery => ({ kind: 'query', params: [], body, ...(source === undefined ? {} : { source }) });
@@ -156,8 +165,10 @@ function isOne(n: Node): boolean {
 
 /** The plan of a checked definition. */
 export function planOf(q: PqlQuery): CaPlan {
+  const readsEvents = some(q.body, (n) => n.kind === 'xEvent');
+  const readsClock = some(q.body, (n) => n.kind === 'timeWord' || n.kind === 'period' || (n.kind === 'call' && /^current/.test(n.name)));
   const found = q.params.length === 0 ? recognise(q.body) : undefined;
-  if (!found) return { fn: null, filter: null, projection: null, size: 0, windows: [], incremental: false };
+  if (!found) return { fn: null, filter: null, projection: null, size: 0, windows: [], incremental: false, readsEvents, readsClock };
   const predicate = eventsOf(found.events)!.predicate;
   const { windows, local } = filterParts(predicate);
   const projectionLocal = found.projection === null || eventLocal(found.projection);
@@ -168,5 +179,7 @@ export function planOf(q: PqlQuery): CaPlan {
     size: found.size,
     windows,
     incremental: local && projectionLocal,
+    readsEvents,
+    readsClock,
   };
 }

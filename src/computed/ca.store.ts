@@ -1,5 +1,6 @@
 /** Rows of computed attribute definitions and values; one converter each, shared by every caller. */
 import { type SqlExecutor, rowsStatement } from '../store/db.js';
+import { chunks } from '../shared/chunks.js';
 import type { CaApi, CaStatus, ComputedAttribute } from './ca.js';
 
 interface DefRow {
@@ -104,8 +105,7 @@ function toValue([clusterId, caId, version, value, valueTs, state, expiresAt]: V
 /** The values held for these people (all definitions). */
 export async function valuesOf(db: SqlExecutor, tenantId: number, clusters: readonly string[]): Promise<ValueRow[]> {
   const out: ValueRow[] = [];
-  for (let i = 0; i < clusters.length; i += 500) {
-    const part = clusters.slice(i, i + 500);
+  for (const part of chunks(clusters, 500)) {
     const rows = await db.values<ValueTuple>(`SELECT ${VALUE_COLUMNS} FROM computed_values WHERE tenant_id = ? AND cluster_id IN (${part.map(() => '?').join(', ')})`, [tenantId, ...part]);
     out.push(...rows.map(toValue));
   }
@@ -139,8 +139,7 @@ export async function writeValues(tx: SqlExecutor, tenantId: number, rows: reado
 
 /** Removes every value of these people (clusters that merged into another, or are gone). */
 export async function deleteValuesOf(tx: SqlExecutor, tenantId: number, clusters: readonly string[]): Promise<void> {
-  for (let i = 0; i < clusters.length; i += 500) {
-    const part = clusters.slice(i, i + 500);
+  for (const part of chunks(clusters, 500)) {
     await tx.run(`DELETE FROM computed_values WHERE tenant_id = ? AND cluster_id IN (${part.map(() => '?').join(', ')})`, [tenantId, ...part]);
   }
 }

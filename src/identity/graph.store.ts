@@ -48,6 +48,22 @@ export async function clustersOf(tx: SqlExecutor, tenantId: number, keys: readon
   return [...new Set(rows.map(([c]) => c))];
 }
 
+const CLUSTER_OF_EACH = rowsStatement('SELECT ns, id, cluster_id FROM identities WHERE tenant_id = ? AND (ns, id) IN (@rows)', ['text', 'text']);
+
+/** The cluster of each identity the graph has seen, keyed `ns \0 id` (`keyOf`), in one statement. */
+export async function clusterOfEach(tx: SqlExecutor, tenantId: number, keys: readonly IdentityKey[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (keys.length === 0) return out;
+  for (const [ns, id, cluster] of await tx.valuesRows<[string, string, string]>(CLUSTER_OF_EACH, [tenantId], keys.map((k) => [k.ns, k.id]))) out.set(keyOf({ ns, id }), cluster);
+  return out;
+}
+
+/** A page of the sandbox's people (cluster ids after `after`, in id order): every job that walks everyone pages so. */
+export async function clusterPage(tx: SqlExecutor, tenantId: number, after: string, limit: number): Promise<string[]> {
+  const rows = await tx.values<[string]>('SELECT DISTINCT cluster_id FROM identities WHERE tenant_id = ? AND cluster_id > ? ORDER BY cluster_id LIMIT ?', [tenantId, after, limit]);
+  return rows.map(([c]) => c);
+}
+
 let lastSeq = 0;
 
 /**

@@ -159,9 +159,10 @@ export class IngestService {
     }
     const toStore = records.filter((r) => prepared.datasets.get(r.datasetId)?.profileEnabled);
     const now = this.clock();
-    const { newEvents, ...counts } = await writeRecords(tx, tenantId, toStore, batchId, now);
+    const nameEvents = (await this.steps.nameEvents?.(tenantId)) === true;
+    const { newEvents, ...counts } = await writeRecords(tx, tenantId, toStore, batchId, now, nameEvents);
     const changes = records.length > 0 ? await this.steps.link(tx, tenantId, records, prepared.datasets, batchId) : [];
-    changes.push(...changesOf(tenantId, toStore, batchId, (await this.steps.nameEvents?.(tenantId)) === true ? newEvents : undefined));
+    changes.push(...changesOf(tenantId, toStore, batchId, newEvents));
     await this.steps.settle(tx, tenantId, changes);
     await appendChanges(tx, changes, now);
     return { ...counts, refused };

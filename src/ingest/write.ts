@@ -9,9 +9,9 @@ export interface WriteCounts {
   eventsDuplicate: number;
 }
 
-/** The counts, and the events newly stored, by dataset (replays left out): derived state folds exactly these in. */
+/** The counts, and (when asked for) the events newly stored, by dataset (replays left out): derived state folds exactly these in. */
 export interface WriteResult extends WriteCounts {
-  newEvents: Record<string, string[]>;
+  newEvents?: Record<string, string[]>;
 }
 
 const UPSERT_FRAGMENTS = rowsStatement(
@@ -25,10 +25,11 @@ const INSERT_IDENTITIES = rowsStatement(
   'INSERT INTO record_identities (tenant_id, ns, id, dataset_id, primary_ns, primary_id) @rows ON CONFLICT DO NOTHING',
   ['bigint', 'text', 'text', 'text', 'text', 'text'],
 );
-const INSERT_EVENTS = rowsStatement(
-  'INSERT INTO events (tenant_id, dataset_id, event_id, primary_ns, primary_id, ts, batch_id, data, ingested_at) @rows ON CONFLICT (tenant_id, dataset_id, event_id) DO NOTHING RETURNING dataset_id, event_id',
-  ['bigint', 'text', 'text', 'text', 'text', 'bigint', 'text', 'text', 'bigint'],
-);
+const EVENT_INSERT = 'INSERT INTO events (tenant_id, dataset_id, event_id, primary_ns, primary_id, ts, batch_id, data, ingested_at) @rows ON CONFLICT (tenant_id, dataset_id, event_id) DO NOTHING';
+const EVENT_COLUMNS = ['bigint', 'text', 'text', 'text', 'text', 'bigint', 'text', 'text', 'bigint'] as const;
+const INSERT_EVENTS = rowsStatement(EVENT_INSERT, EVENT_COLUMNS);
+// Where something folds new events in (computed attributes), the insert says which ones it stored.
+const INSERT_EVENTS_NAMED = rowsStatement(`${EVENT_INSERT} RETURNING dataset_id, event_id`, EVENT_COLUMNS);
 
 /** Writes prepared records inside the caller's transaction. */
 export async function writeRecords(
@@ -37,15 +38,21 @@ export async function writeRecords(
   records: readonly WritableRecord[],
   batchId: string | null,
   now: number,
+  nameEvents = false,
 ): Promise<WriteResult> {
-  const counts: WriteResult = { fragments: 0, eventsInserted: 0, eventsDuplicate: 0, newEvents: {} };
+  const counts: WriteResult = { fragments: 0, eventsInserted: 0, eventsDuplicate: 0 };
   const ordered = inLockOrder(records);
   // Rows are written many to a statement: one round trip for all of them on PostgreSQL, a few chunks on SQLite.
   const events = ordered.filter((r) => r.kind === 'event');
-  const inserted = await tx.valuesRows<[string, string]>(INSERT_EVENTS, [], events.map((r) => [tenantId, r.datasetId, r.eventId!, r.primary.ns, r.primary.id, r.ts!, batchId, r.text, now]));
-  for (const [datasetId, eventId] of inserted) (counts.newEvents[datasetId] ??= []).push(eventId);
-  counts.eventsInserted = inserted.length;
-  counts.eventsDuplicate = events.length - inserted.length;
+  const rows = events.map((r) => [tenantId, r.datasetId, r.eventId!, r.primary.ns, r.primary.id, r.ts!, batchId, r.text, now]);
+  if (nameEvents) {
+    const newEvents: Record<string, string[]> = {};
+    const inserted = await tx.valuesRows<[string, string]>(INSERT_EVENTS_NAMED, [], rows);
+    for (const [datasetId, eventId] of inserted) (newEvents[datasetId] ??= []).push(eventId);
+    counts.newEvents = newEvents;
+    counts.eventsInserted = inserted.length;
+  } else counts.eventsInserted = (await tx.runRows(INSERT_EVENTS, [], rows)).changes;
+  counts.eventsDuplicate = events.length - counts.eventsInserted;
   const fragments = ordered.filter((r) => r.kind === 'fragment');
   await tx.runRows(UPSERT_FRAGMENTS, [], fragments.map((r) => [tenantId, r.datasetId, r.primary.ns, r.primary.id, batchId, r.text, now]));
   // A record replaces its fragment whole, so its identity rows are replaced too. One delete per fragment: a

@@ -151,12 +151,6 @@ export async function fragmentsOfIdentities(tx: SqlExecutor, tenantId: number, k
   return out;
 }
 
-/** A page of the sandbox's clusters after `after`, in id order (a policy's views are rebuilt page by page). */
-export async function clusterPage(tx: SqlExecutor, tenantId: number, after: string, limit: number): Promise<string[]> {
-  const rows = await tx.values<[string]>('SELECT DISTINCT cluster_id FROM identities WHERE tenant_id = ? AND cluster_id > ? ORDER BY cluster_id LIMIT ?', [tenantId, after, limit]);
-  return rows.map(([c]) => c);
-}
-
 /** A page of the primary identities that hold fragments, after `after`, in (namespace, id) order. */
 export async function primaryPage(tx: SqlExecutor, tenantId: number, after: IdentityKey | undefined, limit: number): Promise<IdentityKey[]> {
   const rows = await tx.values<[string, string]>(

@@ -4,7 +4,7 @@
  */
 import type { Db, SqlExecutor } from '../store/db.js';
 import { SANDBOX_PROFILE_LOCK } from '../store/locks.js';
-import { type IdentityKey, clustersOf, keyOf } from '../identity/graph.store.js';
+import { type IdentityKey, clusterPage, clustersOf, keyOf } from '../identity/graph.store.js';
 import { type Change, type ChangeInput, byTenant } from '../changefeed/change.js';
 import type { ChangeHandler } from '../changefeed/change-feed.js';
 import { appendChanges } from '../changefeed/change.store.js';
@@ -196,7 +196,7 @@ export class ProfileViews {
     let next: string | undefined;
     let built: Set<string>;
     if (policy.identityGraph === 'pdg') {
-      const page = await v.clusterPage(tx, tenantId, c.after, BACKFILL_PAGE);
+      const page = await clusterPage(tx, tenantId, c.after, BACKFILL_PAGE);
       built = await this.rebuild(tx, tenantId, [policy], { clusters: new Set(page), identities: new Map() });
       if (page.length === BACKFILL_PAGE) next = page[page.length - 1]!;
     } else {

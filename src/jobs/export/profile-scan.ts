@@ -4,7 +4,7 @@
  */
 import type { SqlExecutor } from '../../store/db.js';
 import { chunks } from '../../shared/chunks.js';
-import type { IdentityKey } from '../../identity/graph.store.js';
+import { type IdentityKey, clusterPage as graphClusterPage } from '../../identity/graph.store.js';
 import type { EffectivePolicy } from '../../profile/merge-policy.service.js';
 import { type FragmentRow, fragmentsOf, fragmentsOfClusters, hasEvents } from '../../profile/profile.store.js';
 import { identityViewKey, viewKeyIdentity } from '../../profile/profile-view.store.js';
@@ -72,7 +72,7 @@ export async function scanPage(db: SqlExecutor, tenantId: number, policy: Effect
 
 /** People of the identity graph, a page of cluster ids at a time. */
 async function clusterPage(db: SqlExecutor, tenantId: number, policy: EffectivePolicy, cursor: ScanCursor, limit: number, options: ScanOptions) {
-  const clusters = (await db.values<[string]>('SELECT DISTINCT cluster_id FROM identities WHERE tenant_id = ? AND cluster_id > ? ORDER BY cluster_id LIMIT ?', [tenantId, cursor.after[0]!, limit])).map(([c]) => c);
+  const clusters = await graphClusterPage(db, tenantId, cursor.after[0]!, limit);
   const views = await currentViews(db, tenantId, policy, clusters);
   const missing = clusters.filter((c) => !views.has(c));
   const people = missing.length === 0 ? new Map() : await fragmentsOfClusters(db, tenantId, missing, true);

@@ -4,7 +4,7 @@
  */
 import type { SqlExecutor } from '../../store/db.js';
 import { chunks } from '../../shared/chunks.js';
-import type { IdentityKey } from '../../identity/graph.store.js';
+import { type IdentityKey, clusterPage } from '../../identity/graph.store.js';
 import { fragmentsOf, fragmentsOfClusters } from '../../profile/profile.store.js';
 
 /** The inactivity windows of the unknown-profiles report, in days. */
@@ -84,7 +84,7 @@ export async function samplePeople(db: SqlExecutor, tenantId: number, now: numbe
   const c: SampleCounts = { totalRows: 0, totalEvents: 0, byDataset: {}, byNamespace: {}, datasetOverlap: {}, namespaceOverlap: {}, unknown: {} };
   for (const days of UNKNOWN_WINDOWS) c.unknown[`${days}days`] = { countOfProfiles: 0, eventsAssociated: 0, nsDistribution: {} };
   for (let after = ''; ; ) {
-    const clusters = (await db.values<[string]>('SELECT DISTINCT cluster_id FROM identities WHERE tenant_id = ? AND cluster_id > ? ORDER BY cluster_id LIMIT ?', [tenantId, after, PAGE])).map(([id]) => id);
+    const clusters = await clusterPage(db, tenantId, after, PAGE);
     const found = await fragmentsOfClusters(db, tenantId, clusters, false);
     const people: Person[] = [...found.values()].map((f) => ({
       members: f.members,

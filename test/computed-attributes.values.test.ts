@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
 import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, ingestFixture, personRecord, streamRecord } from './support/fixtures.js';
+import { settle as settleAll } from './support/wait.js';
 import { caValues, createAlpha, createCa, entityWithCa, seedSummarySchema } from './support/ca.js';
 
 // The org's tenant id (acme) is the fixtures' schema namespace, where the values appear.
@@ -67,22 +68,7 @@ for (const kind of STORE_KINDS) {
     after(() => t.close());
 
     const send = (entity: Record<string, unknown>, dataset = f.eventDataset) => streamRecord(t, { ...f, headers }, ORG, dataset, dataset === f.profileDataset ? PROFILE_SCHEMA_ID : EVENT_SCHEMA_ID, entity);
-    /**
-     * Runs due jobs and the change feed until the consumer has read every entry. On PostgreSQL an entry is readable
-     * only once every older transaction of the cluster has ended (other tests' too), so one drain may come back early.
-     */
-    const settle = async () => {
-      for (let i = 0; i < 200; i++) {
-        await t.app.services.jobs.drain();
-        await t.app.services.feed.drain();
-        const at = await t.store.db.get<{ xid: number; seq: number }>("SELECT xid, seq FROM change_offsets WHERE consumer = 'computed-attributes'");
-        const unread = await t.store.db.get<{ n: number }>('SELECT count(*) AS n FROM changes WHERE xid > ? OR (xid = ? AND seq > ?)', [at?.xid ?? 0, at?.xid ?? 0, at?.seq ?? 0]);
-        const due = await t.store.db.get<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE status = 'queued' AND run_after <= ?", [now]);
-        if (Number(unread?.n) === 0 && Number(due?.n) === 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      assert.fail('the change feed and the jobs did not settle');
-    };
+    const settle = () => settleAll(t, ['computed-attributes'], now);
     /** Moves the clock; tokens are issued on the test clock, so the headers are renewed. */
     const advance = async (to: number) => {
       now = to;

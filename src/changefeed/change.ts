@@ -85,3 +85,34 @@ export function byTenant(changes: readonly Change[]): Array<[number, Change[]]> 
   }
   return [...groups.entries()].sort(([a], [b]) => a - b);
 }
+
+/** Who a page of a sandbox's entries touched, as consumers of people's derived state need it. */
+export interface Touched {
+  /** Clusters to evaluate whole: merge survivors, the parts of a split, clusters that lost evicted members. */
+  readonly whole: Set<string>;
+  /** Clusters merged into another: nobody now. */
+  readonly gone: Set<string>;
+  /** Identities named by the entries `names` picked, keyed `ns \0 id`. */
+  readonly named: Map<string, IdentityRef>;
+  /** Some entry touched more people than it names. */
+  readonly everyone: boolean;
+}
+
+/** Sorts a page's entries into who they touched; `names` says which entries' identities count. */
+export function touchedBy(changes: readonly Change[], names: (c: Change) => boolean): Touched {
+  const whole = new Set<string>();
+  const gone = new Set<string>();
+  const named = new Map<string, IdentityRef>();
+  let everyone = false;
+  for (const c of changes) {
+    if (c.everyone === true) everyone = true;
+    if (c.kind === 'merge') {
+      whole.add(c.clusters![0]!);
+      for (const id of c.clusters!.slice(1)) gone.add(id);
+    } else if (c.kind === 'split' || c.kind === 'evict') for (const id of c.clusters ?? []) whole.add(id);
+    else if (names(c)) for (const k of c.identities ?? []) named.set(`${k.ns}\u0000${k.id}`, k);
+  }
+  // A cluster merged away has no one left to evaluate; the survivor is evaluated whole.
+  for (const id of gone) whole.delete(id);
+  return { whole, gone, named, everyone };
+}

@@ -3,9 +3,9 @@
  * changed otherwise are evaluated whole, and a change too large to name queues a recompute of everyone.
  */
 import type { SqlExecutor } from '../store/db.js';
-import { type Change, byTenant } from '../changefeed/change.js';
+import { type Change, byTenant, touchedBy } from '../changefeed/change.js';
 import type { ChangeHandler } from '../changefeed/change-feed.js';
-import { type IdentityKey, clusterOfEach, keyOf } from '../identity/graph.store.js';
+import { clusterOfEach, keyOf } from '../identity/graph.store.js';
 import type { PersonEvent } from './ca-engine.js';
 import { CA_LOCK, type CaEvaluator } from './ca-evaluator.js';
 import { eventsById } from './ca-people.js';
@@ -32,27 +32,16 @@ export function caConsumer(evaluator: CaEvaluator, clock: () => number, kick: ()
     // Read again under the lock: a definition changed (and a recompute step ran) meanwhile must not be written over.
     const live = await evaluator.live(tx, tenantId);
     const readsProfile = live.some((d) => d.readsProfile);
-    const whole = new Set<string>();
-    const gone = new Set<string>();
-    const named = new Map<string, IdentityKey>();
+    // Written before this process's writers heard of the sandbox's first definition, an events entry names no events:
+    // its people are evaluated whole.
+    const { whole, gone, named, everyone } = touchedBy(changes, (c) => DELETES.has(c.kind) || (c.kind === 'fragments' && readsProfile) || (c.kind === 'events' && c.eventIds === undefined));
     const fresh = new Map<string, Set<string>>();
-    let everyone = false;
     for (const c of changes) {
-      if (c.everyone === true) everyone = true;
-      if (c.kind === 'merge') {
-        whole.add(c.clusters![0]!);
-        for (const id of c.clusters!.slice(1)) gone.add(id);
-      } else if (c.kind === 'split' || c.kind === 'evict') for (const id of c.clusters ?? []) whole.add(id);
-      else if (DELETES.has(c.kind) || (c.kind === 'fragments' && readsProfile)) for (const k of c.identities ?? []) named.set(keyOf(k), k);
-      else if (c.kind === 'events' && c.eventIds === undefined) {
-        // Written before this process's writers heard of the sandbox's first definition: whole evaluations then.
-        for (const k of c.identities ?? []) named.set(keyOf(k), k);
-      } else if (c.kind === 'events') {
-        for (const [datasetId, ids] of Object.entries(c.eventIds ?? {})) {
-          let set = fresh.get(datasetId);
-          if (!set) fresh.set(datasetId, (set = new Set()));
-          for (const id of ids) set.add(id);
-        }
+      if (c.kind !== 'events') continue;
+      for (const [datasetId, ids] of Object.entries(c.eventIds ?? {})) {
+        let set = fresh.get(datasetId);
+        if (!set) fresh.set(datasetId, (set = new Set()));
+        for (const id of ids) set.add(id);
       }
     }
     const now = clock();
@@ -66,8 +55,6 @@ export function caConsumer(evaluator: CaEvaluator, clock: () => number, kick: ()
       const c = clusterOf.get(keyOf(k));
       if (c) whole.add(c);
     }
-    // A cluster merged away has no people left to show values for; the survivor is evaluated whole.
-    for (const id of gone) whole.delete(id);
     await deleteValuesOf(tx, tenantId, [...gone]);
     const byPerson = new Map<string, PersonEvent[]>();
     for (const e of newEvents) {

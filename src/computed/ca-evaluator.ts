@@ -9,6 +9,7 @@ import * as store from './ca.store.js';
 import { eventsOfClusters } from './ca-people.js';
 import type { FeedPosition } from '../changefeed/change.js';
 import { feedHorizon } from '../changefeed/change.store.js';
+import { inDependencyOrder } from '../shared/dependency-order.js';
 
 /** Merged profiles of people (clusters) under the sandbox's default policy, for definitions that read the profile. */
 export type ProfileReader = (tx: SqlExecutor, tenantId: number, clusters: readonly string[]) => Promise<Map<string, Record<string, unknown>>>;
@@ -30,23 +31,6 @@ export function placeValue(entity: Record<string, unknown>, ca: Pick<ComputedAtt
   node[path[path.length - 1]!] = ca.api === 'alpha' ? value : { value, ...(valueTs === null ? {} : { timestamp: new Date(valueTs).toISOString() }) };
 }
 
-/** Orders definitions so each comes after those it reads. */
-function topological(defs: readonly CompiledCa[]): CompiledCa[] {
-  const byId = new Map(defs.map((d) => [d.def.id, d]));
-  const out: CompiledCa[] = [];
-  const done = new Set<string>();
-  const visit = (d: CompiledCa, depth: number) => {
-    if (done.has(d.def.id) || depth > defs.length) return;
-    for (const dep of d.def.dependencies) {
-      const other = byId.get(dep);
-      if (other) visit(other, depth + 1);
-    }
-    if (!done.has(d.def.id)) done.add(d.def.id), out.push(d);
-  };
-  for (const d of defs) visit(d, 0);
-  return out;
-}
-
 /** Compiles the live definitions of a sandbox, keeping each compiled version (any process may have changed them: rows are read each time). */
 export class CaEvaluator {
   private readonly cache = new Map<string, CompiledCa>();
@@ -61,7 +45,7 @@ export class CaEvaluator {
   /** The sandbox's live definitions, compiled, in dependency order. */
   async live(db: SqlExecutor, tenantId: number): Promise<CompiledCa[]> {
     const defs = (await store.listDefinitions(db, tenantId)).filter(isLive);
-    return topological(defs.map((d) => this.compiled(d)));
+    return inDependencyOrder(defs.map((d) => this.compiled(d)), (d) => d.def.id, (d) => d.def.dependencies);
   }
 
   /** One definition compiled (cached by id, version and last change). */

@@ -3,7 +3,7 @@
  * many people to name), and the sandbox's refresh, which re-evaluates the people whose window moved.
  */
 import type { SqlExecutor } from '../store/db.js';
-import { enqueueJob } from '../jobs/job.store.js';
+import { enqueueJob, queueRecurring } from '../jobs/job.store.js';
 import type { JobFailedHook, JobHandler } from '../jobs/job-runner.js';
 import type { ComputedAttribute } from './ca.js';
 import { isLive } from './ca.js';
@@ -29,12 +29,8 @@ export async function queueRecompute(tx: SqlExecutor, ca: ComputedAttribute, now
  * Queues the sandbox's next refresh at `at`, unless one runs now (it queues the next itself, at the shortest period
  * of the definitions then live) or one is queued by then. `except`: the refresh asking, which is running.
  */
-export async function queueRefresh(tx: SqlExecutor, tenantId: number, at: number, except?: number): Promise<void> {
-  const soon = await tx.get<{ x: number }>(
-    "SELECT 1 AS x FROM jobs WHERE tenant_id = ? AND kind = ? AND job_id <> ? AND (status = 'running' OR (status = 'queued' AND run_after <= ?)) LIMIT 1",
-    [tenantId, CA_REFRESH_JOB, except ?? -1, at],
-  );
-  if (!soon) await enqueueJob(tx, { tenantId, kind: CA_REFRESH_JOB, ref: String(at), payload: {}, runAfter: at }, at);
+export function queueRefresh(tx: SqlExecutor, tenantId: number, at: number, except?: number): Promise<void> {
+  return queueRecurring(tx, tenantId, CA_REFRESH_JOB, at, except);
 }
 
 /** A refresh that fails for good still queues the next one, so the sandbox's windows keep moving. */

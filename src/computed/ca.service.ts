@@ -34,6 +34,13 @@ export interface CaInput {
 
 const unionId = (classId: string) => `${classId}__union`;
 
+/** The unions an expression is checked against (segments' too): the profile's with computed fields added, and the event's. */
+export async function checkSchemasOf(schemas: SchemaResolver, tenantId: number, computed: readonly ComputedAttribute[]): Promise<CheckSchemas> {
+  const [profile, event] = await Promise.all([schemas.union(tenantId, unionId(PROFILE_CLASS_ID)), schemas.union(tenantId, unionId(EXPERIENCE_EVENT_CLASS_ID))]);
+  const fields = computed.map((o) => ({ path: o.fieldPath, xdmType: o.returnType, wrapped: o.api === 'ca' }));
+  return { profile: withComputedFields(profile?.jsonSchema as Record<string, unknown> | undefined, fields), event: event?.jsonSchema as Record<string, unknown> | undefined };
+}
+
 /** Definitions of a sandbox, with the rules of each API. */
 export class ComputedAttributeService {
   constructor(
@@ -60,11 +67,8 @@ export class ComputedAttributeService {
     return (await store.listDefinitions(this.db, tenantId)).filter((d) => d.dependencies.includes(id)).map((d) => d.id);
   }
 
-  /** The unions an expression is checked against, the profile's with every other definition's field added. */
-  private async checkSchemas(tenantId: number, others: readonly ComputedAttribute[]): Promise<CheckSchemas> {
-    const [profile, event] = await Promise.all([this.schemas.union(tenantId, unionId(PROFILE_CLASS_ID)), this.schemas.union(tenantId, unionId(EXPERIENCE_EVENT_CLASS_ID))]);
-    const fields = others.map((o) => ({ path: o.fieldPath, xdmType: o.returnType, wrapped: o.api === 'ca' }));
-    return { profile: withComputedFields(profile?.jsonSchema as Record<string, unknown> | undefined, fields), event: event?.jsonSchema as Record<string, unknown> | undefined };
+  private checkSchemas(tenantId: number, others: readonly ComputedAttribute[]): Promise<CheckSchemas> {
+    return checkSchemasOf(this.schemas, tenantId, others);
   }
 
   /** Creates a definition; it is evaluated for everyone at once (a job) unless it is a DRAFT. */

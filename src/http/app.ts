@@ -33,6 +33,8 @@ import { registerDataAccessRoutes } from './routes/data-access.routes.js';
 import { registerPreviewSampleRoutes } from './routes/preview-sample.routes.js';
 import { registerAlphaComputedAttributeRoutes } from './routes/computed-attributes.routes.js';
 import { registerCaAttributeRoutes } from './routes/ca-attributes.routes.js';
+import { registerSegmentDefinitionRoutes } from './routes/segment-definitions.routes.js';
+import { registerSegmentJobRoutes } from './routes/segment-jobs.routes.js';
 
 export type { AppDeps, Services } from '../runtime/services.js';
 
@@ -158,5 +160,7 @@ function registerApiRoutes(app: App, services: Services): void {
   registerDataAccessRoutes(app, services);
   registerAlphaComputedAttributeRoutes(app, services);
   registerCaAttributeRoutes(app, services);
+  registerSegmentDefinitionRoutes(app, services);
+  registerSegmentJobRoutes(app, services);
   registerPreviewSampleRoutes(app, services);
 }

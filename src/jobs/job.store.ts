@@ -80,6 +80,18 @@ export async function enqueueJob(tx: SqlExecutor, job: { tenantId: number; kind:
   );
 }
 
+/**
+ * Queues a sandbox's recurring job of `kind` to run at `at`, unless one of that kind runs now (it queues its next
+ * itself) or one is queued by then. `except`: the job asking, which is running.
+ */
+export async function queueRecurring(tx: SqlExecutor, tenantId: number, kind: string, at: number, except?: number): Promise<void> {
+  const soon = await tx.get<{ x: number }>(
+    "SELECT 1 AS x FROM jobs WHERE tenant_id = ? AND kind = ? AND job_id <> ? AND (status = 'running' OR (status = 'queued' AND run_after <= ?)) LIMIT 1",
+    [tenantId, kind, except ?? -1, at],
+  );
+  if (!soon) await enqueueJob(tx, { tenantId, kind, ref: String(at), payload: {}, runAfter: at }, at);
+}
+
 /** Claims the oldest runnable job (queued, or running with an expired lease) for `owner` until `leaseUntil`. */
 export async function claimJob(db: Db, kinds: readonly string[], owner: string, now: number, leaseUntil: number): Promise<Job | undefined> {
   if (kinds.length === 0) return undefined;

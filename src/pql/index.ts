@@ -12,5 +12,5 @@ export { classifyPql, type PqlClassification, type PqlClassifyOptions, type PqlE
 export { DEFAULT_LIMITS, type PqlLimits } from './limits.js';
 export type { PqlSchemaInput } from './schema.js';
 export { typeName, type PqlType } from './types.js';
-export { addUnits, startOf } from './time.js';
+export { addUnits, fixedUnitMs, startOf } from './time.js';
 export { toMs } from './values.js';

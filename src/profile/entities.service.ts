@@ -14,6 +14,7 @@ import { identitiesOf, mergeRows } from './unified.js';
 import type { ProfileViews } from './profile-views.js';
 import type { ViewAnswer } from './profile-view.store.js';
 import type { CaReader, Enricher } from '../computed/ca-reader.js';
+import type { MembershipReader } from '../segments/membership-reader.js';
 
 /** The unified profile of one person. */
 export interface UnifiedProfile {
@@ -30,8 +31,8 @@ export type ProfileAnswer = (
   | { readonly kind: 'view'; readonly xid: string; readonly policyId: string; readonly row: ViewAnswer }
   | { readonly kind: 'merged'; readonly profile: UnifiedProfile }
 ) & {
-  /** `withCA`: adds the person's computed attribute values to the entity. */
-  readonly computed?: Enricher;
+  /** Adds what is kept beside the merge: segment membership, and (`withCA`) computed attribute values. */
+  readonly enrich?: Enricher;
 };
 
 /** One event filter, `path<op>value` (at most 3 per request). */
@@ -62,6 +63,7 @@ export class EntityService {
     private readonly maxIdentities: number,
     private readonly clock: () => number,
     private readonly computed?: CaReader,
+    private readonly membership?: MembershipReader,
   ) {}
 
   /** Resolves `entityId` (+ `entityIdNS`) or an XID to an identity and its XID; 400 for what cannot name one. */
@@ -134,8 +136,11 @@ export class EntityService {
       const profile = await this.merged(tenantId, key, xid, policy);
       answer = profile && { kind: 'merged', profile };
     }
-    const computed = answer && withCA ? await this.computed?.enricher(this.db, tenantId, key) : undefined;
-    return answer && computed ? { ...answer, computed } : answer;
+    if (!answer) return undefined;
+    const computed = withCA ? await this.computed?.enricher(this.db, tenantId, key) : undefined;
+    const membership = await this.membership?.enricher(this.db, tenantId, key, policy);
+    const enrich: Enricher | undefined = computed && membership ? (e) => (computed(e), membership(e)) : computed ?? membership;
+    return enrich ? { ...answer, enrich } : answer;
   }
 
   /** A page of the person's events in time order; under dataSetPrecedence only the listed datasets' events count. */

@@ -41,7 +41,16 @@ import { ComputedAttributeService } from '../computed/ca.service.js';
 import { CA_CONSUMER, caConsumer } from '../computed/ca-consumer.js';
 import { CA_RECOMPUTE_JOB, CA_REFRESH_JOB, recomputeFailed, recomputeHandler, refreshFailed, refreshHandler } from '../computed/ca-jobs.js';
 import { CaReader } from '../computed/ca-reader.js';
-import { CaPresence } from '../computed/ca-presence.js';
+import { SandboxPresence } from '../store/presence.js';
+import { SegmentService } from '../segments/segment.service.js';
+import { SegmentEvaluator } from '../segments/segment-evaluator.js';
+import { SEGMENT_CONSUMER, segmentConsumer } from '../segments/segment-consumer.js';
+import { SEGMENT_JOB, segmentJobHandler } from '../segments/segment-jobs.js';
+import { SegmentJobService, queueSegmentJob } from '../segments/segment-job.service.js';
+import { MembershipReader } from '../segments/membership-reader.js';
+import { SEGMENT_REFRESH_JOB, segmentRefreshFailed, segmentRefreshHandler } from '../segments/segment-refresh.js';
+import { isStreaming } from '../segments/segment.js';
+import { listDefinitions as listSegments } from '../segments/segment.store.js';
 
 /** The domain services routes call; built once per app. */
 export interface Services {
@@ -77,6 +86,10 @@ export interface Services {
   readonly samples: PreviewSampleService;
   /** Computed attribute definitions (both APIs); their values are kept by the feed's consumer and jobs. */
   readonly computedAttributes: ComputedAttributeService;
+  /** Segment definitions (and the audiences API over them). */
+  readonly segments: SegmentService;
+  /** Segment jobs: batch evaluation over every profile, on the job runner. */
+  readonly segmentJobs: SegmentJobService;
   /** Materialized unified profiles (kept by the write path and the feed's `profile-views` consumer). */
   readonly views: ProfileViews;
   /**
@@ -114,8 +127,9 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   });
   const mergePolicies = new MergePolicyService(deps.db, datasets, clock, config.maxMergePolicies);
   const views = new ProfileViews(deps.db, mergePolicies, clock, config.maxProfileIdentities);
-  const caPresence = new CaPresence(deps.db);
-  const catalogWatch = watchCatalog(deps.db, [sandboxes, schemas, datasets, connections, namespaces, mergePolicies, caPresence]);
+  const caPresence = new SandboxPresence(deps.db, 'computed_attributes');
+  const segmentPresence = new SandboxPresence(deps.db, 'segment_definitions');
+  const catalogWatch = watchCatalog(deps.db, [sandboxes, schemas, datasets, connections, namespaces, mergePolicies, caPresence, segmentPresence]);
   // Callers that do not wait for it (the CLI's short-lived commands) must not die of an unhandled rejection.
   catalogWatch.catch((err: Error) => logger.warn(`catalog change notices unavailable: ${err.message}`));
   const ingest = new IngestService(deps.db, datasets, schemas, clock, {
@@ -157,6 +171,23 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   feed.consume(CA_CONSUMER, caConsumer(caEvaluator, clock, () => jobs.kick()));
   jobs.register(CA_RECOMPUTE_JOB, recomputeHandler(caEvaluator, clock), recomputeFailed(clock));
   jobs.register(CA_REFRESH_JOB, refreshHandler(caEvaluator, clock), refreshFailed(clock));
+  const caReader = new CaReader(caEvaluator);
+  // Segments read computed values, so their consumer comes after the computed attributes' in each feed step.
+  const segmentEvaluator = new SegmentEvaluator(caReader, clock, deps.db.capabilities.dialect);
+  const queueStreaming = async (tx: SqlExecutor, tenantId: number) => {
+    const streaming = (await listSegments(tx, tenantId)).filter(isStreaming);
+    if (streaming.length > 0) await queueSegmentJob(tx, tenantId, streaming, clock());
+    setTimeout(() => jobs.kick(), 10);
+  };
+  feed.consume(SEGMENT_CONSUMER, segmentConsumer(segmentEvaluator, mergePolicies, queueStreaming));
+  jobs.register(SEGMENT_JOB, segmentJobHandler(mergePolicies, segmentEvaluator, clock));
+  jobs.register(SEGMENT_REFRESH_JOB, segmentRefreshHandler(segmentEvaluator, mergePolicies, clock), segmentRefreshFailed(clock));
+  // A definition that starts streaming works out who qualifies already, once, as a segment job.
+  const segments = new SegmentService(deps.db, schemas, mergePolicies, clock, async (tenantId, definition) => {
+    if (!definition.evaluationInfo.continuous.enabled) return;
+    await deps.db.transaction((tx) => queueSegmentJob(tx, tenantId, [definition], clock()));
+    jobs.kick();
+  });
   return {
     config: deps.config,
     db: deps.db,
@@ -180,7 +211,9 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     namespaces,
     graph,
     mergePolicies,
-    entities: new EntityService(deps.db, namespaces, graph, mergePolicies, views, config.maxProfileIdentities, clock, new CaReader(caEvaluator)),
+    entities: new EntityService(deps.db, namespaces, graph, mergePolicies, views, config.maxProfileIdentities, clock, caReader, new MembershipReader(segmentPresence)),
+    segments,
+    segmentJobs: new SegmentJobService(deps.db, clock, () => jobs.kick()),
     computedAttributes: new ComputedAttributeService(deps.db, schemas, clock, () => jobs.kick()),
     catalogWatch,
   };

@@ -5,7 +5,7 @@ import type { Db, SqlExecutor } from './db.js';
 export const CATALOG_CHANNEL = 'rtprofile_catalog';
 
 /** What changed: `sandbox` stands for everything of the tenant (a reset or delete), the others for one kind. */
-export type CatalogKind = 'sandbox' | 'dataset' | 'inlet' | 'namespace' | 'schema' | 'mergePolicy' | 'computedAttribute';
+export type CatalogKind = 'sandbox' | 'dataset' | 'inlet' | 'namespace' | 'schema' | 'mergePolicy' | 'computedAttribute' | 'segment';
 
 /** "Tenant T changed kind K (id)". */
 export interface CatalogChange {
@@ -19,7 +19,7 @@ export interface CatalogCache {
   catalogChanged(change: CatalogChange | undefined): void;
 }
 
-const KINDS: ReadonlySet<string> = new Set<CatalogKind>(['sandbox', 'dataset', 'inlet', 'namespace', 'schema', 'mergePolicy', 'computedAttribute']);
+const KINDS: ReadonlySet<string> = new Set<CatalogKind>(['sandbox', 'dataset', 'inlet', 'namespace', 'schema', 'mergePolicy', 'computedAttribute', 'segment']);
 
 /** Publishes a change inside the transaction that makes it, so it is heard only if that transaction commits. */
 export function publishChange(tx: SqlExecutor, change: CatalogChange): Promise<void> {

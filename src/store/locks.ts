@@ -8,3 +8,6 @@ export const SANDBOX_PROFILE_LOCK = 7_261_202;
 
 /** One sandbox's job requests: a duplicate check and the insert it guards take turns under it. */
 export const SANDBOX_JOBS_LOCK = 7_261_203;
+
+/** One sandbox's segment membership: the streaming consumer and segment jobs take turns writing it. */
+export const SEGMENT_LOCK = 7_261_206;

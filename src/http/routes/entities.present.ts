@@ -27,15 +27,15 @@ export function presentProfile(p: UnifiedProfile, paths: string[][]) {
  */
 export function profileEntryJson(answer: ProfileAnswer, paths: string[][]): string {
   if (answer.kind === 'merged') {
-    if (!answer.computed) return JSON.stringify(presentProfile(answer.profile, paths));
+    if (!answer.enrich) return JSON.stringify(presentProfile(answer.profile, paths));
     const entity = { ...answer.profile.entity };
-    answer.computed(entity);
+    answer.enrich(entity);
     return JSON.stringify(presentProfile({ ...answer.profile, entity }, paths));
   }
   const { row, xid, policyId } = answer;
-  if (paths.length > 0 || answer.computed) {
+  if (paths.length > 0 || answer.enrich) {
     const entity = { ...(JSON.parse(row.entity) as Record<string, unknown>), identities: JSON.parse(row.identities) as unknown };
-    answer.computed?.(entity);
+    answer.enrich?.(entity);
     return JSON.stringify(presentProfile({ xid, sources: JSON.parse(row.sources) as string[], entity, lastModifiedAt: row.modifiedAt, policyId }, paths));
   }
   const entity = viewEntityText(row.entity, row.identities);

@@ -22,6 +22,8 @@ export interface ScanCursor {
  * when it last changed.
  */
 export interface ScannedProfile {
+  /** The person's view key under the policy: their cluster (pdg), or their identity's key (none, or outside the graph). */
+  readonly key: string;
   readonly entity: Record<string, unknown>;
   readonly members: readonly IdentityKey[] | { readonly cluster: string };
   readonly lastModifiedAt: number;
@@ -51,16 +53,16 @@ async function currentViews(db: SqlExecutor, tenantId: number, policy: Effective
     for (const [key, version, entity, identities, modifiedAt] of rows) {
       if (Number(version) !== policy.version) continue;
       const parsed = JSON.parse(viewEntityText(entity, identities)) as Record<string, unknown>;
-      out.set(key, { entity: parsed, members: policy.identityGraph === 'pdg' ? { cluster: key } : [viewKeyIdentity(key)], lastModifiedAt: Number(modifiedAt) });
+      out.set(key, { key, entity: parsed, members: policy.identityGraph === 'pdg' ? { cluster: key } : [viewKeyIdentity(key)], lastModifiedAt: Number(modifiedAt) });
     }
   }
   return out;
 }
 
 /** A person merged at read time, as the entities API merges one. */
-function merged(policy: EffectivePolicy, rows: readonly FragmentRow[], members: readonly IdentityKey[]): ScannedProfile {
+function merged(policy: EffectivePolicy, rows: readonly FragmentRow[], members: readonly IdentityKey[], key: string): ScannedProfile {
   const m = mergeRows(policy, rows);
-  return { entity: { ...m.entity, identities: identitiesOf(members, m.primaries) }, members, lastModifiedAt: m.lastModifiedAt };
+  return { key, entity: { ...m.entity, identities: identitiesOf(members, m.primaries) }, members, lastModifiedAt: m.lastModifiedAt };
 }
 
 /** The next page of up to `limit` people after `cursor`, and the cursor after them. */
@@ -85,8 +87,8 @@ async function clusterPage(db: SqlExecutor, tenantId: number, policy: EffectiveP
     }
     const person = people.get(cluster);
     if (!person) continue;
-    if (person.fragments.length > 0) profiles.push(merged(policy, person.fragments, person.members));
-    else if (options.emptyProfiles && (await hasEvents(db, tenantId, { keys: person.members }))) profiles.push(merged(policy, [], person.members));
+    if (person.fragments.length > 0) profiles.push(merged(policy, person.fragments, person.members, cluster));
+    else if (options.emptyProfiles && (await hasEvents(db, tenantId, { keys: person.members }))) profiles.push(merged(policy, [], person.members, cluster));
   }
   const next: ScanCursor = clusters.length < limit ? { phase: 'loose', after: ['', ''] } : { phase: 'clusters', after: [clusters.at(-1)!] };
   return { profiles, next };
@@ -114,8 +116,33 @@ async function identityPage(db: SqlExecutor, tenantId: number, policy: Effective
       rows.set(key, [...(rows.get(key) ?? []), row]);
     }
   }
-  const profiles = keys.map((k) => views.get(identityViewKey(k)) ?? merged(policy, rows.get(identityViewKey(k)) ?? [], [k]));
+  const profiles = keys.map((k) => views.get(identityViewKey(k)) ?? merged(policy, rows.get(identityViewKey(k)) ?? [], [k], identityViewKey(k)));
   const last = keys.at(-1);
   const next: ScanCursor = keys.length < limit ? { phase: 'done', after: [] } : { phase: cursor.phase, after: [last!.ns, last!.id] };
   return { profiles, next };
+}
+
+/**
+ * The profiles of people named by their view keys under `policy` (clusters, or identities' keys), as a scan reads
+ * them; a key whose person has no fragment is answered with an empty profile, since their events may still count.
+ */
+export async function profilesByKey(db: SqlExecutor, tenantId: number, policy: EffectivePolicy, keys: readonly string[]): Promise<Map<string, ScannedProfile>> {
+  const out = await currentViews(db, tenantId, policy, keys);
+  const missing = keys.filter((k) => !out.has(k));
+  const clusters = missing.filter((k) => !k.startsWith('i'));
+  const people = clusters.length === 0 ? new Map() : await fragmentsOfClusters(db, tenantId, clusters, true);
+  for (const cluster of clusters) {
+    const person = people.get(cluster);
+    if (person) out.set(cluster, merged(policy, person.fragments, person.members, cluster));
+  }
+  const identities = missing.filter((k) => k.startsWith('i')).map(viewKeyIdentity);
+  for (const slice of chunks(identities, 200)) {
+    const rows = new Map<string, FragmentRow[]>();
+    for (const row of await fragmentsOf(db, tenantId, { keys: slice })) {
+      const key = identityViewKey({ ns: row.primary_ns, id: row.primary_id });
+      rows.set(key, [...(rows.get(key) ?? []), row]);
+    }
+    for (const k of slice) out.set(identityViewKey(k), merged(policy, rows.get(identityViewKey(k)) ?? [], [k], identityViewKey(k)));
+  }
+  return out;
 }

@@ -1,0 +1,111 @@
+/** Brings people's membership up to date in the caller's transaction: reads their profiles and events, evaluates, writes. */
+import type { SqlExecutor } from '../store/db.js';
+import { rowsStatement } from '../store/db.js';
+import type { EffectivePolicy } from '../profile/merge-policy.service.js';
+import { type ScannedProfile, profilesByKey } from '../jobs/export/profile-scan.js';
+import { identityViewKey, viewKeyIdentity } from '../profile/profile-view.store.js';
+import { eventsOfClusters } from '../computed/ca-people.js';
+import type { CaReader } from '../computed/ca-reader.js';
+import { uncovered } from '../computed/ca-check.js';
+import type { SegmentDefinition } from './segment.js';
+import { type CompiledSegment, compileSegment, evaluatePerson, inSegmentOrder, membershipChanges } from './segment-engine.js';
+import { type MembershipRow, membershipOf, writeMembership } from './segment.store.js';
+import { queueSegmentRefresh } from './segment-refresh.js';
+
+const DAY = 86_400_000;
+
+const EVENTS_OF_IDENTITIES = rowsStatement('SELECT primary_ns, primary_id, ts, data FROM events WHERE tenant_id = ? AND ts >= ? AND (primary_ns, primary_id) IN (@rows)', ['text', 'text']);
+
+/** Evaluates definitions for people; compiled definitions are cached by id and version (rows are read each time). */
+export class SegmentEvaluator {
+  private readonly cache = new Map<string, CompiledSegment>();
+
+  constructor(
+    private readonly computed: CaReader,
+    private readonly clock: () => number,
+    private readonly dialect: 'sqlite' | 'postgres',
+  ) {}
+
+  /** Definitions compiled, in dependency order. */
+  compile(defs: readonly SegmentDefinition[]): CompiledSegment[] {
+    return inSegmentOrder(defs.filter((d) => d.pql !== '').map((d) => this.compiled(d)));
+  }
+
+  private compiled(def: SegmentDefinition): CompiledSegment {
+    const key = `${def.tenantId}\u0000${def.id}\u0000${def.version}\u0000${def.updatedAt}`;
+    let c = this.cache.get(key);
+    if (!c) {
+      if (this.cache.size > 10_000) this.cache.clear();
+      c = compileSegment(def);
+      this.cache.set(key, c);
+    }
+    return c;
+  }
+
+  /** Reads the people named by view keys under `policy` and evaluates them; returns who entered or left. */
+  async evaluateKeys(tx: SqlExecutor, tenantId: number, policy: EffectivePolicy, defs: readonly CompiledSegment[], keys: readonly string[]): Promise<MembershipRow[]> {
+    if (keys.length === 0 || defs.length === 0) return [];
+    const profiles = await profilesByKey(tx, tenantId, policy, keys);
+    // A key with no profile at all (a cluster merged away, an identity with nothing left) is evaluated empty: it exits.
+    const people = keys.map((k) => profiles.get(k) ?? { key: k, entity: {}, members: [], lastModifiedAt: 0 });
+    return this.evaluate(tx, tenantId, defs, people);
+  }
+
+  /** Evaluates `defs` (compiled, in order) for people already read; writes the rows, returns who entered or left. */
+  async evaluate(tx: SqlExecutor, tenantId: number, defs: readonly CompiledSegment[], people: readonly ScannedProfile[]): Promise<MembershipRow[]> {
+    if (people.length === 0 || defs.length === 0) return [];
+    const now = this.clock();
+    const keys = people.map((p) => p.key);
+    const events = await this.eventsOf(tx, tenantId, defs, keys, now);
+    const clusters = keys.filter((k) => !k.startsWith('i'));
+    const enrich = clusters.length > 0 ? await this.computed.enrichers(tx, tenantId, clusters) : undefined;
+    const held = new Map<string, Map<string, MembershipRow>>();
+    for (const row of await membershipOf(tx, tenantId, keys)) {
+      let m = held.get(row.personKey);
+      if (!m) held.set(row.personKey, (m = new Map()));
+      m.set(row.segmentId, row);
+    }
+    const writes: MembershipRow[] = [];
+    const moved: MembershipRow[] = [];
+    for (const p of people) {
+      let profile = p.entity;
+      if (enrich && !p.key.startsWith('i')) enrich(p.key)((profile = { ...profile }));
+      const mine = held.get(p.key) ?? new Map<string, MembershipRow>();
+      const own = events.get(p.key) ?? [];
+      const results = evaluatePerson(defs, { key: p.key, profile, events: own }, mine, now);
+      for (const row of membershipChanges(p.key, defs, results, mine, own, now)) {
+        writes.push(row);
+        if (row.status !== (mine.get(row.segmentId)?.status ?? 'none')) moved.push(row);
+      }
+    }
+    await writeMembership(tx, tenantId, writes, now);
+    const soonest = Math.min(...writes.map((w) => w.expiresAt ?? Number.POSITIVE_INFINITY));
+    if (soonest !== Number.POSITIVE_INFINITY) await queueSegmentRefresh(tx, tenantId, soonest);
+    return moved;
+  }
+
+  /** The events of each person when some definition reads them: only the fields read, from as far back as any looks. */
+  private async eventsOf(tx: SqlExecutor, tenantId: number, defs: readonly CompiledSegment[], keys: readonly string[], now: number): Promise<Map<string, unknown[]>> {
+    const out = new Map<string, unknown[]>();
+    const readers = defs.filter((d) => d.def.readsEvents);
+    if (readers.length === 0) return out;
+    // A streaming definition looks back a day at most (the classifier's rule); two allow for `today` in any zone.
+    const since = readers.every((d) => d.def.mode !== 'batch') ? now - 2 * DAY : 0;
+    const paths = uncovered(['_id', ...readers.flatMap((d) => d.eventPaths)]);
+    const clusters = keys.filter((k) => !k.startsWith('i'));
+    if (clusters.length > 0) {
+      for (const [cluster, list] of await eventsOfClusters(tx, tenantId, clusters, since, { dialect: this.dialect, paths })) out.set(cluster, list.map((e) => e.data));
+    }
+    const identities = keys.filter((k) => k.startsWith('i'));
+    if (identities.length > 0) {
+      const rows = await tx.valuesRows<[string, string, number, string]>(EVENTS_OF_IDENTITIES, [tenantId, since], identities.map((k) => { const i = viewKeyIdentity(k); return [i.ns, i.id]; }));
+      for (const [ns, id, , data] of rows) {
+        const key = identityViewKey({ ns, id });
+        const list = out.get(key);
+        if (list) list.push(JSON.parse(data) as unknown);
+        else out.set(key, [JSON.parse(data) as unknown]);
+      }
+    }
+    return out;
+  }
+}

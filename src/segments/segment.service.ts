@@ -1,0 +1,175 @@
+/** Segment definitions (and the audiences API over them): create, read, change and delete, each checked as AEP checks it. */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../store/db.js';
+import { publishChange } from '../store/catalog-changes.js';
+import type { Clock } from '../shared/clock.js';
+import type { SchemaResolver } from '../catalog/schema-resolver.js';
+import { checkSchemasOf } from '../computed/ca.service.js';
+import { listDefinitions as listComputed } from '../computed/ca.store.js';
+import type { MergePolicyService } from '../profile/merge-policy.service.js';
+import { type AudienceInfo, type SegmentDefinition, segmentError } from './segment.js';
+import { type EvaluationRequest, type ExpressionInput, checkSegment, evaluationInfoOf } from './segment-check.js';
+import * as store from './segment.store.js';
+
+/** A create request after the route's shape check. */
+export interface SegmentInput {
+  readonly name: string;
+  readonly description?: string;
+  /** Absent for an externally generated audience (it has no expression). */
+  readonly expression?: ExpressionInput;
+  readonly schema?: { readonly name?: string };
+  readonly mergePolicyId?: string;
+  readonly evaluationInfo?: EvaluationRequest;
+  readonly payloadSchema?: string;
+  readonly audience?: AudienceInfo;
+}
+
+/** What a PATCH may change. */
+export type SegmentChange = Partial<Omit<SegmentInput, 'schema'>>;
+
+const PROFILE = '_xdm.context.profile';
+
+/** Called after a definition starts (or changes meaning) with streaming on: its current members are worked out once. */
+export type OnStart = (tenantId: number, definition: SegmentDefinition) => Promise<void>;
+
+/** Definitions of a sandbox. */
+export class SegmentService {
+  constructor(
+    private readonly db: Db,
+    private readonly schemas: SchemaResolver,
+    private readonly policies: MergePolicyService,
+    private readonly clock: Clock,
+    private readonly onStart: OnStart,
+  ) {}
+
+  /** Every definition of the sandbox, oldest first. */
+  list(tenantId: number): Promise<SegmentDefinition[]> {
+    return store.listDefinitions(this.db, tenantId);
+  }
+
+  /** One definition; SEGMENT_NOT_FOUND otherwise. */
+  async get(tenantId: number, id: string): Promise<SegmentDefinition> {
+    const found = await store.findDefinition(this.db, tenantId, id);
+    if (!found) throw segmentError('SEGMENT_NOT_FOUND', `Segment definition '${id}' does not exist in this sandbox`);
+    return found;
+  }
+
+  /** The merge policy id a definition is evaluated under (its own, else the sandbox's default at the time). */
+  async policyIdOf(d: SegmentDefinition): Promise<string> {
+    return d.mergePolicyId !== '' ? d.mergePolicyId : (await this.policies.effective(d.tenantId, undefined)).id;
+  }
+
+  private async checked(tenantId: number, input: Pick<SegmentInput, 'expression' | 'evaluationInfo'>, others: readonly SegmentDefinition[], selfId?: string) {
+    if (input.expression === undefined) return undefined;
+    const schemas = await checkSchemasOf(this.schemas, tenantId, (await listComputed(this.db, tenantId)).filter((c) => c.status !== 'DISABLED'));
+    const c = checkSegment(input.expression, schemas, others, selfId);
+    return { ...c, evaluationInfo: evaluationInfoOf(input.evaluationInfo, c.classification) };
+  }
+
+  private async checkPolicy(tenantId: number, id: string | undefined): Promise<string> {
+    if (id === undefined || id === '') return '';
+    await this.policies.get(tenantId, id).catch(() => {
+      throw segmentError('SEGMENT_INVALID', `mergePolicyId '${id.slice(0, 80)}' is not a merge policy of this sandbox`);
+    });
+    return id;
+  }
+
+  /** Creates a definition; 422 SEGMENT_EXISTS when the name is taken. */
+  async create(tenantId: number, input: SegmentInput): Promise<SegmentDefinition> {
+    const schemaName = input.schema?.name ?? PROFILE;
+    if (schemaName !== PROFILE) throw segmentError('SEGMENT_INVALID', `schema.name '${schemaName.slice(0, 80)}' is not supported: segments are defined on ${PROFILE}`);
+    const others = await store.listDefinitions(this.db, tenantId);
+    const checked = await this.checked(tenantId, input, others);
+    const now = this.clock();
+    const d: SegmentDefinition = {
+      tenantId,
+      id: randomUUID(),
+      name: input.name,
+      description: input.description ?? '',
+      expression: checked?.expression ?? { type: 'PQL', format: 'pql/text', value: '' },
+      pql: checked?.pql ?? '',
+      schemaName,
+      mergePolicyId: await this.checkPolicy(tenantId, input.mergePolicyId),
+      evaluationInfo: checked?.evaluationInfo ?? { batch: { enabled: false }, continuous: { enabled: false }, synchronous: { enabled: false } },
+      mode: checked?.classification.mode ?? 'batch',
+      reasons: checked?.classification.reasons ?? [],
+      segments: checked?.classification.segments ?? [],
+      readsEvents: checked?.readsEvents ?? false,
+      ...(input.payloadSchema === undefined ? {} : { payloadSchema: input.payloadSchema }),
+      ...(input.audience === undefined ? {} : { audience: input.audience }),
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const inserted = await this.db.transaction(async (tx) => {
+      if (!(await store.insertDefinition(tx, d))) return false;
+      // Every process's entity reads start looking for membership in this sandbox.
+      await publishChange(tx, { tenantId, kind: 'segment', id: d.id });
+      return true;
+    });
+    if (!inserted) throw segmentError('SEGMENT_EXISTS', `A segment definition named '${input.name.slice(0, 200)}' already exists in this sandbox: change it with PATCH instead`);
+    await this.onStart(tenantId, d);
+    return d;
+  }
+
+  /** Applies a change; a new expression is checked as at create, and a new meaning moves the version. */
+  async update(tenantId: number, id: string, change: SegmentChange): Promise<SegmentDefinition> {
+    const current = await this.get(tenantId, id);
+    const others = await store.listDefinitions(this.db, tenantId);
+    const expression = change.expression ?? (current.pql === '' ? undefined : current.expression);
+    const evaluationInfo = change.evaluationInfo ?? (change.expression === undefined ? current.evaluationInfo : undefined);
+    const checked = change.expression === undefined && change.evaluationInfo === undefined ? undefined : await this.checked(tenantId, { ...(expression ? { expression } : {}), ...(evaluationInfo ? { evaluationInfo } : {}) }, others, id);
+    const mergePolicyId = change.mergePolicyId === undefined ? current.mergePolicyId : await this.checkPolicy(tenantId, change.mergePolicyId);
+    const meaning = (checked !== undefined && checked.pql !== current.pql) || mergePolicyId !== current.mergePolicyId;
+    const now = this.clock();
+    const next: SegmentDefinition = {
+      ...current,
+      ...(change.name === undefined ? {} : { name: change.name }),
+      ...(change.description === undefined ? {} : { description: change.description }),
+      ...(change.payloadSchema === undefined ? {} : { payloadSchema: change.payloadSchema }),
+      ...(change.audience === undefined ? {} : { audience: change.audience }),
+      ...(checked === undefined
+        ? {}
+        : { expression: checked.expression, pql: checked.pql, evaluationInfo: checked.evaluationInfo, mode: checked.classification.mode, reasons: checked.classification.reasons, segments: checked.classification.segments, readsEvents: checked.readsEvents }),
+      mergePolicyId,
+      version: meaning ? current.version + 1 : current.version,
+      updatedAt: Math.max(now, current.updatedAt + 1),
+    };
+    const taken = change.name !== undefined && change.name !== current.name && others.some((o) => o.name === change.name);
+    if (taken) throw segmentError('SEGMENT_EXISTS', `A segment definition named '${change.name!.slice(0, 200)}' already exists in this sandbox`);
+    const saved = await this.db.transaction((tx) => store.replaceDefinition(tx, next, current.updatedAt)).catch((err: unknown) => {
+      // The name's unique index: another request took it in between.
+      if (err instanceof Error && /unique|constraint/i.test(err.message)) throw segmentError('SEGMENT_EXISTS', `A segment definition named '${next.name.slice(0, 200)}' already exists in this sandbox`);
+      throw err;
+    });
+    if (!saved) throw segmentError('SEGMENT_INVALID', `Segment definition '${id}' changed while this request was applied; read it again and retry`);
+    const startsStreaming = next.evaluationInfo.continuous.enabled && (meaning || !current.evaluationInfo.continuous.enabled);
+    if (startsStreaming) await this.onStart(tenantId, next);
+    return next;
+  }
+
+  /** Deletes a definition and everyone's membership of it; 422 while another definition reads it. */
+  async delete(tenantId: number, id: string): Promise<SegmentDefinition> {
+    const d = await this.get(tenantId, id);
+    const users = (await store.listDefinitions(this.db, tenantId)).filter((o) => o.segments.includes(id)).map((o) => o.id);
+    if (users.length > 0) throw segmentError('SEGMENT_IN_USE', `Segment definition '${id}' is used by inSegment(...) in ${users.join(', ')}: change or delete those first`, { dependents: users });
+    await this.db.transaction(async (tx) => {
+      await store.deleteDefinition(tx, tenantId, id);
+      await publishChange(tx, { tenantId, kind: 'segment', id });
+    });
+    return d;
+  }
+
+  /** The definitions among `ids` (bulk-get), and the ids not found. */
+  async many(tenantId: number, ids: readonly string[]): Promise<{ found: SegmentDefinition[]; missing: string[] }> {
+    const all = new Map((await store.listDefinitions(this.db, tenantId)).map((d) => [d.id, d]));
+    const found: SegmentDefinition[] = [];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const d = all.get(id);
+      if (d) found.push(d);
+      else missing.push(id);
+    }
+    return { found, missing };
+  }
+}

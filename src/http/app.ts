@@ -35,6 +35,10 @@ import { registerAlphaComputedAttributeRoutes } from './routes/computed-attribut
 import { registerCaAttributeRoutes } from './routes/ca-attributes.routes.js';
 import { registerSegmentDefinitionRoutes } from './routes/segment-definitions.routes.js';
 import { registerSegmentJobRoutes } from './routes/segment-jobs.routes.js';
+import { registerAudienceRoutes } from './routes/audiences.routes.js';
+import { registerPreviewRoutes } from './routes/previews.routes.js';
+import { registerScheduleRoutes } from './routes/schedules.routes.js';
+import { registerSearchRoutes } from './routes/search.routes.js';
 
 export type { AppDeps, Services } from '../runtime/services.js';
 
@@ -162,5 +166,9 @@ function registerApiRoutes(app: App, services: Services): void {
   registerCaAttributeRoutes(app, services);
   registerSegmentDefinitionRoutes(app, services);
   registerSegmentJobRoutes(app, services);
+  registerAudienceRoutes(app, services);
+  registerPreviewRoutes(app, services);
+  registerScheduleRoutes(app, services);
+  registerSearchRoutes(app, services);
   registerPreviewSampleRoutes(app, services);
 }

@@ -8,8 +8,13 @@ export interface CatalogEntry {
   readonly title: string;
   /** A problem `type` other than `/errors/CODE`, where AEP documents its own. */
   readonly type?: string;
-  /** Identity namespace endpoints answer in their own shape (timestamp, title = code, description, report). */
-  readonly shape?: 'namespace' | 'ups';
+  /**
+   * Identity namespace endpoints answer in their own shape (timestamp, title = code, description, report); the
+   * audiences API in its own (`errors` keyed by status, `type` a URI ending in the `aep` code).
+   */
+  readonly shape?: 'namespace' | 'ups' | 'audience';
+  /** The audiences API's error code (`UPAPI-113430-404`). */
+  readonly aep?: string;
   /** The UPS message code (`UPS-MRG-1000001`) for errors in the Profile service's shape. */
   readonly ups?: string;
   /** AEP's gateway error code, for authentication refusals that use the `{error_code, message}` shape. */
@@ -121,6 +126,12 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   SEGMENT_IN_USE: { status: 422, title: 'UnprocessableEntity', shape: 'ups', ups: 'UPS-SEG-1000423' },
   SEGMENT_JOB_NOT_FOUND: { status: 404, title: 'NotFoundError', shape: 'ups', ups: 'UPS-SEGJOB-1000404' },
   SEGMENT_JOB_INVALID: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-SEGJOB-1000400' },
+  SEGMENT_PREVIEW_NOT_FOUND: { status: 404, title: 'NotFoundError', shape: 'ups', ups: 'UPS-PRV-1000404' },
+  SCHEDULE_INVALID: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-SCH-1000400' },
+  SCHEDULE_NOT_FOUND: { status: 404, title: 'NotFoundError', shape: 'ups', ups: 'UPS-SCH-1000404' },
+  SEARCH_QUERY_INVALID: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-SRCH-1000400' },
+  AUDIENCE_NOT_FOUND: { status: 404, title: 'NotFoundError', shape: 'audience', aep: 'UPAPI-113430-404' },
+  AUDIENCE_INVALID: { status: 400, title: 'BadRequestError', shape: 'audience', aep: 'UPAPI-113434-400' },
   PREVIEW_REPORT_NOT_FOUND: { status: 404, title: 'NotFoundError', shape: 'ups', ups: 'UPS-PSS-1000404' },
   EXPORT_SEGMENT_NOT_FOUND: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-EXP-1000401' },
   ...REGISTRY_ERRORS,

@@ -21,9 +21,16 @@ export interface ErrorAnswer {
 }
 
 /** Builds the answer for a domain error from the catalogue; gateway codes use `{error_code, message}`. */
-export function domainAnswer(err: DomainError): ErrorAnswer {
+export function domainAnswer(err: DomainError, requestId = ''): ErrorAnswer {
   const entry = ERROR_CATALOG[err.code];
   if (!entry) return internalAnswer();
+  if (entry.shape === 'audience') {
+    // The audiences API: {requestId, errors: {"404": [{code, message}]}, type, title, status}; our members ride along.
+    return {
+      status: entry.status,
+      body: { requestId, errors: { [String(entry.status)]: [{ code: entry.status, message: err.message }] }, type: `https://ns.adobe.com/aep/errors/${entry.aep}`, title: err.message, status: entry.status, detail: err.message, code: err.code },
+    };
+  }
   if (entry.gateway) return { status: entry.status, body: { error_code: entry.gateway, message: err.message } };
   if (entry.shape === 'ups') {
     // The Profile service answers {message: "UPS-…: text", statusCode: "404"} (statusCode a string); our problem members ride along.
@@ -111,7 +118,7 @@ function rangeOf(v: { keyword: string; params: Record<string, unknown>; parentSc
 
 /** The root error handler: registered once at the app root so every route, hook and plugin shares it. */
 export function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const answer = isDomainError(err) ? domainAnswer(err) : (frameworkAnswer(err, request) ?? internalAnswer());
+  const answer = isDomainError(err) ? domainAnswer(err, String(request.id)) : (frameworkAnswer(err, request) ?? internalAnswer());
   // A request without its own child logger (see app.ts) names its id here.
   const unbound = (request.log as { bindings?: () => Record<string, unknown> }).bindings?.().reqId === undefined;
   if (answer.status >= 500) request.log.error({ ...(unbound ? { reqId: request.id } : {}), err }, 'request failed');

@@ -48,6 +48,9 @@ import { SEGMENT_CONSUMER, segmentConsumer } from '../segments/segment-consumer.
 import { SEGMENT_JOB, segmentJobHandler } from '../segments/segment-jobs.js';
 import { SegmentJobService, queueSegmentJob } from '../segments/segment-job.service.js';
 import { MembershipReader } from '../segments/membership-reader.js';
+import { PreviewService } from '../segments/preview.service.js';
+import { PREVIEW_JOB } from '../segments/preview.js';
+import { SCHEDULE_RUN_JOB, ScheduleService } from '../segments/schedule.service.js';
 import { SEGMENT_REFRESH_JOB, segmentRefreshFailed, segmentRefreshHandler } from '../segments/segment-refresh.js';
 import { isStreaming } from '../segments/segment.js';
 import { listDefinitions as listSegments } from '../segments/segment.store.js';
@@ -90,6 +93,10 @@ export interface Services {
   readonly segments: SegmentService;
   /** Segment jobs: batch evaluation over every profile, on the job runner. */
   readonly segmentJobs: SegmentJobService;
+  /** Previews and estimates of unsaved expressions. */
+  readonly previews: PreviewService;
+  /** Daily segment job schedules. */
+  readonly schedules: ScheduleService;
   /** Materialized unified profiles (kept by the write path and the feed's `profile-views` consumer). */
   readonly views: ProfileViews;
   /**
@@ -188,6 +195,10 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     await deps.db.transaction((tx) => queueSegmentJob(tx, tenantId, [definition], clock()));
     jobs.kick();
   });
+  const previews = new PreviewService(deps.db, segments, mergePolicies, namespaces, segmentEvaluator, clock, () => jobs.kick());
+  jobs.register(PREVIEW_JOB, previews.handler());
+  const schedules = new ScheduleService(deps.db, clock);
+  jobs.register(SCHEDULE_RUN_JOB, schedules.handler(() => jobs.kick()));
   return {
     config: deps.config,
     db: deps.db,
@@ -214,6 +225,8 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     entities: new EntityService(deps.db, namespaces, graph, mergePolicies, views, config.maxProfileIdentities, clock, caReader, new MembershipReader(segmentPresence)),
     segments,
     segmentJobs: new SegmentJobService(deps.db, clock, () => jobs.kick()),
+    previews,
+    schedules,
     computedAttributes: new ComputedAttributeService(deps.db, schemas, clock, () => jobs.kick()),
     catalogWatch,
   };

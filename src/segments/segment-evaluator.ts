@@ -55,6 +55,30 @@ export class SegmentEvaluator {
   async evaluate(tx: SqlExecutor, tenantId: number, defs: readonly CompiledSegment[], people: readonly ScannedProfile[]): Promise<MembershipRow[]> {
     if (people.length === 0 || defs.length === 0) return [];
     const now = this.clock();
+    const writes: MembershipRow[] = [];
+    const moved: MembershipRow[] = [];
+    for (const { key, held, results, events } of await this.answers(tx, tenantId, defs, people, now)) {
+      for (const row of membershipChanges(key, defs, results, held, events, now)) {
+        writes.push(row);
+        if (row.status !== (held.get(row.segmentId)?.status ?? 'none')) moved.push(row);
+      }
+    }
+    await writeMembership(tx, tenantId, writes, now);
+    const soonest = Math.min(...writes.map((w) => w.expiresAt ?? Number.POSITIVE_INFINITY));
+    if (soonest !== Number.POSITIVE_INFINITY) await queueSegmentRefresh(tx, tenantId, soonest);
+    return moved;
+  }
+
+  /** The people among `people` who qualify for `def` now, without writing anything (previews and estimates). */
+  async matching(tx: SqlExecutor, tenantId: number, def: CompiledSegment, people: readonly ScannedProfile[]): Promise<ScannedProfile[]> {
+    if (people.length === 0) return [];
+    const byKey = new Map(people.map((p) => [p.key, p]));
+    const answers = await this.answers(tx, tenantId, [def], people, this.clock());
+    return answers.filter((a) => a.results.get(def.def.id) === true).map((a) => byKey.get(a.key)!);
+  }
+
+  /** Each person's answers, with what they were computed from: held membership (for inSegment) and their events. */
+  private async answers(tx: SqlExecutor, tenantId: number, defs: readonly CompiledSegment[], people: readonly ScannedProfile[], now: number) {
     const keys = people.map((p) => p.key);
     const events = await this.eventsOf(tx, tenantId, defs, keys, now);
     const clusters = keys.filter((k) => !k.startsWith('i'));
@@ -65,23 +89,13 @@ export class SegmentEvaluator {
       if (!m) held.set(row.personKey, (m = new Map()));
       m.set(row.segmentId, row);
     }
-    const writes: MembershipRow[] = [];
-    const moved: MembershipRow[] = [];
-    for (const p of people) {
+    return people.map((p) => {
       let profile = p.entity;
       if (enrich && !p.key.startsWith('i')) enrich(p.key)((profile = { ...profile }));
       const mine = held.get(p.key) ?? new Map<string, MembershipRow>();
       const own = events.get(p.key) ?? [];
-      const results = evaluatePerson(defs, { key: p.key, profile, events: own }, mine, now);
-      for (const row of membershipChanges(p.key, defs, results, mine, own, now)) {
-        writes.push(row);
-        if (row.status !== (mine.get(row.segmentId)?.status ?? 'none')) moved.push(row);
-      }
-    }
-    await writeMembership(tx, tenantId, writes, now);
-    const soonest = Math.min(...writes.map((w) => w.expiresAt ?? Number.POSITIVE_INFINITY));
-    if (soonest !== Number.POSITIVE_INFINITY) await queueSegmentRefresh(tx, tenantId, soonest);
-    return moved;
+      return { key: p.key, held: mine, events: own, results: evaluatePerson(defs, { key: p.key, profile, events: own }, mine, now) };
+    });
   }
 
   /** The events of each person when some definition reads them: only the fields read, from as far back as any looks. */

@@ -37,7 +37,7 @@ export class SegmentJobService {
       const all = await listDefinitions(tx, tenantId);
       const byId = new Map(all.map((d) => [d.id, d]));
       const missing = ids.filter((i) => i !== '*' && !byId.has(i));
-      if (missing.length > 0) throw segmentError('SEGMENT_NOT_FOUND', `Segment definition${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m.slice(0, 80)}'`).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist in this sandbox`, { missing });
+      if (missing.length > 0) throw segmentError('SEGMENT_JOB_INVALID', `Segment definition${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m.slice(0, 80)}'`).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist in this sandbox`, { missing });
       const chosen = ids.includes('*') ? all : [...new Set(ids)].map((i) => byId.get(i)!);
       const evaluable = chosen.filter((d) => d.pql !== '');
       if (evaluable.length === 0) throw segmentError('SEGMENT_JOB_INVALID', 'None of the named segments has a PQL expression to evaluate (externally generated audiences are uploaded, not evaluated)');

@@ -160,6 +160,33 @@ export class SegmentService {
     return d;
   }
 
+  /**
+   * An unsaved definition of `expression` (for a preview): checked as a create would check it, evaluated streaming-free
+   * (no expiry), never stored.
+   */
+  async unsaved(tenantId: number, expression: ExpressionInput): Promise<SegmentDefinition> {
+    const checked = (await this.checked(tenantId, { expression, evaluationInfo: { continuous: { enabled: false } } }, await store.listDefinitions(this.db, tenantId)))!;
+    const now = this.clock();
+    return {
+      tenantId,
+      id: 'preview',
+      name: 'preview',
+      description: '',
+      expression: checked.expression,
+      pql: checked.pql,
+      schemaName: PROFILE,
+      mergePolicyId: '',
+      evaluationInfo: checked.evaluationInfo,
+      mode: checked.classification.mode,
+      reasons: checked.classification.reasons,
+      segments: checked.classification.segments,
+      readsEvents: checked.readsEvents,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
   /** The definitions among `ids` (bulk-get), and the ids not found. */
   async many(tenantId: number, ids: readonly string[]): Promise<{ found: SegmentDefinition[]; missing: string[] }> {
     const all = new Map((await store.listDefinitions(this.db, tenantId)).map((d) => [d.id, d]));

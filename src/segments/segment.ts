@@ -12,6 +12,9 @@ export const SEGMENT_ERROR_CODES = [
   'SEGMENT_IN_USE',
   'SEGMENT_JOB_NOT_FOUND',
   'SEGMENT_JOB_INVALID',
+  'SEGMENT_PREVIEW_NOT_FOUND',
+  'AUDIENCE_NOT_FOUND',
+  'AUDIENCE_INVALID',
 ] as const;
 
 /** One of SEGMENT_ERROR_CODES. */
@@ -38,14 +41,18 @@ export interface SegmentExpression {
 
 /** Audience metadata kept with a definition made or changed through the audiences API. */
 export interface AudienceInfo {
+  /** The client's id of an external audience (a platform audience's is its definition id). */
   readonly audienceId?: string;
   readonly namespace: string;
-  readonly origin: string;
-  readonly type: string;
+  readonly originName: string;
   readonly lifecycleState: string;
   readonly labels: readonly string[];
   readonly ttlInDays?: number;
   readonly createdBy?: string;
+  /** External audiences: the dataset their members were uploaded to, and where they came from. */
+  readonly datasetId?: string;
+  readonly linkedAudienceRef?: Record<string, unknown>;
+  readonly audienceMeta?: Record<string, unknown>;
 }
 
 /** One segment definition of a sandbox. */

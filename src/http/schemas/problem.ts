@@ -25,7 +25,7 @@ export const Problem = open(
     detail: Type.Optional(Type.String()),
     code: Type.Optional(Type.String({ description: 'Stable error code, listed in docs/errors.md' })),
     report: Type.Optional(Type.Unknown()),
-    errors: Type.Optional(Type.Array(Type.Unknown())),
+    errors: Type.Optional(Type.Unknown({ description: 'Per-item problems (a list), or for audiences a map of HTTP status to {code, message} items' })),
     message: Type.Optional(Type.String()),
     statusCode: Type.Optional(Type.String()),
     error_code: Type.Optional(Type.String({ description: "AEP's gateway error code" })),

@@ -1,4 +1,4 @@
-/** Segments: definitions (also the audiences API's), people's membership, schedules and previews. */
+/** Segments: definitions (also the audiences API's), people's membership, and schedules. */
 import type { Migration } from './migration.js';
 
 export const segments: Migration = {
@@ -25,10 +25,5 @@ export const segments: Migration = {
       created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
       PRIMARY KEY (tenant_id, id))`,
     'CREATE INDEX segment_schedules_due ON segment_schedules (next_run_at)',
-    // A preview's (and its estimate's) state and the first page of people it found.
-    `CREATE TABLE segment_previews (
-      tenant_id BIGINT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, created_at BIGINT NOT NULL,
-      updated_at BIGINT NOT NULL,
-      PRIMARY KEY (tenant_id, id))`,
   ],
 };

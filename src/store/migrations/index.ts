@@ -48,5 +48,4 @@ export const SANDBOX_SCOPED_TABLES: readonly string[] = [
   'segment_definitions',
   'segment_membership',
   'segment_schedules',
-  'segment_previews',
 ];

@@ -1,6 +1,7 @@
 /** Export jobs through HTTP on both stores: files read back through the Data Access API equal the entities API's profiles. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createSegment, createSegmentJob } from './support/segments.js';
 import { parquetReadObjects } from 'hyparquet';
 import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
 import { plain } from './support/plain.js';
@@ -163,6 +164,26 @@ for (const kind of STORE_KINDS) {
       assert.ok(second.records[0].id < first.records[1].id);
       const failed = (await t.app.inject({ url: `${JOBS}?status=FAILED`, headers: f.headers })).json();
       assert.equal(failed.records.length, 2);
+    });
+
+    it("exports a segment's members only, each with its segmentMembership, as the entities API shows it", async () => {
+      const target = await dataset('json');
+      const segment = await createSegment(t, f.headers, 'many points', '_acme.points > 9', false);
+      await createSegmentJob(t, f.headers, [segment]);
+      await t.app.services.jobs.drain();
+      const { rows } = await runExport({ destination: { datasetId: target }, filter: { segments: [{ segmentId: segment, segmentNs: 'ups', status: ['realized', 'existing'] }] } });
+      // People 1–12 have their number of points; person 40 (an earlier case) has 40.
+      assert.deepEqual(rows.map(crmOf).sort(), ['crm-10', 'crm-11', 'crm-12', 'crm-40']);
+      for (const row of rows) {
+        assert.equal(row.segmentMembership.ups[segment].status, 'realized');
+        assert.deepEqual(row, plain(await entity('CRMID', crmOf(row)!)));
+      }
+      // Exited members only: nobody has left yet; a qualification time range that ends before the job keeps nobody either.
+      assert.equal((await runExport({ destination: { datasetId: target }, filter: { segments: [{ segmentId: segment, status: ['exited'] }] } })).rows.length, 0);
+      assert.equal((await runExport({ destination: { datasetId: target }, filter: { segments: [{ segmentId: segment }], segmentQualificationTime: { endTime: '2001-01-01T00:00:00Z' } } })).rows.length, 0);
+      const bad = await t.app.inject({ method: 'POST', url: JOBS, headers: f.headers, payload: { schema: { name: '_xdm.context.profile' }, destination: { datasetId: target }, filter: { segments: [{ segmentId: segment, status: ['gone'] }] } } });
+      assert.equal(bad.statusCode, 400, bad.body);
+      assert.match(bad.body, /filter\/segments\/0\/status/);
     });
 
     it('refuses bad requests with a 4xx that names what is wrong', async () => {

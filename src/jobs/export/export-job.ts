@@ -66,15 +66,23 @@ export function parseTime(value: string | undefined, field: string): number | un
   return ms;
 }
 
+/** The membership statuses a segment filter may name; `existing` (still in) is held as `realized`. */
+export const FILTER_STATUSES = ['realized', 'existing', 'exited'] as const;
+
 /**
- * Checks the parts of a request that need no lookup: the schema, the segment filter (there are no segments until the
- * segments API exists, so naming one is refused with that reason), the times, and the field lists.
+ * Checks the parts of a request that need no lookup: the schema, the segment filter's namespace and statuses (whether
+ * each segment exists is the service's lookup), the times, and the field lists.
  */
 export function checkRequest(r: ExportRequest): void {
   if (r.schema.name !== '_xdm.context.profile') throw invalid(`schema.name '${r.schema.name}' cannot be exported: use _xdm.context.profile`);
   const segments = r.filter?.segments ?? [];
-  const first = segments[0];
-  if (first) throw new DomainError('EXPORT_SEGMENT_NOT_FOUND', `filter.segments: segment '${first.segmentId}' does not exist in this sandbox`);
+  for (const s of segments) {
+    if ((s.segmentNs ?? 'ups') !== 'ups') throw invalid(`filter.segments: segmentNs '${String(s.segmentNs).slice(0, 40)}' is not held here: only ups (segments evaluated by this service)`);
+    const bad = (s.status ?? []).find((x) => !(FILTER_STATUSES as readonly string[]).includes(x));
+    if (bad !== undefined) throw invalid(`filter.segments: status '${String(bad).slice(0, 40)}' must be one of ${FILTER_STATUSES.join(', ')}`);
+  }
+  parseTime(r.filter?.segmentQualificationTime?.startTime, 'filter.segmentQualificationTime.startTime');
+  parseTime(r.filter?.segmentQualificationTime?.endTime, 'filter.segmentQualificationTime.endTime');
   if (r.filter?.segmentQualificationTime !== undefined && segments.length === 0) {
     throw invalid('filter.segmentQualificationTime filters on segment qualification: it needs filter.segments');
   }

@@ -14,10 +14,12 @@ import { parseFields, project } from '../../profile/fields.js';
 import { addCounts, insertBatch, transition, upsertFile } from '../../ingest/batches/batch.store.js';
 import type { Job } from '../job.store.js';
 import type { JobHandler } from '../job-runner.js';
-import type { ExportCheckpoint, ExportPayload } from './export-job.js';
+import { type ExportCheckpoint, type ExportPayload, parseTime } from './export-job.js';
 import { exportSchema, pruneTo } from './parquet-schema.js';
 import { type PartWriter, ndjsonPart, parquetPart } from './export-files.js';
 import { type ScannedProfile, scanPage, scanStart } from './profile-scan.js';
+import { type MembershipRow, membershipOf } from '../../segments/segment.store.js';
+import { placeMembership } from '../../segments/membership-reader.js';
 
 /** The profile class's union, which an export's destination dataset is based on. */
 export const PROFILE_UNION = 'https://ns.adobe.com/xdm/context/profile__union';
@@ -58,6 +60,7 @@ export function exportJobHandler(deps: ExportDeps): JobHandler {
       eventFields === undefined ? {} : { eventList: { type: 'array', items: eventUnion ? pruneTo(eventUnion.jsonSchema as XdmSchemaNode, eventFields, 'eventList.fields') : {} } };
     const schema = exportSchema(union.jsonSchema as XdmSchemaNode, parseFields(p.request.fields), extra);
     const paths = parseFields(p.request.fields);
+    const segmentFilter = membershipFilter(p.request);
 
     let at: ExportCheckpoint = (ctx.job.checkpoint as ExportCheckpoint | undefined) ?? (await ctx.step((tx) => startBatch(tx, ctx.job, p, policy, deps.clock)));
     while (at.cursor.phase !== 'done') {
@@ -72,9 +75,14 @@ export function exportJobHandler(deps: ExportDeps): JobHandler {
           ctx.signal.throwIfAborted();
           const page = await scanPage(deps.db, tenantId, policy, cursor, Math.min(PAGE, deps.fileProfiles - rows), { emptyProfiles: p.emptyProfiles });
           const out: Record<string, unknown>[] = [];
+          const membership = await membershipByPerson(deps.db, tenantId, page.profiles.map((x) => x.key));
           for (const person of page.profiles) {
             if (p.updatedAfter !== undefined && person.lastModifiedAt <= p.updatedAfter) continue;
-            const entity = project(person.entity, paths);
+            const rows = membership.get(person.key) ?? [];
+            if (segmentFilter && !rows.some(segmentFilter)) continue;
+            const withMembership = rows.length === 0 ? person.entity : { ...person.entity };
+            placeMembership(withMembership, rows);
+            const entity = project(withMembership, paths);
             out.push(eventFields === undefined ? entity : { ...entity, eventList: await eventsOf(deps.db, tenantId, person.members, eventFields, p.eventList?.ingestedAfter) });
           }
           await part.add(out);
@@ -108,6 +116,26 @@ export function exportJobHandler(deps: ExportDeps): JobHandler {
       return { ...done, writeEndedAt: now };
     });
   };
+}
+
+/** People's membership rows by person key (one read for a page). */
+async function membershipByPerson(db: Db, tenantId: number, keys: readonly string[]): Promise<Map<string, MembershipRow[]>> {
+  const out = new Map<string, MembershipRow[]>();
+  for (const row of await membershipOf(db, tenantId, keys)) out.set(row.personKey, [...(out.get(row.personKey) ?? []), row]);
+  return out;
+}
+
+/**
+ * The request's segment filter as a test of one membership row: a listed segment, in one of its statuses (realized and
+ * existing by default; both are held as `realized`), qualified within the time range; undefined without a filter.
+ */
+function membershipFilter(r: ExportPayload['request']): ((row: MembershipRow) => boolean) | undefined {
+  const segments = r.filter?.segments ?? [];
+  if (segments.length === 0) return undefined;
+  const wanted = new Map(segments.map((s) => [s.segmentId, new Set((s.status ?? ['realized', 'existing']).map((x) => (x === 'existing' ? 'realized' : x)))]));
+  const from = parseTime(r.filter?.segmentQualificationTime?.startTime, 'startTime') ?? Number.NEGATIVE_INFINITY;
+  const to = parseTime(r.filter?.segmentQualificationTime?.endTime, 'endTime') ?? Number.POSITIVE_INFINITY;
+  return (row) => wanted.get(row.segmentId)?.has(row.status) === true && row.qualifiedAt >= from && row.qualifiedAt <= to;
 }
 
 /** Opens the export's batch in the destination dataset (in the step that first checkpoints, so it exists exactly once). */

@@ -12,6 +12,7 @@ import { type JobRecord, type JobStatus, findJobRecord, insertJob, listJobRecord
 import { EXPORT_JOB, type ExportPayload, type ExportRequest, checkRequest, parseTime } from './export-job.js';
 import { PROFILE_UNION } from './export.handler.js';
 import { exportSchema } from './parquet-schema.js';
+import { listDefinitions as listSegments } from '../../segments/segment.store.js';
 
 function invalid(message: string): DomainError {
   return new DomainError('EXPORT_JOB_INVALID', message);
@@ -31,6 +32,9 @@ export class ExportService {
   /** Queues an export of the sandbox's profiles to a dataset of the Profile union schema. */
   async create(tenantId: number, request: ExportRequest): Promise<JobRecord> {
     checkRequest(request);
+    const known = new Set((await listSegments(this.db, tenantId)).map((d) => d.id));
+    const unknown = (request.filter?.segments ?? []).find((s) => !known.has(s.segmentId));
+    if (unknown) throw new DomainError('EXPORT_SEGMENT_NOT_FOUND', `filter.segments: segment '${unknown.segmentId.slice(0, 128)}' does not exist in this sandbox`);
     const dataset = await this.datasets.get(tenantId, request.destination.datasetId);
     if (dataset.schemaId !== PROFILE_UNION) {
       throw invalid(`destination.datasetId '${dataset.id}' is of schema '${dataset.schemaId}': an export needs a dataset of the Profile union schema (${PROFILE_UNION})`);

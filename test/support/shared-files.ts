@@ -17,6 +17,7 @@ export const SHARED = {
   catalogYaml: 'specs/AdobeDocs--experience-platform-apis/static/swagger-specs/catalog.yaml',
   postman: 'specs/adobe--experience-platform-postman-samples/apis/experience-platform',
   profileYaml: 'specs/AdobeDocs--experience-platform-apis/static/swagger-specs/profile.yaml',
+  segmentationYaml: 'specs/AdobeDocs--experience-platform-apis/static/swagger-specs/segmentation.yaml',
   /** The 2022 Profile spec, the last to hold the alpha computed attributes API. */
   profileYaml2022: 'specs/AdobeDocs--experience-platform-apis/history/099d4137486421b58fd92fb35bd82a63aa433ec5/src/swagger-specs/profile.yaml',
 } as const;

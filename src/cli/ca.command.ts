@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { DURATION_RANGES, type Duration } from '../computed/ca-window.js';
 import { CliError } from './cli-error.js';
+import { table, when, wholeNumber } from './format.js';
 import { type ClientOptions, connect, withClientOptions } from './client.js';
 
 const BASE = '/data/core/ca/attributes';
@@ -72,20 +73,6 @@ function durationOf(o: CreateOptions): Duration {
   return inRange(Number(o.durationCount), unit as Duration['unit'], `--duration-count ${o.durationCount}`);
 }
 
-function wholeNumber(text: string, flag: string, lo: number, hi: number): number {
-  const n = /^\d{1,7}$/.test(text) ? Number(text) : NaN;
-  if (!(n >= lo && n <= hi)) throw new CliError(`${flag} '${text}' must be a whole number from ${lo} to ${hi}`, 2);
-  return n;
-}
-
-/** Left-aligned columns, two spaces apart: readable in a terminal and still splittable with awk. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
-}
-
-/** `2026-05-01 10:00:00Z`: the epoch in ms as UTC to the second. */
-const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
 
 /** Registers `ca list`, `ca create` and `ca get`. */
 export function registerCaCommand(program: Command): void {

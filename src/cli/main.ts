@@ -8,6 +8,7 @@ import { registerImportCommand } from './import.command.js';
 import { registerInletCommand } from './inlet.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
 import { registerPqlCommand } from './pql.command.js';
+import { registerSegmentCommand } from './segment.command.js';
 import { registerServeCommand } from './serve.command.js';
 import { registerSetupCommand } from './setup.command.js';
 import { registerTokenCommand } from './token.command.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerInletCommand(program);
   registerPqlCommand(program);
   registerCaCommand(program);
+  registerSegmentCommand(program);
   registerVersionCommand(program);
   return program;
 }

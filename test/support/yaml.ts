@@ -71,7 +71,9 @@ export function parseYaml(text: string): unknown {
       skipBlank();
       const next = lines[i];
       const nested = next !== undefined && (next.indent > indent || (next.indent === indent && isItem(next)));
-      out[key] = nested ? node() : null;
+      // A plain scalar on the lines below its key (`key:` then the value, deeper) is the key's value.
+      if (nested && next.indent > indent && !isItem(next) && keyValue(next.body) === undefined) out[key] = value(indent, lines[i++]!.body);
+      else out[key] = nested ? node() : null;
     }
     return out;
   };

@@ -11,6 +11,7 @@ import { httpCall } from './lib/server.js';
 import { type BenchRow, median, row } from './lib/stats.js';
 import { type Setup, type Sizes, importBatch, lines } from './http.bench.js';
 import { ingest } from './ingest.bench.js';
+import { freshnessProbe, p99 } from './lib/probe.js';
 
 const CA = '/data/core/ca/attributes';
 
@@ -29,41 +30,8 @@ async function createDefinition(s: Setup, headers: Record<string, string>, name:
   return ca.id as string;
 }
 
-/**
- * While `running`, sends one event for a new person every 100 ms and times, from its acknowledgement, until the
- * entities API answers with the person's count including it (`withCA=true`, polled every 5 ms).
- */
-async function freshnessProbe(s: Setup, running: () => boolean, tenant: string): Promise<number[]> {
-  const out: number[] = [];
-  const schemaRef = { id: s.ids.eventSchema, contentType: 'application/vnd.adobe.xed-full+json;version=1' };
-  for (let k = 0; running(); k++) {
-    const ecid = `9${String(k).padStart(37, '0')}`;
-    const entity = { _id: `probe-${k}-${Date.now()}`, timestamp: new Date().toISOString(), eventType: 'web.webpagedetails.pageViews', identityMap: { ECID: [{ id: ecid, primary: true }] }, web: { webPageDetails: { name: 'probe' } } };
-    const res = await fetch(`${s.server.url}/collection/${s.ids.inletId}`, {
-      method: 'POST',
-      headers: { ...s.server.headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ header: { schemaRef, imsOrgId: s.server.headers['x-gw-ims-org-id'], datasetId: s.ids.web, source: { name: 'probe' } }, body: { xdmMeta: { schemaRef }, xdmEntity: entity } }),
-    });
-    if (res.status !== 200) throw new Error(`probe: ${res.status} ${await res.text()}`);
-    const acked = performance.now();
-    for (;;) {
-      const r = await fetch(`${s.server.url}/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=${ecid}&entityIdNS=ECID&withCA=true`, { headers: s.server.headers });
-      const body = r.status === 200 ? ((await r.json()) as Record<string, { entity: Record<string, any> }>) : {};
-      const value = Object.values(body)[0]?.entity[`_${tenant}`]?.SystemComputedAttributes?.benchCount?.value;
-      if (value === 1) break;
-      if (performance.now() - acked > 30_000) throw new Error(`probe ${ecid}: not reflected within 30 s`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    out.push(performance.now() - acked);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return out;
-}
-
-const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.99))] ?? NaN;
-
 /** A fresh sandbox of its own, with the demo's schemas and datasets and a streaming inlet: the Setup `ingest` drives. */
-async function sandbox(s: Setup, name: string): Promise<Setup> {
+export async function sandbox(s: Setup, name: string): Promise<Setup> {
   const headers = { ...s.server.headers, 'x-sandbox-name': name };
   const api = httpCall(s.server);
   const ids = await createDemoSandbox(api, headers, name);
@@ -91,7 +59,7 @@ async function ingestWithFive(s: Setup, z: Sizes, label: string): Promise<BenchR
   const five = await sandbox(s, 'castream5');
   for (const [name, value] of FIVE) await createDefinition(five, five.server.headers, name, value);
   let running = true;
-  const probe = freshnessProbe(five, () => running, five.ids.tenant);
+  const probe = freshnessProbe(five, () => running, 'withCA=true', (entity) => entity[`_${five.ids.tenant}`]?.SystemComputedAttributes?.benchCount?.value === 1);
   const withFive = (await ingest(five, half, label))[0]!;
   running = false;
   const lags = await probe;

@@ -10,6 +10,7 @@ import { type BenchRow, median, row } from './lib/stats.js';
 import { ingest, sampleEventRows } from './ingest.bench.js';
 import { deleteDataset, exportProfiles } from './jobs.bench.js';
 import { runComputedBench } from './computed.bench.js';
+import { runSegmentsBench } from './segments.bench.js';
 
 /** Sizes of one run; `--quick` keeps the whole harness under two minutes for CI. */
 export interface Sizes {
@@ -260,8 +261,9 @@ export async function runHttpBench(opts: { quick: boolean; store: 'sqlite' | 'po
     }
     if (want('export')) out.push(...(await exportProfiles(s, Math.max(z.exportPeople, grown ? z.growTo : 0), label, opts.quick ? 2 : 1)).map((r) => ({ scenario: 'export', ...r })));
     if (want('delete')) out.push(...(await deleteDataset(s, z.deleteTouches, label)).map((r) => ({ scenario: 'delete', ...r })));
-    // Last: its definitions would otherwise be evaluated by every later scenario's writes.
+    // Last: their definitions would otherwise be evaluated by every later scenario's writes.
     if (want('computed')) out.push(...(await runComputedBench(s, z, label, opts.quick)).map((r) => ({ scenario: 'computed', ...r })));
+    if (want('segments')) out.push(...(await runSegmentsBench(s, z, label, opts.quick)).map((r) => ({ scenario: 'segments', ...r })));
   } finally {
     await s.server.stop();
   }

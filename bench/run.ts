@@ -8,7 +8,7 @@ import type { BenchRow } from './lib/stats.js';
 
 type Row = BenchRow;
 
-const HTTP = new Set(['ingest', 'import', 'lookup', 'events', 'growth', 'export', 'delete', 'computed']);
+const HTTP = new Set(['ingest', 'import', 'lookup', 'events', 'growth', 'export', 'delete', 'computed', 'segments']);
 
 /** In-process scenarios by name; the HTTP ones run together against one server (see http.bench.ts). */
 const SCENARIOS: Record<string, (quick: boolean) => Promise<Row[]> | Row[]> = {

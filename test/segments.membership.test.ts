@@ -30,6 +30,8 @@ const DEFINITIONS: Record<string, string> = {
   browseThenBuy: `CHAIN(xEvent, timestamp, [A: WHAT(eventType = "${VIEW}") WHEN(< 24 hours before now), B: WHAT(eventType = "${PURCHASE}") WHEN(< 24 hours before now)])`,
   goldLast1: 'inSegment("{gold}") and person.name.lastName = "Last1"',
   bigSpender: '_acme.SystemComputedAttributes.spend.value > 100',
+  // Not monotone: a purchase leaving the window can make someone qualify with no write at all.
+  browsedNotBought: `xEvent[eventType = "${VIEW}" and timestamp occurs < 24 hours before now].count() > 0 and xEvent[eventType = "${PURCHASE}" and timestamp occurs < 24 hours before now].count() = 0`,
 };
 
 /** A person's expected memberships: definition short name → status (absent: never qualified). */
@@ -147,11 +149,24 @@ for (const kind of STORE_KINDS) {
 
     it('counts a late event inside the window, and lets it go when the window passes it', async () => {
       await send(ev('p6c', T0 - H, PURCHASE, { crm: 'crm-6', price: 1 })); // with p6b (T0 − 23 h): two today
+      // crm-7 viewed an hour ago and bought 23 hours ago: not "browsed, not bought" yet.
+      await send(silver(7), f.profileDataset);
+      await send(ev('p7', T0 - 23 * H, PURCHASE, { crm: 'crm-7', price: 1 }));
+      await send(ev('v7', T0 - H, VIEW, { crm: 'crm-7' }));
       await settle();
-      await check({ 'CRMID:crm-6': { buyer24: 'realized' }, 'CRMID:crm-1': { gold: 'realized', buyer24: 'realized', goldLast1: 'realized', bigSpender: 'realized' } });
-      // Two hours on, p6b is 25 hours old: crm-6 exits (the refresh job), crm-1's purchases (T0 − 3 h, T0 − 2 h) still count.
+      await check({
+        'CRMID:crm-6': { buyer24: 'realized' },
+        'CRMID:crm-7': {},
+        'CRMID:crm-1': { gold: 'realized', buyer24: 'realized', goldLast1: 'realized', bigSpender: 'realized' },
+      });
+      // Two hours on, p6b is 25 hours old: crm-6 exits (the refresh job), crm-1's purchases (T0 − 3 h, T0 − 2 h) still
+      // count; crm-7's purchase has left the day while the view has not, so crm-7 enters without any new write.
       await advance(T0 + 2 * H);
-      await check({ 'CRMID:crm-6': { buyer24: 'exited' }, 'CRMID:crm-1': { gold: 'realized', buyer24: 'realized', goldLast1: 'realized', bigSpender: 'realized' } });
+      await check({
+        'CRMID:crm-6': { buyer24: 'exited' },
+        'CRMID:crm-7': { browsedNotBought: 'realized' },
+        'CRMID:crm-1': { gold: 'realized', buyer24: 'realized', goldLast1: 'realized', bigSpender: 'realized' },
+      });
     });
   });
 }

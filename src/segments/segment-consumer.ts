@@ -4,7 +4,7 @@
  */
 import type { SqlExecutor } from '../store/db.js';
 import { SEGMENT_LOCK } from '../store/locks.js';
-import { type Change, byTenant, touchedBy } from '../changefeed/change.js';
+import { type Change, type IdentityRef, byTenant, touchedBy } from '../changefeed/change.js';
 import type { ChangeHandler } from '../changefeed/change-feed.js';
 import { clusterOfEach } from '../identity/graph.store.js';
 import { identityViewKey } from '../profile/profile-view.store.js';
@@ -43,15 +43,18 @@ export function segmentConsumer(evaluator: SegmentEvaluator, policies: MergePoli
     if (streaming.length === 0) return [];
     if (many) await everyone(tx, tenantId);
     const clusterOf = await clusterOfEach(tx, tenantId, [...named.values()]);
+    // Identities some entry other than new events named: their people are evaluated in full.
+    const otherwise = touchedBy(changes, (c) => NAMED.has(c.kind) && c.kind !== 'events').named;
     let writes = 0;
     for (const { policy, defs } of await streamingGroups(tx, tenantId, policies)) {
+      const keyOf = (k: string, identity: IdentityRef) => (policy.identityGraph === 'pdg' ? clusterOf.get(k) : undefined) ?? identityViewKey(identity);
       const keys = new Set<string>();
-      for (const [k, identity] of named) {
-        const cluster = policy.identityGraph === 'pdg' ? clusterOf.get(k) : undefined;
-        keys.add(cluster ?? identityViewKey(identity));
-      }
-      if (policy.identityGraph === 'pdg') for (const c of whole) keys.add(c);
-      writes += (await evaluator.evaluateKeys(tx, tenantId, policy, evaluator.compile(defs), [...keys])).length;
+      for (const [k, identity] of named) keys.add(keyOf(k, identity));
+      const full = new Set<string>();
+      for (const [k, identity] of otherwise) full.add(keyOf(k, identity));
+      if (policy.identityGraph === 'pdg') for (const c of whole) keys.add(c), full.add(c);
+      const eventsOnly = new Set([...keys].filter((k) => !full.has(k)));
+      writes += (await evaluator.evaluateKeys(tx, tenantId, policy, evaluator.compile(defs), [...keys], eventsOnly)).length;
     }
     return writes > 0 ? changes.filter((c) => c.kind !== 'policy' && c.kind !== 'members') : [];
   }

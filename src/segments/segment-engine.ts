@@ -15,6 +15,10 @@ export interface CompiledSegment {
   readonly eventPaths: readonly string[];
   readonly windows: readonly number[];
   readonly calendarDay: boolean;
+  /** Reads the profile (or other segments' membership): a change of events alone cannot change the others. */
+  readonly readsProfile: boolean;
+  /** More events can only help a person qualify (see `eventsMonotone`). */
+  readonly monotone: boolean;
 }
 
 const DAY = 86_400_000;
@@ -38,11 +42,49 @@ function windowsOf(root: Node): { windows: number[]; calendarDay: boolean } {
   return { windows: [...windows], calendarDay };
 }
 
+const touchesEvents = (n: Node): boolean => n.kind === 'xEvent' || n.kind === 'chain' || children(n).some(touchesEvents);
+const isEventCount = (n: Node): boolean => (n.kind === 'method' && n.name === 'count' && touchesEvents(n.receiver)) || (n.kind === 'aggOver' && n.agg === 'count');
+
+/**
+ * Whether a definition is monotone in events: one more event (or one in the window longer) can only make a person
+ * qualify, never exit. Recognised conservatively: event conditions joined by `and`/`or` that are event counts compared
+ * from below (`count() > n`, `>=`), chains without an upper count on a step, `exists` and `select` over events, and any
+ * condition that reads no events. Anything else (negation, `forall`, sums, upper bounds) is not.
+ */
+export function eventsMonotone(n: Node): boolean {
+  if (!touchesEvents(n)) return true;
+  switch (n.kind) {
+    case 'logical':
+      return n.operands.every(eventsMonotone);
+    case 'chain':
+      return n.steps.every((s) => s.count === null || s.count.op === '>' || s.count.op === '>=');
+    case 'select':
+      return true;
+    case 'quant':
+      return n.quantifier === 'exists';
+    case 'binary':
+      if (n.op === '>' || n.op === '>=') return isEventCount(n.left) && !touchesEvents(n.right);
+      if (n.op === '<' || n.op === '<=') return isEventCount(n.right) && !touchesEvents(n.left);
+      return false;
+    default:
+      return false;
+  }
+}
+
 /** Compiles a stored (already checked) definition. */
 export function compileSegment(def: SegmentDefinition): CompiledSegment {
   const query = compilePql(def.pql);
   const { windows, calendarDay } = def.readsEvents ? windowsOf(query.query.body) : { windows: [], calendarDay: false };
-  return { def, query, eventPaths: def.readsEvents ? eventPathsOf(checkPql(query.query).paths.event, undefined) : [], windows, calendarDay };
+  const paths = checkPql(query.query).paths;
+  return {
+    def,
+    query,
+    eventPaths: def.readsEvents ? eventPathsOf(paths.event, undefined) : [],
+    windows,
+    calendarDay,
+    readsProfile: paths.profile.length > 0 || def.segments.length > 0,
+    monotone: eventsMonotone(query.query.body),
+  };
 }
 
 /**
@@ -50,15 +92,19 @@ export function compileSegment(def: SegmentDefinition): CompiledSegment {
  * window, a future event arrives, or (for `today`) the day ends. Null when nothing will (or for batch definitions,
  * which only jobs evaluate).
  */
-export function expiryOf(seg: CompiledSegment, events: readonly unknown[], now: number): number | null {
+export function expiryOf(seg: CompiledSegment, events: readonly unknown[], now: number, member: boolean): number | null {
   if (!seg.def.readsEvents || seg.def.mode === 'batch') return null;
-  let next = seg.calendarDay ? Math.floor(now / DAY) * DAY + DAY : Number.POSITIVE_INFINITY;
+  // Of a monotone definition, a member can only leave (events leave windows) and anyone else only enter (a future
+  // event arrives); either can happen to any person of another definition.
+  const leaving = member || !seg.monotone;
+  const entering = !member || !seg.monotone;
+  let next = seg.calendarDay && leaving ? Math.floor(now / DAY) * DAY + DAY : Number.POSITIVE_INFINITY;
   for (const e of events) {
     const ts = Date.parse(String((e as { timestamp?: unknown }).timestamp));
     if (!Number.isFinite(ts)) continue;
-    if (ts > now) next = Math.min(next, ts);
+    if (entering && ts > now) next = Math.min(next, ts);
     // One past the edge, so `<` and `<=` windows have both let the event go.
-    for (const w of seg.windows) if (ts + w >= now) next = Math.min(next, ts + w + 1);
+    if (leaving) for (const w of seg.windows) if (ts + w >= now) next = Math.min(next, ts + w + 1);
   }
   return next === Number.POSITIVE_INFINITY ? null : next;
 }
@@ -108,10 +154,14 @@ export function membershipChanges(key: string, defs: readonly CompiledSegment[],
     if (qualifies === undefined) continue;
     const before = held.get(d.def.id);
     const was = before?.status === 'realized';
-    const expiresAt = expiryOf(d, events, now);
+    const expiresAt = expiryOf(d, events, now, qualifies);
     const status = qualifies ? 'realized' : was ? 'exited' : (before?.status ?? 'none');
+    const old = before?.expiresAt ?? null;
+    // A later expiry than the one held is not written while that one is still ahead: checking again early is only
+    // wasted work, and it spares a write for every new event of a member.
+    const moved = expiresAt !== old && (old === null || old <= now || (expiresAt !== null && expiresAt < old));
     if (status !== (before?.status ?? 'none')) out.push({ personKey: key, segmentId: d.def.id, status, version: d.def.version, qualifiedAt: now, expiresAt });
-    else if (expiresAt !== (before?.expiresAt ?? null)) out.push({ personKey: key, segmentId: d.def.id, status, version: d.def.version, qualifiedAt: before?.qualifiedAt ?? now, expiresAt });
+    else if (moved) out.push({ personKey: key, segmentId: d.def.id, status, version: d.def.version, qualifiedAt: before?.qualifiedAt ?? now, expiresAt });
   }
   return out;
 }

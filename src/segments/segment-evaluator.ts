@@ -14,6 +14,10 @@ import { queueSegmentRefresh } from './segment-refresh.js';
 
 const DAY = 86_400_000;
 
+/** Held membership by person key, then definition id. */
+type Held = ReadonlyMap<string, ReadonlyMap<string, MembershipRow>>;
+const NONE: ReadonlyMap<string, MembershipRow> = new Map();
+
 const EVENTS_OF_IDENTITIES = rowsStatement('SELECT primary_ns, primary_id, ts, data FROM events WHERE tenant_id = ? AND ts >= ? AND (primary_ns, primary_id) IN (@rows)', ['text', 'text']);
 
 /** Evaluates definitions for people; compiled definitions are cached by id and version (rows are read each time). */
@@ -42,29 +46,49 @@ export class SegmentEvaluator {
     return c;
   }
 
-  /** Reads the people named by view keys under `policy` and evaluates them; returns who entered or left. */
-  async evaluateKeys(tx: SqlExecutor, tenantId: number, policy: EffectivePolicy, defs: readonly CompiledSegment[], keys: readonly string[]): Promise<MembershipRow[]> {
+  /**
+   * Reads the people named by view keys under `policy` and evaluates them; returns who entered or left. People in
+   * `eventsOnly` gained events and nothing else: only definitions that read events can change for them, and not a
+   * monotone one they are already in, so a person with nothing left to evaluate costs one membership read.
+   */
+  async evaluateKeys(tx: SqlExecutor, tenantId: number, policy: EffectivePolicy, defs: readonly CompiledSegment[], keys: readonly string[], eventsOnly?: ReadonlySet<string>): Promise<MembershipRow[]> {
     if (keys.length === 0 || defs.length === 0) return [];
-    const profiles = await profilesByKey(tx, tenantId, policy, keys);
+    const held = await this.heldOf(tx, tenantId, keys);
+    const plan = new Map<string, readonly CompiledSegment[]>();
+    for (const k of keys) {
+      const mine = eventsOnly?.has(k) ? defs.filter((d) => d.def.readsEvents && !(d.monotone && held.get(k)?.get(d.def.id)?.status === 'realized')) : defs;
+      if (mine.length > 0) plan.set(k, mine);
+    }
+    const needProfile = [...plan].filter(([, ds]) => ds.some((d) => d.readsProfile)).map(([k]) => k);
+    const profiles = needProfile.length > 0 ? await profilesByKey(tx, tenantId, policy, needProfile) : new Map<string, ScannedProfile>();
     // A key with no profile at all (a cluster merged away, an identity with nothing left) is evaluated empty: it exits.
-    const people = keys.map((k) => profiles.get(k) ?? { key: k, entity: {}, members: [], lastModifiedAt: 0 });
-    return this.evaluate(tx, tenantId, defs, people);
+    const people = [...plan.keys()].map((k) => profiles.get(k) ?? { key: k, entity: {}, members: [], lastModifiedAt: 0 });
+    return this.write(tx, tenantId, plan, people, held);
   }
 
   /** Evaluates `defs` (compiled, in order) for people already read; writes the rows, returns who entered or left. */
   async evaluate(tx: SqlExecutor, tenantId: number, defs: readonly CompiledSegment[], people: readonly ScannedProfile[]): Promise<MembershipRow[]> {
     if (people.length === 0 || defs.length === 0) return [];
+    const held = await this.heldOf(tx, tenantId, people.map((p) => p.key));
+    return this.write(tx, tenantId, new Map(people.map((p) => [p.key, defs])), people, held);
+  }
+
+  private async write(tx: SqlExecutor, tenantId: number, plan: ReadonlyMap<string, readonly CompiledSegment[]>, people: readonly ScannedProfile[], held: Held): Promise<MembershipRow[]> {
+    if (people.length === 0) return [];
     const now = this.clock();
     const writes: MembershipRow[] = [];
     const moved: MembershipRow[] = [];
-    for (const { key, held, results, events } of await this.answers(tx, tenantId, defs, people, now)) {
-      for (const row of membershipChanges(key, defs, results, held, events, now)) {
+    for (const { key, results, events } of await this.answers(tx, tenantId, plan, people, held, now)) {
+      const mine = held.get(key) ?? NONE;
+      for (const row of membershipChanges(key, plan.get(key)!, results, mine, events, now)) {
         writes.push(row);
-        if (row.status !== (held.get(row.segmentId)?.status ?? 'none')) moved.push(row);
+        if (row.status !== (mine.get(row.segmentId)?.status ?? 'none')) moved.push(row);
       }
     }
     await writeMembership(tx, tenantId, writes, now);
-    const soonest = Math.min(...writes.map((w) => w.expiresAt ?? Number.POSITIVE_INFINITY));
+    // A loop, not Math.min(...): a job's page may write more rows than a call can take arguments.
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const w of writes) if (w.expiresAt !== null && w.expiresAt < soonest) soonest = w.expiresAt;
     if (soonest !== Number.POSITIVE_INFINITY) await queueSegmentRefresh(tx, tenantId, soonest);
     return moved;
   }
@@ -73,28 +97,35 @@ export class SegmentEvaluator {
   async matching(tx: SqlExecutor, tenantId: number, def: CompiledSegment, people: readonly ScannedProfile[]): Promise<ScannedProfile[]> {
     if (people.length === 0) return [];
     const byKey = new Map(people.map((p) => [p.key, p]));
-    const answers = await this.answers(tx, tenantId, [def], people, this.clock());
+    const held = def.def.segments.length > 0 ? await this.heldOf(tx, tenantId, people.map((p) => p.key)) : new Map();
+    const answers = await this.answers(tx, tenantId, new Map(people.map((p) => [p.key, [def]])), people, held, this.clock());
     return answers.filter((a) => a.results.get(def.def.id) === true).map((a) => byKey.get(a.key)!);
   }
 
-  /** Each person's answers, with what they were computed from: held membership (for inSegment) and their events. */
-  private async answers(tx: SqlExecutor, tenantId: number, defs: readonly CompiledSegment[], people: readonly ScannedProfile[], now: number) {
-    const keys = people.map((p) => p.key);
-    const events = await this.eventsOf(tx, tenantId, defs, keys, now);
-    const clusters = keys.filter((k) => !k.startsWith('i'));
-    const enrich = clusters.length > 0 ? await this.computed.enrichers(tx, tenantId, clusters) : undefined;
-    const held = new Map<string, Map<string, MembershipRow>>();
+  /** The membership rows of these people, by person and definition. */
+  private async heldOf(tx: SqlExecutor, tenantId: number, keys: readonly string[]): Promise<Held> {
+    const held: Map<string, Map<string, MembershipRow>> = new Map();
     for (const row of await membershipOf(tx, tenantId, keys)) {
       let m = held.get(row.personKey);
       if (!m) held.set(row.personKey, (m = new Map()));
       m.set(row.segmentId, row);
     }
+    return held;
+  }
+
+  /** Each person's answers to their planned definitions, and the events they were computed from. */
+  private async answers(tx: SqlExecutor, tenantId: number, plan: ReadonlyMap<string, readonly CompiledSegment[]>, people: readonly ScannedProfile[], held: Held, now: number) {
+    const readers = new Map<string, CompiledSegment>();
+    for (const defs of plan.values()) for (const d of defs) if (d.def.readsEvents) readers.set(d.def.id, d);
+    const eventKeys = people.filter((p) => plan.get(p.key)!.some((d) => d.def.readsEvents)).map((p) => p.key);
+    const events = await this.eventsOf(tx, tenantId, [...readers.values()], eventKeys, now);
+    const clusters = people.filter((p) => !p.key.startsWith('i') && plan.get(p.key)!.some((d) => d.readsProfile)).map((p) => p.key);
+    const enrich = clusters.length > 0 ? await this.computed.enrichers(tx, tenantId, clusters) : undefined;
     return people.map((p) => {
       let profile = p.entity;
       if (enrich && !p.key.startsWith('i')) enrich(p.key)((profile = { ...profile }));
-      const mine = held.get(p.key) ?? new Map<string, MembershipRow>();
       const own = events.get(p.key) ?? [];
-      return { key: p.key, held: mine, events: own, results: evaluatePerson(defs, { key: p.key, profile, events: own }, mine, now) };
+      return { key: p.key, events: own, results: evaluatePerson(plan.get(p.key)!, { key: p.key, profile, events: own }, held.get(p.key) ?? NONE, now) };
     });
   }
 

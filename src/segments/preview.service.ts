@@ -19,7 +19,7 @@ import type { SegmentService } from './segment.service.js';
 import { ESTIMATE_SAMPLE, PREVIEW_JOB, PREVIEW_RESULTS_MAX, type Preview, type PreviewCounts, type PreviewPerson, previewIds } from './preview.js';
 
 /** People evaluated per step of the full pass. */
-const PAGE = 2_000;
+const PAGE = 5_000;
 
 /** What a preview job runs: the request, fixed at create. */
 interface PreviewPayload {
@@ -30,7 +30,10 @@ interface PreviewPayload {
   readonly graphType: 'pdg' | 'none';
 }
 
-/** The job's progress; a preview is read from it. */
+/**
+ * The job's progress; a preview is read from it. The people found are saved with the last step only (rewriting a
+ * growing list at every step cost more than the scan): a preview resumed after a crash starts its pass again.
+ */
 type PreviewCheckpoint = Pick<Preview, 'totalRows' | 'sample' | 'scan' | 'cursor' | 'results'> & { readonly done: boolean };
 
 const zero = (): PreviewCounts => ({ read: 0, matched: 0, byNamespace: {} });
@@ -147,6 +150,9 @@ export class PreviewService {
           tally(sample, people.length, await this.evaluator.matching(tx, tenantId, def, people));
           return { totalRows: total, sample, scan: zero(), cursor: scanStart(policy), results: [], done: false };
         }));
+      // A pass cut short by a crash has lost the people it found: it starts again (the sample stands).
+      if (!at.done && at.scan.read > 0) at = { ...at, scan: zero(), cursor: scanStart(policy), results: [] };
+      const results: PreviewPerson[] = [];
       while (!at.done) {
         const from = at;
         at = await ctx.step(async (tx): Promise<PreviewCheckpoint> => {
@@ -154,10 +160,9 @@ export class PreviewService {
           const matched = await this.evaluator.matching(tx, tenantId, def, page.profiles);
           const scan = structuredClone(from.scan);
           tally(scan, page.profiles.length, matched);
-          const room = PREVIEW_RESULTS_MAX - from.results.length;
-          const results = room > 0 ? [...from.results, ...matched.slice(0, room).map(personOf)] : from.results;
+          for (const m of matched) if (results.length < PREVIEW_RESULTS_MAX) results.push(personOf(m));
           const done = page.next.phase === 'done';
-          return { ...from, scan, results, cursor: done ? null : page.next, done };
+          return { ...from, scan, results: done ? results : [], cursor: done ? null : page.next, done };
         });
       }
     };

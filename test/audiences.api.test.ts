@@ -69,6 +69,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(deleted.statusCode, 400, deleted.body);
       assert.equal(deleted.json().errors['400'][0].message, 'There is a problem in audience validation. lifecycle field can not be modified to Delete using Patch operation');
       assert.match(deleted.json().type, /UPAPI-113434-400$/);
+      for (const ops of [[{ op: 'add', path: '/mergePolicyId', value: 5 }], [{ op: 'add', path: '/expression', value: 'true' }], [{ op: 'add', path: '/expression', value: { type: 1, value: 'true' } }], [{ op: 'add', path: '/name', value: 'x'.repeat(300) }], [{ op: 'add', path: '/ttlInDays', value: -1 }]]) {
+        const bad = await t.app.inject({ method: 'PATCH', url: `${AUDIENCES}/${got.id}`, headers, payload: ops });
+        assert.equal(bad.statusCode, 400, `${JSON.stringify(ops)}: ${bad.body}`);
+        assert.match(bad.json().title, new RegExp(ops[0]!.path));
+      }
       // PUT with the spec's example (its audienceId names this audience) replaces it; the namespace cannot change.
       const put = await t.app.inject({ method: 'PUT', url: `${AUDIENCES}/${got.id}`, headers, payload: { ...component('UpdateAudiencePQL'), audienceId: got.id, labels: ['core/C2'] } });
       assert.equal(put.statusCode, 201, put.body);
@@ -194,6 +199,7 @@ for (const kind of STORE_KINDS) {
         [{ ...body, type: 'export' }, /type 'export'/],
         [{ ...body, properties: { segments: ['nope'] } }, /nope/],
         [{ ...body, state: 'paused' }, /state 'paused'/],
+        [{ ...body, schedule: '0 0 0 30 2 ?' }, /never fires/],
       ] as const) {
         const bad = await t.app.inject({ method: 'POST', url: SCHEDULES, headers, payload });
         assert.equal(bad.statusCode, 400, bad.body);

@@ -81,12 +81,12 @@ export async function enqueueJob(tx: SqlExecutor, job: { tenantId: number; kind:
 }
 
 /**
- * Queues a sandbox's recurring job of `kind` to run at `at`, unless one of that kind runs now (it queues its next
- * itself) or one is queued by then. `except`: the job asking, which is running.
+ * Queues a sandbox's recurring job of `kind` to run at `at`, unless one is queued by then, or (`runningCovers`) one
+ * of that kind runs now and queues its next itself. `except`: the job asking, which is running.
  */
-export async function queueRecurring(tx: SqlExecutor, tenantId: number, kind: string, at: number, except?: number): Promise<void> {
+export async function queueRecurring(tx: SqlExecutor, tenantId: number, kind: string, at: number, except?: number, runningCovers = true): Promise<void> {
   const soon = await tx.get<{ x: number }>(
-    "SELECT 1 AS x FROM jobs WHERE tenant_id = ? AND kind = ? AND job_id <> ? AND (status = 'running' OR (status = 'queued' AND run_after <= ?)) LIMIT 1",
+    `SELECT 1 AS x FROM jobs WHERE tenant_id = ? AND kind = ? AND job_id <> ? AND (${runningCovers ? "status = 'running' OR " : ''}(status = 'queued' AND run_after <= ?)) LIMIT 1`,
     [tenantId, kind, except ?? -1, at],
   );
   if (!soon) await enqueueJob(tx, { tenantId, kind, ref: String(at), payload: {}, runAfter: at }, at);

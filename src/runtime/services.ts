@@ -190,11 +190,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   jobs.register(SEGMENT_JOB, segmentJobHandler(mergePolicies, segmentEvaluator, clock));
   jobs.register(SEGMENT_REFRESH_JOB, segmentRefreshHandler(segmentEvaluator, mergePolicies, clock), segmentRefreshFailed(clock));
   // A definition that starts streaming works out who qualifies already, once, as a segment job.
-  const segments = new SegmentService(deps.db, schemas, mergePolicies, clock, async (tenantId, definition) => {
-    if (!definition.evaluationInfo.continuous.enabled) return;
-    await deps.db.transaction((tx) => queueSegmentJob(tx, tenantId, [definition], clock()));
-    jobs.kick();
-  });
+  const segments = new SegmentService(deps.db, schemas, mergePolicies, clock, () => jobs.kick());
   const previews = new PreviewService(deps.db, segments, mergePolicies, namespaces, segmentEvaluator, clock, () => jobs.kick());
   jobs.register(PREVIEW_JOB, previews.handler());
   const schedules = new ScheduleService(deps.db, clock);

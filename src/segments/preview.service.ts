@@ -155,15 +155,16 @@ export class PreviewService {
       const results: PreviewPerson[] = [];
       while (!at.done) {
         const from = at;
-        at = await ctx.step(async (tx): Promise<PreviewCheckpoint> => {
-          const page = await scanPage(tx, tenantId, policy, from.cursor ?? scanStart(policy), PAGE, { emptyProfiles: true });
-          const matched = await this.evaluator.matching(tx, tenantId, def, page.profiles);
-          const scan = structuredClone(from.scan);
-          tally(scan, page.profiles.length, matched);
-          for (const m of matched) if (results.length < PREVIEW_RESULTS_MAX) results.push(personOf(m));
-          const done = page.next.phase === 'done';
-          return { ...from, scan, results: done ? results : [], cursor: done ? null : page.next, done };
-        });
+        // Read outside the checkpoint's transaction (a preview only reads), so a transaction retried by the store
+        // cannot add a page's people twice.
+        const page = await scanPage(this.db, tenantId, policy, from.cursor ?? scanStart(policy), PAGE, { emptyProfiles: true });
+        const matched = await this.evaluator.matching(this.db, tenantId, def, page.profiles);
+        const scan = structuredClone(from.scan);
+        tally(scan, page.profiles.length, matched);
+        for (const m of matched) if (results.length < PREVIEW_RESULTS_MAX) results.push(personOf(m));
+        const done = page.next.phase === 'done';
+        at = { ...from, scan, results: done ? results : [], cursor: done ? null : page.next, done };
+        await ctx.commit(at, async () => undefined);
       }
     };
   }

@@ -70,17 +70,18 @@ export class ScheduleService {
     private readonly clock: Clock,
   ) {}
 
-  private async check(tenantId: number, input: Pick<ScheduleInput, 'type' | 'schedule' | 'state' | 'properties'>): Promise<Pick<Schedule, 'type' | 'schedule' | 'state' | 'properties'>> {
+  private async check(tenantId: number, input: Pick<ScheduleInput, 'type' | 'schedule' | 'state' | 'properties'>, segmentsChanged = true): Promise<Pick<Schedule, 'type' | 'schedule' | 'state' | 'properties'>> {
     if (input.type !== 'batch_segmentation') throw invalid(`type '${input.type.slice(0, 40)}' is not supported: only batch_segmentation (export profiles with /export/jobs)`);
-    parseDailyCron(input.schedule);
+    if (nextRun(parseDailyCron(input.schedule), this.clock()) === undefined) throw invalid(`schedule '${input.schedule.slice(0, 80)}' never fires again (no such day, or its years are past)`);
     const state = input.state ?? 'inactive';
     if (state !== 'active' && state !== 'inactive') throw invalid(`state '${state.slice(0, 20)}' must be active or inactive`);
     const segments = input.properties.segments;
     if (!Array.isArray(segments) || segments.length === 0 || !segments.every((s) => typeof s === 'string')) {
       throw invalid('properties.segments must list the segment definition ids to evaluate, or ["*"] for all of them');
     }
+    // A PATCH cannot change the segments: one deleted since must not stop the schedule being paused or moved.
     const known = new Set((await listDefinitions(this.db, tenantId)).map((d) => d.id));
-    const missing = (segments as string[]).filter((s) => s !== '*' && !known.has(s));
+    const missing = segmentsChanged ? (segments as string[]).filter((s) => s !== '*' && !known.has(s)) : [];
     if (missing.length > 0) throw invalid(`properties.segments names segment definitions that do not exist in this sandbox: ${missing.map((m) => m.slice(0, 80)).join(', ')}`);
     return { type: 'batch_segmentation', schedule: input.schedule.trim(), state, properties: { segments: [...(segments as string[])] } };
   }
@@ -121,11 +122,15 @@ export class ScheduleService {
       else if (op.path === '/schedule') next = { ...next, schedule: op.value };
       else throw invalid(`path '${op.path.slice(0, 80)}' cannot be changed: use /state or /schedule`);
     }
-    const checked = await this.check(tenantId, next);
+    const checked = await this.check(tenantId, next, false);
     const now = this.clock();
     const saved: Schedule = { ...next, ...checked, nextRunAt: checked.state === 'active' ? (nextRun(parseDailyCron(checked.schedule), now) ?? null) : null, updatedAt: Math.max(now, current.updatedAt + 1) };
     await this.db.transaction(async (tx) => {
-      await tx.run('UPDATE segment_schedules SET body = ?, next_run_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ?', [bodyOf(saved), saved.nextRunAt, saved.updatedAt, tenantId, id]);
+      // Only over the row as read: another PATCH, or a run moving the next time, in between refuses this one.
+      const r = await tx.run('UPDATE segment_schedules SET body = ?, next_run_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND updated_at = ? AND next_run_at IS NOT DISTINCT FROM ?', [
+        bodyOf(saved), saved.nextRunAt, saved.updatedAt, tenantId, id, current.updatedAt, current.nextRunAt,
+      ]);
+      if (r.changes !== 1) throw invalid(`Schedule '${id}' changed while this request was applied; read it again and retry`);
       await queueRun(tx, saved);
     });
     return saved;
@@ -146,13 +151,14 @@ export class ScheduleService {
         const row = await tx.get<Row>('SELECT * FROM segment_schedules WHERE tenant_id = ? AND id = ?', [tenantId, scheduleId]);
         const s = row && toSchedule(row);
         if (!s || s.state !== 'active' || s.nextRunAt !== runAt) return false;
+        const following = nextRun(parseDailyCron(s.schedule), Math.max(runAt, this.clock())) ?? null;
+        // Claims this run: only if no PATCH moved the time meanwhile (that PATCH queued its own run).
+        const r = await tx.run('UPDATE segment_schedules SET next_run_at = ? WHERE tenant_id = ? AND id = ? AND next_run_at = ?', [following, tenantId, scheduleId, runAt]);
+        if (r.changes !== 1) return false;
+        await queueRun(tx, { ...s, nextRunAt: following, updatedAt: this.clock() });
         const all = (await listDefinitions(tx, tenantId)).filter((d) => d.pql !== '');
         const chosen = s.properties.segments.includes('*') ? all : all.filter((d) => s.properties.segments.includes(d.id));
         if (chosen.length > 0) await queueSegmentJob(tx, tenantId, chosen, this.clock(), { scheduleId });
-        const following = nextRun(parseDailyCron(s.schedule), Math.max(runAt, this.clock())) ?? null;
-        const saved = { ...s, nextRunAt: following, updatedAt: this.clock() };
-        await tx.run('UPDATE segment_schedules SET next_run_at = ? WHERE tenant_id = ? AND id = ?', [following, tenantId, scheduleId]);
-        await queueRun(tx, saved);
         return chosen.length > 0;
       });
       if (queued) kick();

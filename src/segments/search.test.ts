@@ -28,6 +28,12 @@ describe('audience search', () => {
     assert.deepEqual(find('namespace:AEPSegments -buyers'), ['a1']);
   });
 
+  it('matches terms of many wildcards against long text (a backtracking matcher would not finish)', () => {
+    const long = { id: 'd4', name: 'x', description: 'a'.repeat(4000), namespace: 'AEPSegments' };
+    assert.equal(matchesSearch(long, parseSearch('description:*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b')), false);
+    assert.equal(matchesSearch(long, parseSearch('description:*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a')), true);
+  });
+
   it('refuses unknown fields, empty terms and a dangling OR', () => {
     for (const s of ['owner:me', 'name:', 'gold OR', 'OR gold']) assert.throws(() => parseSearch(s), (e: Error & { code?: string }) => e.code === 'SEARCH_QUERY_INVALID', s);
   });

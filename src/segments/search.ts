@@ -15,16 +15,29 @@ export interface Searchable {
 
 const FIELDS = new Set(['name', 'description', 'id', 'namespace']);
 
-type Clause = { readonly not: boolean; readonly field: string | null; readonly phrase: boolean; readonly pattern: RegExp };
+type Clause = { readonly not: boolean; readonly field: string | null; readonly phrase: boolean; readonly pattern: string };
 
 function invalid(message: string): DomainError {
   return new DomainError('SEARCH_QUERY_INVALID', message);
 }
 
-/** A term as a whole-token pattern (`*` any run, `?` one character), or a phrase as a substring. */
-function patternOf(text: string, phrase: boolean): RegExp {
-  const escaped = text.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(phrase ? escaped : `^${escaped}$`);
+/**
+ * Whether `text` matches a glob (`*` any run, `?` one character) whole: the greedy two-pointer match, linear in the
+ * text for each backtrack to the last star, so no query can make it run away (a regex of many `.*` could).
+ */
+export function globMatch(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let mark = 0;
+  while (t < text.length) {
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === text[t])) p++, t++;
+    else if (p < pattern.length && pattern[p] === '*') (star = p++), (mark = t);
+    else if (star >= 0) (p = star + 1), (t = ++mark);
+    else return false;
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }
 
 /** Parses `s` into OR-groups of AND-ed clauses; SEARCH_QUERY_INVALID names what it cannot read. */
@@ -55,19 +68,20 @@ export function parseSearch(s: string): Clause[][] {
     const phrase = value.startsWith('"') && value.endsWith('"') && value.length >= 2;
     if (phrase) value = value.slice(1, -1);
     if (value === '') throw invalid(`s: '${token.slice(0, 40)}' has no term to search for`);
-    groups[groups.length - 1]!.push({ not: negated, field, phrase, pattern: patternOf(value, phrase) });
+    groups[groups.length - 1]!.push({ not: negated, field, phrase, pattern: value.toLowerCase() });
   }
   if (groups[groups.length - 1]!.length === 0 && groups.length > 1) throw invalid('s: OR needs a term on each side');
   return groups.filter((g) => g.length > 0);
 }
 
-const tokensOf = (text: string) => text.toLowerCase().split(/[^\p{L}\p{N}_]+/u).filter((t) => t !== '');
+const tokensOf = (text: string) => text.split(/[^\p{L}\p{N}_]+/u).filter((t) => t !== '');
 
 function matchesClause(a: Searchable, c: Clause): boolean {
   const fields = c.field === null ? ['name', 'description'] : [c.field];
   const hit = fields.some((f) => {
-    const text = String(a[f as keyof Searchable]);
-    return c.phrase ? c.pattern.test(text.toLowerCase()) : c.pattern.test(text.toLowerCase()) || tokensOf(text).some((t) => c.pattern.test(t));
+    const text = String(a[f as keyof Searchable]).toLowerCase();
+    // A phrase is found anywhere in the text; a term matches a whole word, or the whole text (`name:gold*`).
+    return c.phrase ? globMatch(`*${c.pattern}*`, text) : globMatch(c.pattern, text) || tokensOf(text).some((t) => globMatch(c.pattern, t));
   });
   return hit !== c.not;
 }

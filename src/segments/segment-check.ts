@@ -8,6 +8,8 @@ export interface CheckedSegment {
   readonly expression: SegmentExpression;
   readonly pql: string;
   readonly readsEvents: boolean;
+  /** The profile fields it reads (computed attributes' among them). */
+  readonly profilePaths: readonly string[];
   readonly classification: PqlClassification;
 }
 
@@ -68,7 +70,7 @@ export function checkSegment(input: ExpressionInput, schemas: CheckSchemas, othe
     if (seen.has(selfId)) throw segmentError('SEGMENT_EXPRESSION_INVALID', `expression.value would make segment '${selfId}' depend on itself through inSegment(...)`);
   }
   const readsEvents = paths.event.length > 0 || classification.events.length > 0 || classification.segments.some((id) => byId.get(id)?.readsEvents === true);
-  return { expression, pql: expression.format === 'pql/text' ? expression.value : formatPql(query), readsEvents, classification };
+  return { expression, pql: expression.format === 'pql/text' ? expression.value : formatPql(query), readsEvents, profilePaths: paths.profile, classification };
 }
 
 /** A requested `evaluationInfo`, as far as the client gave it. */

@@ -36,7 +36,8 @@ export function segmentConsumer(evaluator: SegmentEvaluator, policies: MergePoli
     if (all.length === 0) return [];
     await tx.lock(SEGMENT_LOCK, tenantId);
     const streaming = all.filter(isStreaming);
-    const readsEvents = streaming.some((d) => d.readsEvents);
+    // New events can change these: event counts, computed values, other segments' membership.
+    const readsEvents = streaming.some((d) => d.readsEvents || d.readsComputed === true || d.segments.length > 0);
     const { whole, gone, named, everyone: many } = touchedBy(changes, (c) => NAMED.has(c.kind) && (c.kind !== 'events' || readsEvents));
     // A cluster merged away is nobody now: its rows go, whatever the definition (the survivor is evaluated).
     await deleteMembershipOf(tx, tenantId, [...gone]);

@@ -23,6 +23,8 @@ describe('segment engine', () => {
       `select X from xEvent where X.eventType = "a"`,
     ]) assert.equal(eventsMonotone(parsePql(pql).body), true, pql);
     for (const pql of [
+      // An event condition that reads other events: a later purchase can undo it.
+      `exists X from xEvent where X.eventType = "browse" and not (exists Y from xEvent where Y.eventType = "buy")`,
       `xEvent[eventType = "x" and ${DAY}].count() = 0`,
       `xEvent[${DAY}].count() < 3`,
       `not (xEvent[${DAY}].count() > 0)`,
@@ -42,6 +44,11 @@ describe('segment engine', () => {
     assert.equal(expiryOf(negated, events.slice(0, 1), now, false), now - 2 * H + 24 * H + 1);
     assert.equal(expiryOf(negated, events.slice(0, 1), now, true), now - 2 * H + 24 * H + 1);
     assert.equal(expiryOf(monotone, [], now, true), null);
+    // A calendar period ends on its boundary: the hour for `this hour`, midnight UTC for `today`.
+    const hour = compileSegment(def('xEvent[timestamp occurs this hour].count() > 0'));
+    assert.equal(expiryOf(hour, [{ timestamp: new Date(now - 60_000).toISOString() }], now + 30 * 60_000, true), now + H);
+    const today = compileSegment(def('xEvent[timestamp occurs today].count() > 0'));
+    assert.equal(expiryOf(today, [{ timestamp: new Date(now - 60_000).toISOString() }], now, true), Date.UTC(2026, 5, 11));
     assert.equal(expiryOf(compileSegment({ ...def(`xEvent[${DAY}].count() > 0`), mode: 'batch' }), events, now, true), null);
   });
 });

@@ -14,7 +14,8 @@ export interface CompiledSegment {
   readonly query: CompiledPql;
   readonly eventPaths: readonly string[];
   readonly windows: readonly number[];
-  readonly calendarDay: boolean;
+  /** Calendar periods (`today`, `this hour`) by their length: each ends on the next UTC boundary of that length. */
+  readonly periods: readonly number[];
   /** Reads the profile (or other segments' membership): a change of events alone cannot change the others. */
   readonly readsProfile: boolean;
   /** More events can only help a person qualify (see `eventsMonotone`). */
@@ -23,15 +24,18 @@ export interface CompiledSegment {
 
 const DAY = 86_400_000;
 
-/** The windows of a query: each `< n units before now` (its length) and whether any is a calendar day. */
-function windowsOf(root: Node): { windows: number[]; calendarDay: boolean } {
+/** The windows of a query: each `< n units before now` (its length), and the length of each calendar period (`today`). */
+function windowsOf(root: Node): { windows: number[]; periods: number[] } {
   const windows = new Set<number>();
-  let calendarDay = false;
+  const periods = new Set<number>();
   const tail = (t: OccursTail) => {
     if (t.form === 'relative') {
       const unit = fixedUnitMs(t.unit);
       if (unit !== undefined) windows.add(t.amount * unit);
-    } else if (t.form === 'on') calendarDay = true;
+    } else if (t.form === 'on') {
+      const unit = t.ref.kind === 'period' ? fixedUnitMs(t.ref.unit) : DAY;
+      periods.add(unit ?? DAY);
+    }
   };
   const visit = (n: Node): void => {
     if (n.kind === 'occurs') tail(n.tail);
@@ -39,11 +43,14 @@ function windowsOf(root: Node): { windows: number[]; calendarDay: boolean } {
     for (const c of children(n)) visit(c);
   };
   visit(root);
-  return { windows: [...windows], calendarDay };
+  return { windows: [...windows], periods: [...periods] };
 }
 
 const touchesEvents = (n: Node): boolean => n.kind === 'xEvent' || n.kind === 'chain' || children(n).some(touchesEvents);
-const isEventCount = (n: Node): boolean => (n.kind === 'method' && n.name === 'count' && touchesEvents(n.receiver)) || (n.kind === 'aggOver' && n.agg === 'count');
+/** `xEvent` itself, or filtered (`xEvent[...][...]`) by conditions on each event alone. */
+const eventSet = (n: Node): boolean => n.kind === 'xEvent' || (n.kind === 'filter' && eventSet(n.array) && !touchesEvents(n.predicate));
+const isEventCount = (n: Node): boolean =>
+  (n.kind === 'method' && n.name === 'count' && n.args.length === 0 && eventSet(n.receiver)) || (n.kind === 'aggOver' && n.agg === 'count' && eventSet(n.decl.from) && (n.decl.where === null || !touchesEvents(n.decl.where)));
 
 /**
  * Whether a definition is monotone in events: one more event (or one in the window longer) can only make a person
@@ -59,9 +66,9 @@ export function eventsMonotone(n: Node): boolean {
     case 'chain':
       return n.steps.every((s) => s.count === null || s.count.op === '>' || s.count.op === '>=');
     case 'select':
-      return true;
+      return n.vars.length === 1 && eventSet(n.vars[0]!.from) && (n.vars[0]!.where === null || !touchesEvents(n.vars[0]!.where));
     case 'quant':
-      return n.quantifier === 'exists';
+      return n.quantifier === 'exists' && n.vars.every((v) => eventSet(v.from) && (v.where === null || !touchesEvents(v.where))) && children(n).filter((c) => !n.vars.some((v) => v.from === c || v.where === c)).every((c) => !touchesEvents(c));
     case 'binary':
       if (n.op === '>' || n.op === '>=') return isEventCount(n.left) && !touchesEvents(n.right);
       if (n.op === '<' || n.op === '<=') return isEventCount(n.right) && !touchesEvents(n.left);
@@ -74,16 +81,17 @@ export function eventsMonotone(n: Node): boolean {
 /** Compiles a stored (already checked) definition. */
 export function compileSegment(def: SegmentDefinition): CompiledSegment {
   const query = compilePql(def.pql);
-  const { windows, calendarDay } = def.readsEvents ? windowsOf(query.query.body) : { windows: [], calendarDay: false };
+  const { windows, periods } = def.readsEvents ? windowsOf(query.query.body) : { windows: [], periods: [] };
   const paths = checkPql(query.query).paths;
   return {
     def,
     query,
     eventPaths: def.readsEvents ? eventPathsOf(paths.event, undefined) : [],
     windows,
-    calendarDay,
+    periods,
     readsProfile: paths.profile.length > 0 || def.segments.length > 0,
-    monotone: eventsMonotone(query.query.body),
+    // Other segments' membership and computed values can fall as well as rise.
+    monotone: def.segments.length === 0 && def.readsComputed !== true && eventsMonotone(query.query.body),
   };
 }
 
@@ -98,7 +106,8 @@ export function expiryOf(seg: CompiledSegment, events: readonly unknown[], now: 
   // event arrives); either can happen to any person of another definition.
   const leaving = member || !seg.monotone;
   const entering = !member || !seg.monotone;
-  let next = seg.calendarDay && leaving ? Math.floor(now / DAY) * DAY + DAY : Number.POSITIVE_INFINITY;
+  let next = Number.POSITIVE_INFINITY;
+  if (leaving) for (const p of seg.periods) next = Math.min(next, Math.floor(now / p) * p + p);
   for (const e of events) {
     const ts = Date.parse(String((e as { timestamp?: unknown }).timestamp));
     if (!Number.isFinite(ts)) continue;

@@ -48,15 +48,17 @@ export class SegmentEvaluator {
 
   /**
    * Reads the people named by view keys under `policy` and evaluates them; returns who entered or left. People in
-   * `eventsOnly` gained events and nothing else: only definitions that read events can change for them, and not a
-   * monotone one they are already in, so a person with nothing left to evaluate costs one membership read.
+   * `eventsOnly` gained events and nothing else: only definitions that read events (or computed values, or other
+   * segments) can change for them, and not a monotone one they are already in, so a person with nothing left to
+   * evaluate costs one membership read.
    */
   async evaluateKeys(tx: SqlExecutor, tenantId: number, policy: EffectivePolicy, defs: readonly CompiledSegment[], keys: readonly string[], eventsOnly?: ReadonlySet<string>): Promise<MembershipRow[]> {
     if (keys.length === 0 || defs.length === 0) return [];
     const held = await this.heldOf(tx, tenantId, keys);
     const plan = new Map<string, readonly CompiledSegment[]>();
     for (const k of keys) {
-      const mine = eventsOnly?.has(k) ? defs.filter((d) => d.def.readsEvents && !(d.monotone && held.get(k)?.get(d.def.id)?.status === 'realized')) : defs;
+      // New events change computed values too (the computed-attributes consumer runs before this one in a feed step).
+      const mine = eventsOnly?.has(k) ? defs.filter((d) => (d.def.readsEvents || d.def.readsComputed === true || d.def.segments.length > 0) && !(d.monotone && held.get(k)?.get(d.def.id)?.status === 'realized')) : defs;
       if (mine.length > 0) plan.set(k, mine);
     }
     const needProfile = [...plan].filter(([, ds]) => ds.some((d) => d.readsProfile)).map(([k]) => k);

@@ -34,6 +34,8 @@ export interface SegmentCounts {
 
 /** Where a running job is: which merge policy's scan, its cursor, and the counts so far. */
 export interface SegmentJobCheckpoint {
+  /** The definitions by merge policy, fixed at the first step (a resume must find the group its cursor belongs to). */
+  readonly groups?: ReadonlyArray<readonly [string, readonly string[]]>;
   readonly group: number;
   readonly cursor: ScanCursor | null;
   /** People evaluated, by merge policy id. */
@@ -48,15 +50,15 @@ export interface SegmentJobCheckpoint {
   readonly endedAt?: number;
 }
 
-/** The definitions of a job still present, grouped by merge policy id (in a stable order, so a resume finds its group). */
-export async function jobGroups(db: SqlExecutor, tenantId: number, p: SegmentJobPayload, defaultPolicy: string): Promise<Array<[string, SegmentDefinition[]]>> {
-  const all = new Map((await listDefinitions(db, tenantId)).map((d) => [d.id, d]));
-  const groups = new Map<string, SegmentDefinition[]>();
+/** The job's definitions grouped by the merge policy each is evaluated under, in a stable order. */
+function groupsOf(all: readonly SegmentDefinition[], p: SegmentJobPayload, defaultPolicy: string): Array<[string, string[]]> {
+  const byId = new Map(all.map((d) => [d.id, d]));
+  const groups = new Map<string, string[]>();
   for (const s of p.segments) {
-    const d = all.get(s.id);
+    const d = byId.get(s.id);
     if (!d || d.pql === '') continue;
     const policy = d.mergePolicyId === '' ? defaultPolicy : d.mergePolicyId;
-    groups.set(policy, [...(groups.get(policy) ?? []), d]);
+    groups.set(policy, [...(groups.get(policy) ?? []), d.id]);
   }
   return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
@@ -73,14 +75,17 @@ export function segmentJobHandler(policies: MergePolicyService, evaluator: Segme
       const from = at;
       at = await ctx.step(async (tx) => {
         await tx.lock(SEGMENT_LOCK, tenantId);
-        const groups = await jobGroups(tx, tenantId, p, defaultPolicy);
+        const all = await listDefinitions(tx, tenantId);
+        const groups = from.groups ?? groupsOf(all, p, defaultPolicy);
         const group = groups[from.group];
-        if (!group) return { ...from, members: await membersOf(tx, tenantId, p), endedAt: clock() };
+        if (!group) return { ...from, groups, members: await membersOf(tx, tenantId, p), endedAt: clock() };
         const policy = await policies.effective(tenantId, group[0] === defaultPolicy ? undefined : group[0]).catch(() => policies.effective(tenantId, undefined));
         const cursor = from.cursor ?? scanStart(policy);
         const evaluatingAt = from.evaluatingAt ?? clock();
         const page = await scanPage(tx, tenantId, policy, cursor, PAGE, { emptyProfiles: true });
-        const written = await evaluator.evaluate(tx, tenantId, evaluator.compile(group[1]), page.profiles);
+        // Definitions deleted (or emptied) since the job started are left out; changed ones count as they are now.
+        const defs = all.filter((d) => group[1].includes(d.id) && d.pql !== '');
+        const written = await evaluator.evaluate(tx, tenantId, evaluator.compile(defs), page.profiles);
         const counts = structuredClone(from.counts) as Record<string, SegmentCounts>;
         for (const w of written) {
           if (w.status === 'none') continue;
@@ -89,7 +94,7 @@ export function segmentJobHandler(policies: MergePolicyService, evaluator: Segme
         }
         const done = page.next.phase === 'done';
         const profiles = { ...from.profiles, [group[0]]: (from.profiles[group[0]] ?? 0) + page.profiles.length };
-        return { ...from, group: done ? from.group + 1 : from.group, cursor: done ? null : page.next, profiles, counts, evaluatingAt };
+        return { ...from, groups, group: done ? from.group + 1 : from.group, cursor: done ? null : page.next, profiles, counts, evaluatingAt };
       });
       if (at.endedAt !== undefined) return;
     }

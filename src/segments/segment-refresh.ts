@@ -8,6 +8,8 @@ import { queueRecurring } from '../jobs/job.store.js';
 import type { JobFailedHook, JobHandler } from '../jobs/job-runner.js';
 import type { EffectivePolicy, MergePolicyService } from '../profile/merge-policy.service.js';
 import { type SegmentDefinition, isStreaming } from './segment.js';
+import { clusterOfEach, keyOf } from '../identity/graph.store.js';
+import { viewKeyIdentity } from '../profile/profile-view.store.js';
 import type { SegmentEvaluator } from './segment-evaluator.js';
 import { expiredPeople, listDefinitions, nextExpiry } from './segment.store.js';
 
@@ -17,11 +19,11 @@ export const SEGMENT_REFRESH_JOB = 'segment-refresh';
 const PAGE = 500;
 
 /**
- * Queues the sandbox's refresh at `at`, unless one runs now (it queues the next itself) or one is queued by then.
- * `except`: the refresh asking, which is running.
+ * Queues the sandbox's refresh at `at`, unless one is queued by then. A running one is no cover: it may have looked
+ * for the next expiry already (an extra run finds nothing to do).
  */
 export function queueSegmentRefresh(tx: SqlExecutor, tenantId: number, at: number, except?: number): Promise<void> {
-  return queueRecurring(tx, tenantId, SEGMENT_REFRESH_JOB, at, except);
+  return queueRecurring(tx, tenantId, SEGMENT_REFRESH_JOB, at, except, false);
 }
 
 /** The sandbox's streaming definitions grouped by the merge policy each is evaluated under. */
@@ -51,9 +53,12 @@ export function segmentRefreshHandler(evaluator: SegmentEvaluator, policies: Mer
         const now = clock();
         const keys = await expiredPeople(tx, tenantId, now, PAGE);
         if (keys.length === 0) return false;
+        const identities = keys.filter((k) => k.startsWith('i'));
+        // Under pdg an identity is a person of its own only outside the graph; in a cluster, the cluster is.
+        const inGraph = await clusterOfEach(tx, tenantId, identities.map(viewKeyIdentity));
+        const loose = identities.filter((k) => !inGraph.has(keyOf(viewKeyIdentity(k))));
         for (const { policy, defs } of await streamingGroups(tx, tenantId, policies)) {
-          // A cluster key is a person only under pdg; an identity's key under either.
-          const mine = policy.identityGraph === 'pdg' ? keys : keys.filter((k) => k.startsWith('i'));
+          const mine = policy.identityGraph === 'pdg' ? [...keys.filter((k) => !k.startsWith('i')), ...loose] : identities;
           await evaluator.evaluateKeys(tx, tenantId, policy, evaluator.compile(defs), mine);
         }
         // Rows no group re-evaluated (their definition stopped streaming, a key no policy now names) must not come back.

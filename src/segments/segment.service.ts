@@ -1,6 +1,7 @@
 /** Segment definitions (and the audiences API over them): create, read, change and delete, each checked as AEP checks it. */
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../store/db.js';
+import type { Db, SqlExecutor } from '../store/db.js';
+import { SEGMENT_LOCK } from '../store/locks.js';
 import { publishChange } from '../store/catalog-changes.js';
 import type { Clock } from '../shared/clock.js';
 import type { SchemaResolver } from '../catalog/schema-resolver.js';
@@ -10,6 +11,7 @@ import type { MergePolicyService } from '../profile/merge-policy.service.js';
 import { type AudienceInfo, type SegmentDefinition, segmentError } from './segment.js';
 import { type EvaluationRequest, type ExpressionInput, checkSegment, evaluationInfoOf } from './segment-check.js';
 import * as store from './segment.store.js';
+import { queueSegmentJob } from './segment-job.service.js';
 
 /** A create request after the route's shape check. */
 export interface SegmentInput {
@@ -29,8 +31,10 @@ export type SegmentChange = Partial<Omit<SegmentInput, 'schema'>>;
 
 const PROFILE = '_xdm.context.profile';
 
-/** Called after a definition starts (or changes meaning) with streaming on: its current members are worked out once. */
-export type OnStart = (tenantId: number, definition: SegmentDefinition) => Promise<void>;
+/** A streaming definition's start (or change of meaning): its current members are worked out once (a segment job). */
+function queueStart(tx: SqlExecutor, d: SegmentDefinition, now: number): Promise<unknown> {
+  return d.evaluationInfo.continuous.enabled ? queueSegmentJob(tx, d.tenantId, [d], now) : Promise.resolve();
+}
 
 /** Definitions of a sandbox. */
 export class SegmentService {
@@ -39,7 +43,8 @@ export class SegmentService {
     private readonly schemas: SchemaResolver,
     private readonly policies: MergePolicyService,
     private readonly clock: Clock,
-    private readonly onStart: OnStart,
+    /** Wakes the job runner after a definition's first job was queued. */
+    private readonly kick: () => void,
   ) {}
 
   /** Every definition of the sandbox, oldest first. */
@@ -61,9 +66,11 @@ export class SegmentService {
 
   private async checked(tenantId: number, input: Pick<SegmentInput, 'expression' | 'evaluationInfo'>, others: readonly SegmentDefinition[], selfId?: string) {
     if (input.expression === undefined) return undefined;
-    const schemas = await checkSchemasOf(this.schemas, tenantId, (await listComputed(this.db, tenantId)).filter((c) => c.status !== 'DISABLED'));
+    const computed = (await listComputed(this.db, tenantId)).filter((c) => c.status !== 'DISABLED');
+    const schemas = await checkSchemasOf(this.schemas, tenantId, computed);
     const c = checkSegment(input.expression, schemas, others, selfId);
-    return { ...c, evaluationInfo: evaluationInfoOf(input.evaluationInfo, c.classification) };
+    const readsComputed = c.profilePaths.some((p) => computed.some((ca) => p === ca.fieldPath || p.startsWith(`${ca.fieldPath}.`)));
+    return { ...c, readsComputed, evaluationInfo: evaluationInfoOf(input.evaluationInfo, c.classification) };
   }
 
   private async checkPolicy(tenantId: number, id: string | undefined): Promise<string> {
@@ -95,6 +102,7 @@ export class SegmentService {
       reasons: checked?.classification.reasons ?? [],
       segments: checked?.classification.segments ?? [],
       readsEvents: checked?.readsEvents ?? false,
+      readsComputed: checked?.readsComputed ?? false,
       ...(input.payloadSchema === undefined ? {} : { payloadSchema: input.payloadSchema }),
       ...(input.audience === undefined ? {} : { audience: input.audience }),
       version: 1,
@@ -102,13 +110,19 @@ export class SegmentService {
       updatedAt: now,
     };
     const inserted = await this.db.transaction(async (tx) => {
+      await tx.lock(SEGMENT_LOCK, tenantId);
+      // Under the lock the names it reads through inSegment cannot be deleted meanwhile.
+      const known = new Set((await store.listDefinitions(tx, tenantId)).map((o) => o.id));
+      const gone = d.segments.find((id) => !known.has(id));
+      if (gone !== undefined) throw segmentError('SEGMENT_EXPRESSION_INVALID', `inSegment("${gone.slice(0, 80)}"): no segment definition '${gone.slice(0, 80)}' in this sandbox`);
       if (!(await store.insertDefinition(tx, d))) return false;
       // Every process's entity reads start looking for membership in this sandbox.
       await publishChange(tx, { tenantId, kind: 'segment', id: d.id });
+      await queueStart(tx, d, now);
       return true;
     });
     if (!inserted) throw segmentError('SEGMENT_EXISTS', `A segment definition named '${input.name.slice(0, 200)}' already exists in this sandbox: change it with PATCH instead`);
-    await this.onStart(tenantId, d);
+    if (d.evaluationInfo.continuous.enabled) this.kick();
     return d;
   }
 
@@ -130,30 +144,39 @@ export class SegmentService {
       ...(change.audience === undefined ? {} : { audience: change.audience }),
       ...(checked === undefined
         ? {}
-        : { expression: checked.expression, pql: checked.pql, evaluationInfo: checked.evaluationInfo, mode: checked.classification.mode, reasons: checked.classification.reasons, segments: checked.classification.segments, readsEvents: checked.readsEvents }),
+        : { expression: checked.expression, pql: checked.pql, evaluationInfo: checked.evaluationInfo, mode: checked.classification.mode, reasons: checked.classification.reasons, segments: checked.classification.segments, readsEvents: checked.readsEvents, readsComputed: checked.readsComputed }),
       mergePolicyId,
       version: meaning ? current.version + 1 : current.version,
       updatedAt: Math.max(now, current.updatedAt + 1),
     };
     const taken = change.name !== undefined && change.name !== current.name && others.some((o) => o.name === change.name);
     if (taken) throw segmentError('SEGMENT_EXISTS', `A segment definition named '${change.name!.slice(0, 200)}' already exists in this sandbox`);
-    const saved = await this.db.transaction((tx) => store.replaceDefinition(tx, next, current.updatedAt)).catch((err: unknown) => {
+    const startsStreaming = next.evaluationInfo.continuous.enabled && (meaning || !current.evaluationInfo.continuous.enabled);
+    const saved = await this.db.transaction(async (tx) => {
+      // The consumer and jobs write membership under this lock: none is between reading and writing this definition.
+      await tx.lock(SEGMENT_LOCK, tenantId);
+      if (!(await store.replaceDefinition(tx, next, current.updatedAt))) return false;
+      if (startsStreaming) await queueStart(tx, next, now);
+      return true;
+    }).catch((err: unknown) => {
       // The name's unique index: another request took it in between.
       if (err instanceof Error && /unique|constraint/i.test(err.message)) throw segmentError('SEGMENT_EXISTS', `A segment definition named '${next.name.slice(0, 200)}' already exists in this sandbox`);
       throw err;
     });
     if (!saved) throw segmentError('SEGMENT_INVALID', `Segment definition '${id}' changed while this request was applied; read it again and retry`);
-    const startsStreaming = next.evaluationInfo.continuous.enabled && (meaning || !current.evaluationInfo.continuous.enabled);
-    if (startsStreaming) await this.onStart(tenantId, next);
+    if (startsStreaming) this.kick();
     return next;
   }
 
   /** Deletes a definition and everyone's membership of it; 422 while another definition reads it. */
   async delete(tenantId: number, id: string): Promise<SegmentDefinition> {
     const d = await this.get(tenantId, id);
-    const users = (await store.listDefinitions(this.db, tenantId)).filter((o) => o.segments.includes(id)).map((o) => o.id);
-    if (users.length > 0) throw segmentError('SEGMENT_IN_USE', `Segment definition '${id}' is used by inSegment(...) in ${users.join(', ')}: change or delete those first`, { dependents: users });
     await this.db.transaction(async (tx) => {
+      // Under the lock no evaluation writes this definition's membership after its rows are gone, and no definition
+      // starts reading it meanwhile.
+      await tx.lock(SEGMENT_LOCK, tenantId);
+      const users = (await store.listDefinitions(tx, tenantId)).filter((o) => o.segments.includes(id)).map((o) => o.id);
+      if (users.length > 0) throw segmentError('SEGMENT_IN_USE', `Segment definition '${id}' is used by inSegment(...) in ${users.join(', ')}: change or delete those first`, { dependents: users });
       await store.deleteDefinition(tx, tenantId, id);
       await publishChange(tx, { tenantId, kind: 'segment', id });
     });
@@ -181,6 +204,7 @@ export class SegmentService {
       reasons: checked.classification.reasons,
       segments: checked.classification.segments,
       readsEvents: checked.readsEvents,
+      readsComputed: checked.readsComputed,
       version: 1,
       createdAt: now,
       updatedAt: now,

@@ -74,6 +74,8 @@ export interface SegmentDefinition {
   readonly segments: readonly string[];
   /** Whether the expression reads events (then evaluation reads the person's events too). */
   readonly readsEvents: boolean;
+  /** Whether it reads a computed attribute's value, which new events change (absent on older rows: false). */
+  readonly readsComputed?: boolean;
   readonly payloadSchema?: string;
   readonly audience?: AudienceInfo;
   /** Moves whenever what membership means changes (expression, merge policy). */

@@ -224,17 +224,36 @@ export function registerAudienceRoutes(app: App, { segments, datasets }: Service
     for (const op of request.body) {
       if (op.op !== 'add' && op.op !== 'replace') throw invalid(`op '${String(op.op).slice(0, 20)}' is not supported: use add or replace`);
       const field = op.path.replace(/^\//, '');
-      if (field === 'name' || field === 'description') change = { ...change, [field]: String(op.value) };
+      const v = op.value as unknown;
+      const text = (max: number, min = 0) => {
+        if (typeof v !== 'string' || v.length < min || v.length > max) throw invalid(`${op.path.slice(0, 40)}: value must be a string of ${min} to ${max} characters`);
+        return v;
+      };
+      const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+      if (field === 'name') change = { ...change, name: text(256, 1) };
+      else if (field === 'description') change = { ...change, description: text(4096) };
+      else if (field === 'mergePolicyId') change = { ...change, mergePolicyId: text(128, 1) };
       else if (field === 'expression') {
         if (current.pql === '') throw invalid('An externally generated audience has no expression');
-        change = { ...change, expression: op.value as never };
-      } else if (field === 'evaluationInfo' || field === 'mergePolicyId') change = { ...change, [field]: op.value as never };
-      else if (field === 'lifecycleState' || field === 'lifecycle') {
-        if (op.value === 'deleted') throw invalid('lifecycle field can not be modified to Delete using Patch operation');
-        info = { ...audienceNow(), lifecycleState: lifecycleOf(op.value) };
-      } else if (field === 'labels') info = { ...audienceNow(), labels: Array.isArray(op.value) ? op.value.map(String) : [] };
-      else if (field === 'ttlInDays' && typeof op.value === 'number') info = { ...audienceNow(), ttlInDays: op.value };
-      else throw invalid(`path '${op.path.slice(0, 80)}' cannot be changed: use /name, /description, /expression, /evaluationInfo, /mergePolicyId, /labels, /lifecycleState or /ttlInDays`);
+        if (!isObject(v) || typeof v.value !== 'string' || v.value === '' || v.value.length > 65_536 || (v.type !== undefined && typeof v.type !== 'string') || (v.format !== undefined && typeof v.format !== 'string')) {
+          throw invalid('/expression: value must be {type: "PQL", format: "pql/text" or "pql/json", value: <the expression, at most 65,536 characters>}');
+        }
+        change = { ...change, expression: { value: v.value, ...(typeof v.type === 'string' ? { type: v.type } : {}), ...(typeof v.format === 'string' ? { format: v.format } : {}) } };
+      } else if (field === 'evaluationInfo') {
+        if (!isObject(v) || !['batch', 'continuous', 'synchronous'].every((k) => v[k] === undefined || (isObject(v[k]) && ['boolean', 'undefined'].includes(typeof (v[k] as Record<string, unknown>).enabled)))) {
+          throw invalid('/evaluationInfo: value must be {batch?: {enabled: boolean}, continuous?: {enabled: boolean}, synchronous?: {enabled: boolean}}');
+        }
+        change = { ...change, evaluationInfo: v as never };
+      } else if (field === 'lifecycleState' || field === 'lifecycle') {
+        if (v === 'deleted') throw invalid('lifecycle field can not be modified to Delete using Patch operation');
+        info = { ...audienceNow(), lifecycleState: lifecycleOf(v) };
+      } else if (field === 'labels') {
+        if (!Array.isArray(v) || v.length > 100 || !v.every((l) => typeof l === 'string' && l.length <= 256)) throw invalid('/labels: value must be a list of at most 100 label strings');
+        info = { ...audienceNow(), labels: v as string[] };
+      } else if (field === 'ttlInDays') {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 3650) throw invalid('/ttlInDays: value must be a whole number of days from 1 to 3650');
+        info = { ...audienceNow(), ttlInDays: v };
+      } else throw invalid(`path '${op.path.slice(0, 80)}' cannot be changed: use /name, /description, /expression, /evaluationInfo, /mergePolicyId, /labels, /lifecycleState or /ttlInDays`);
     }
     const d = await asAudience(() => segments.update(tenantId, current.id, { ...change, ...(info ? { audience: info } : {}) }));
     return reply.status(201).send((await answer(request, d)) as never);

@@ -42,7 +42,11 @@ function transform({ schema, url, route }: { schema: FastifySchema | undefined; 
   const out: FastifySchema & Record<string, unknown> = { ...schema, tags: (schema as { tags?: string[] } | undefined)?.tags ?? [tagOf(url)] };
   // Streaming inlets decide per inlet whether credentials are needed, so for them they are optional.
   if (level === 'none') out.security = INLET.test(url) ? [{}, ...AEP_SECURITY] : [];
-  if (level === 'sandbox' && schema?.headers === undefined) out.headers = SANDBOX_HEADER;
+  if (level === 'sandbox') {
+    // A route declaring headers of its own (search's version header) gets the sandbox header beside them.
+    const own = schema?.headers as { properties?: Record<string, unknown> } | undefined;
+    out.headers = own === undefined ? SANDBOX_HEADER : { ...own, properties: { ...SANDBOX_HEADER.properties, ...own.properties } };
+  }
   // Every route can refuse with the one error shape; a route without response schemas is documented as "any JSON".
   const response = (schema?.response ?? { '2xx': { description: 'Success, in the shape AEP documents for this operation' } }) as Record<string, unknown>;
   out.response = '4xx' in response || '4XX' in response ? response : { ...response, ...ERRORS };

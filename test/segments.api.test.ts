@@ -92,6 +92,8 @@ for (const kind of STORE_KINDS) {
 
     it('lists with its paging, sort and evaluation filters; gets, bulk-gets and isolates by sandbox', async () => {
       const streaming = await createSegment(t, f.headers, 'gold', '_acme.tier = "gold"', true);
+      // A second one, so the page of one has a next (whether or not the spec's examples ran before).
+      await createSegment(t, f.headers, 'zinc miners', 'workAddress.country = "CA"', false);
       const list = await t.app.inject({ url: `${DEFINITIONS}?limit=1&sort=name:asc`, headers: f.headers });
       assert.equal(list.statusCode, 200, list.body);
       const page = list.json();

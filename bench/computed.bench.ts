@@ -12,6 +12,7 @@ import { type BenchRow, median, row } from './lib/stats.js';
 import { type Setup, type Sizes, importBatch, lines } from './http.bench.js';
 import { ingest } from './ingest.bench.js';
 import { freshnessProbe, p99 } from './lib/probe.js';
+import { scalar } from './lib/freshness.js';
 
 const CA = '/data/core/ca/attributes';
 
@@ -75,38 +76,34 @@ async function ingestWithFive(s: Setup, z: Sizes, label: string): Promise<BenchR
   ];
 }
 
-/** Reads and parses every event of a sandbox once, in the bench process: what a recompute cannot do without. */
-async function readAllEvents(s: Setup, tenantKey: number): Promise<number> {
+/** Reads and parses the JSON column of `sql` (one parameter: the tenant) once, in the bench process: a ceiling. */
+export async function parseAll(s: Setup, sql: string, tenantKey: number): Promise<{ rows: number; ms: number }> {
   const started = performance.now();
   let n = 0;
   if (s.server.databaseUrl) {
     const client = new pg.Client({ connectionString: s.server.databaseUrl });
     await client.connect();
-    const r = await client.query({ text: 'SELECT data FROM events WHERE tenant_id = $1', values: [tenantKey], rowMode: 'array' });
+    const r = await client.query({ text: sql.replace('?', '$1'), values: [tenantKey], rowMode: 'array' });
     for (const [data] of r.rows as Array<[string]>) n += JSON.parse(data) ? 1 : 0;
     await client.end();
   } else {
     const db = new Database(join(s.server.dataDir, 'profile.db'), { readonly: true });
-    for (const [data] of db.prepare('SELECT data FROM events WHERE tenant_id = ?').raw().iterate(tenantKey) as Iterable<[string]>) n += JSON.parse(data) ? 1 : 0;
+    for (const [data] of db.prepare(sql).raw().iterate(tenantKey) as Iterable<[string]>) n += JSON.parse(data) ? 1 : 0;
     db.close();
   }
-  if (n === 0) throw new Error('recompute ceiling: no events read');
-  return performance.now() - started;
+  return { rows: n, ms: performance.now() - started };
 }
 
-async function tenantKeyOf(s: Setup, sandbox: string): Promise<number> {
-  const sql = 'SELECT tenant_id FROM sandboxes WHERE name = ? ORDER BY tenant_id DESC LIMIT 1';
-  if (s.server.databaseUrl) {
-    const client = new pg.Client({ connectionString: s.server.databaseUrl });
-    await client.connect();
-    const r = await client.query(sql.replace('?', '$1'), [sandbox]);
-    await client.end();
-    return Number(r.rows[0].tenant_id);
-  }
-  const db = new Database(join(s.server.dataDir, 'profile.db'), { readonly: true });
-  const id = (db.prepare(sql).get(sandbox) as { tenant_id: number }).tenant_id;
-  db.close();
-  return Number(id);
+/** Reads and parses every event of a sandbox once: what a recompute cannot do without. */
+async function readAllEvents(s: Setup, tenantKey: number): Promise<number> {
+  const { rows, ms } = await parseAll(s, 'SELECT data FROM events WHERE tenant_id = ?', tenantKey);
+  if (rows === 0) throw new Error('recompute ceiling: no events read');
+  return ms;
+}
+
+/** The newest sandbox of that name's key in the store. */
+export async function tenantKeyOf(s: Setup, sandbox: string): Promise<number> {
+  return scalar(s, 'SELECT tenant_id FROM sandboxes WHERE name = ? ORDER BY tenant_id DESC LIMIT 1', [sandbox]);
 }
 
 /** A sandbox of its own with `people` people of 50 page views each; a definition made NEW is timed until PROCESSED. */

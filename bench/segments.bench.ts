@@ -3,16 +3,14 @@
  * acknowledged event qualifies its person; a preview over 100,000 profiles; and a segment job of five definitions
  * over every profile (1,000,000 at full size).
  */
-import Database from 'better-sqlite3';
-import pg from 'pg';
-import { join } from 'node:path';
 import { crmRecord, loyaltyRecord, person } from '../src/cli/demo/people.js';
 import { httpCall } from './lib/server.js';
 import { type BenchRow, median, row } from './lib/stats.js';
 import { freshnessProbe, p99 } from './lib/probe.js';
 import { type Setup, type Sizes, importBatch, lines } from './http.bench.js';
 import { ingest } from './ingest.bench.js';
-import { sandbox } from './computed.bench.js';
+import { parseAll, sandbox, tenantKeyOf } from './computed.bench.js';
+import { scalar } from './lib/freshness.js';
 
 const DEFINITIONS = '/data/core/ups/segment/definitions';
 const DAY = 'timestamp occurs < 24 hours before now';
@@ -95,37 +93,10 @@ async function settled(s: Setup): Promise<void> {
   throw new Error('the change feed did not catch up within two minutes');
 }
 
-async function scalar(s: Setup, sql: string, params: unknown[] = []): Promise<number> {
-  if (s.server.databaseUrl) {
-    const client = new pg.Client({ connectionString: s.server.databaseUrl });
-    await client.connect();
-    const r = await client.query({ text: sql.replace(/\?/g, (_, i: number) => `$${sql.slice(0, i).split('?').length}`), values: params, rowMode: 'array' });
-    await client.end();
-    return Number(r.rows[0]?.[0] ?? 0);
-  }
-  const db = new Database(join(s.server.dataDir, 'profile.db'), { readonly: true });
-  const v = db.prepare(sql).raw().get(...params) as unknown[] | undefined;
-  db.close();
-  return Number(v?.[0] ?? 0);
-}
-
 /** Reads and parses every materialized profile of the sandbox once, in the bench process: what a job cannot do without. */
 async function readAllProfiles(s: Setup, sandboxName: string): Promise<{ people: number; ms: number }> {
-  const tenantKey = await scalar(s, 'SELECT tenant_id FROM sandboxes WHERE name = ? ORDER BY tenant_id DESC LIMIT 1', [sandboxName]);
-  const started = performance.now();
-  let n = 0;
-  if (s.server.databaseUrl) {
-    const client = new pg.Client({ connectionString: s.server.databaseUrl });
-    await client.connect();
-    const r = await client.query({ text: 'SELECT entity FROM profile_views WHERE tenant_id = $1', values: [tenantKey], rowMode: 'array' });
-    for (const [entity] of r.rows as Array<[string]>) n += JSON.parse(entity) ? 1 : 0;
-    await client.end();
-  } else {
-    const db = new Database(join(s.server.dataDir, 'profile.db'), { readonly: true });
-    for (const [entity] of db.prepare('SELECT entity FROM profile_views WHERE tenant_id = ?').raw().iterate(tenantKey) as Iterable<[string]>) n += JSON.parse(entity) ? 1 : 0;
-    db.close();
-  }
-  return { people: n, ms: performance.now() - started };
+  const { rows, ms } = await parseAll(s, 'SELECT entity FROM profile_views WHERE tenant_id = ?', await tenantKeyOf(s, sandboxName));
+  return { people: rows, ms };
 }
 
 /** Polls `path` until `done`; the last answer. */

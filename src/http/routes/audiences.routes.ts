@@ -6,104 +6,29 @@
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import type { App, Services } from '../app.js';
-import { type DomainError, isDomainError } from '../../shared/errors.js';
+import { isDomainError } from '../../shared/errors.js';
 import { type AudienceInfo, type SegmentDefinition, segmentError } from '../../segments/segment.js';
 import type { SegmentChange } from '../../segments/segment.service.js';
 import { ERRORS, empty } from '../schemas/problem.js';
 import { AudienceBody, AudienceList, AudienceObject, AudiencePatchBody, BulkResults } from '../schemas/segments.js';
-import { sandboxOf } from './segment-definitions.routes.js';
+import { PLATFORM_NAMESPACE, asAudience, audienceIn, invalid, lifecycleOf, presentAudience } from './audiences.present.js';
 
 const BASE = '/data/core/ups/audiences';
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) });
-const PLATFORM_NAMESPACE = 'AEPSegments';
-const LIFECYCLES = ['draft', 'published', 'inactive', 'archived'];
-const UNION = [{ 'meta:resourceType': 'unions', 'meta:containerId': 'tenant', $ref: 'https://ns.adobe.com/xdm/context/profile__union' }];
-
-/** Runs `fn`, answering the segment errors in the audiences API's terms. */
-async function asAudience<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (!isDomainError(err) || !err.code.startsWith('SEGMENT_')) throw err;
-    if (err.code === 'SEGMENT_NOT_FOUND') throw segmentError('AUDIENCE_NOT_FOUND', `${err.message}. Use a valid entity and try again.`);
-    if (err.code === 'SEGMENT_IN_USE') throw segmentError('AUDIENCE_INVALID', `The audience cannot be deleted. ${err.message}`, err.details);
-    throw segmentError('AUDIENCE_INVALID', `There is a problem in audience validation. ${err.message}`, err.details);
-  }
-}
-
-function invalid(message: string): DomainError {
-  return segmentError('AUDIENCE_INVALID', `There is a problem in audience validation. ${message}`);
-}
-
-function lifecycleOf(value: unknown): string {
-  if (value === 'deleted') throw invalid('Cannot set lifecycleState as deleted');
-  if (typeof value !== 'string' || !LIFECYCLES.includes(value)) throw invalid(`lifecycleState '${String(value).slice(0, 40)}' must be one of ${LIFECYCLES.join(', ')}`);
-  return value;
-}
-
-/** An audience as AEP returns it: a platform audience has the definition's members, an external one its origin's. */
-function present(request: FastifyRequest, d: SegmentDefinition, policyId: string, dependents: readonly string[]) {
-  const a = d.audience;
-  const common = {
-    id: d.id,
-    audienceId: a?.audienceId ?? d.id,
-    name: d.name,
-    description: d.description,
-    imsOrgId: request.ctx.orgId,
-    sandbox: sandboxOf(request),
-    isSystem: false,
-    namespace: a?.namespace ?? PLATFORM_NAMESPACE,
-    lifecycleState: a?.lifecycleState ?? 'published',
-    labels: [...(a?.labels ?? [])],
-    ...(a?.createdBy === undefined ? {} : { createdBy: a.createdBy }),
-    ...(a?.ttlInDays === undefined ? {} : { ttlInDays: a.ttlInDays }),
-    creationTime: d.createdAt,
-    createEpoch: Math.floor(d.createdAt / 1000),
-    updateTime: d.updatedAt,
-    updateEpoch: Math.floor(d.updatedAt / 1000),
-    _etag: `"${d.version}-${d.updatedAt}"`,
-  };
-  if (d.pql === '') {
-    return {
-      ...common,
-      type: 'ExternalSegment',
-      originName: a?.originName ?? 'CUSTOM_UPLOAD',
-      ...(a?.datasetId === undefined ? {} : { datasetId: a.datasetId }),
-      ...(a?.linkedAudienceRef === undefined ? {} : { linkedAudienceRef: a.linkedAudienceRef }),
-      ...(a?.audienceMeta === undefined ? {} : { audienceMeta: a.audienceMeta }),
-    };
-  }
-  return {
-    ...common,
-    type: 'SegmentDefinition',
-    originName: a?.originName ?? 'REAL_TIME_CUSTOMER_PROFILE',
-    schema: { name: d.schemaName },
-    profileInstanceId: 'ups',
-    expression: d.expression,
-    mergePolicyId: policyId,
-    evaluationInfo: d.evaluationInfo,
-    dataGovernancePolicy: { excludeOptOut: true },
-    definedOn: UNION,
-    dependencies: [...d.segments],
-    dependents: [...dependents],
-    overridePerformanceWarnings: false,
-  };
-}
-
 type Body = Record<string, unknown> & { name?: string; description?: string; expression?: { type?: string; format?: string; value: string }; labels?: string[] };
 
 /** Registers the audiences routes. */
 export function registerAudienceRoutes(app: App, { segments, datasets }: Services): void {
   const answer = async (request: FastifyRequest, d: SegmentDefinition, all?: readonly SegmentDefinition[]) => {
     const others = all ?? (await segments.list(request.ctx.tenantId));
-    return present(request, d, await segments.policyIdOf(d), others.filter((o) => o.segments.includes(d.id)).map((o) => o.id));
+    return presentAudience(request, d, await segments.policyIdOf(d), others.filter((o) => o.segments.includes(d.id)).map((o) => o.id));
   };
-  /** An audience by its id, or an external audience by its audienceId. */
-  const find = async (tenantId: number, id: string): Promise<SegmentDefinition> => {
+  /** An audience by its id or audienceId, with the sandbox's definitions (for its dependents), read once. */
+  const find = async (tenantId: number, id: string): Promise<{ found: SegmentDefinition; all: SegmentDefinition[] }> => {
     const all = await segments.list(tenantId);
-    const found = all.find((d) => d.id === id) ?? all.find((d) => d.audience?.audienceId === id);
+    const found = audienceIn(all, id);
     if (!found) throw segmentError('AUDIENCE_NOT_FOUND', `The audience entity ${id.slice(0, 128)} is not found. Use a valid entity and try again.`);
-    return found;
+    return { found, all };
   };
   const checkDataset = async (tenantId: number, id: unknown) => {
     if (id === undefined) return undefined;
@@ -213,11 +138,14 @@ export function registerAudienceRoutes(app: App, { segments, datasets }: Service
     return reply.status(201).send((await answer(request, d)) as never);
   });
 
-  app.get(`${BASE}/:id`, { schema: { params: Id, response: { 200: AudienceObject, ...ERRORS } } }, async (request) => answer(request, await find(request.ctx.tenantId, request.params.id)));
+  app.get(`${BASE}/:id`, { schema: { params: Id, response: { 200: AudienceObject, ...ERRORS } } }, async (request) => {
+    const { found, all } = await find(request.ctx.tenantId, request.params.id);
+    return answer(request, found, all);
+  });
 
   app.patch(`${BASE}/:id`, { schema: { params: Id, body: AudiencePatchBody, response: { 201: AudienceObject, ...ERRORS } } }, async (request, reply) => {
     const tenantId = request.ctx.tenantId;
-    const current = await find(tenantId, request.params.id);
+    const { found: current } = await find(tenantId, request.params.id);
     let change: SegmentChange = {};
     let info: AudienceInfo | undefined;
     const audienceNow = (): AudienceInfo => info ?? current.audience ?? { namespace: PLATFORM_NAMESPACE, originName: 'REAL_TIME_CUSTOMER_PROFILE', lifecycleState: 'published', labels: [] };
@@ -261,7 +189,7 @@ export function registerAudienceRoutes(app: App, { segments, datasets }: Service
 
   app.put(`${BASE}/:id`, { schema: { params: Id, body: AudienceBody, response: { 201: AudienceObject, ...ERRORS } } }, async (request, reply) => {
     const tenantId = request.ctx.tenantId;
-    const current = await find(tenantId, request.params.id);
+    const { found: current } = await find(tenantId, request.params.id);
     const b = request.body as Body;
     const external = current.pql === '';
     if (external && b.expression !== undefined) throw invalid('An externally generated audience has no expression');
@@ -278,7 +206,7 @@ export function registerAudienceRoutes(app: App, { segments, datasets }: Service
   });
 
   app.delete(`${BASE}/:id`, { schema: { params: Id, response: { 204: empty('The audience was deleted'), ...ERRORS } } }, async (request, reply) => {
-    const current = await find(request.ctx.tenantId, request.params.id);
+    const { found: current } = await find(request.ctx.tenantId, request.params.id);
     await asAudience(() => segments.delete(request.ctx.tenantId, current.id));
     return reply.status(204).send();
   });
@@ -290,7 +218,7 @@ export function registerAudienceRoutes(app: App, { segments, datasets }: Service
     const results: Record<string, unknown> = {};
     const missing: string[] = [];
     for (const id of ids) {
-      const d = all.find((x) => x.id === id) ?? all.find((x) => x.audience?.audienceId === id);
+      const d = audienceIn(all, id);
       if (d) results[id] = await answer(request, d, all);
       else {
         missing.push(id);

@@ -145,8 +145,12 @@ export const AudienceBody = Type.Object(
   { additionalProperties: true },
 );
 
+/** A JSON Patch-like list of `{op, path, value}` (the audiences' and schedules' PATCH; each route checks the values). */
+const patchOps = (maxItems: number) =>
+  Type.Array(Type.Object({ op: Type.String({ maxLength: 16 }), path: Type.String({ maxLength: 256 }), value: Type.Optional(Type.Unknown()) }, { additionalProperties: true }), { minItems: 1, maxItems });
+
 /** JSON Patch-like operations on an audience. */
-export const AudiencePatchBody = Type.Array(Type.Object({ op: Type.String({ maxLength: 16 }), path: Type.String({ maxLength: 256 }), value: Type.Optional(Type.Unknown()) }, { additionalProperties: true }), { minItems: 1, maxItems: 50 });
+export const AudiencePatchBody = patchOps(50);
 
 /** An audience as AEP returns it (platform or external). */
 export const AudienceObject = open({
@@ -222,7 +226,7 @@ export const ScheduleBody = Type.Object(
 );
 
 /** `add` operations on /state or /schedule. */
-export const SchedulePatchBody = Type.Array(Type.Object({ op: Type.String({ maxLength: 16 }), path: Type.String({ maxLength: 64 }), value: Type.Optional(Type.Unknown()) }, { additionalProperties: true }), { minItems: 1, maxItems: 10 });
+export const SchedulePatchBody = patchOps(10);
 
 /** A schedule (Schedule). */
 export const ScheduleObject = open({

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { ERROR_CATALOG } from '../src/http/error-catalog.js';
 import { CA_ERROR_CODES } from '../src/computed/ca-check.js';
 import { SEGMENT_ERROR_CODES } from '../src/segments/segment.js';
+import { EDGE_ERROR_CODES } from '../src/edge/edge.js';
 
 function sources(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
@@ -24,6 +25,7 @@ describe('error catalogue', () => {
   // Domains with a typed code list throw through a helper: the list is what the mapper must cover.
   for (const code of CA_ERROR_CODES) thrown.add(code);
   for (const code of SEGMENT_ERROR_CODES) thrown.add(code);
+  for (const code of EDGE_ERROR_CODES) thrown.add(code);
   // Each route family may document its codes in its own page; together they must cover the catalogue exactly.
   const pages = readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => readFileSync(join('docs', f), 'utf8'));
   const documented = new Set(pages.flatMap((page) => [...page.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| \d{3} \|/gm)].map((m) => m[1]!)));

@@ -39,6 +39,8 @@ import { registerAudienceRoutes } from './routes/audiences.routes.js';
 import { registerPreviewRoutes } from './routes/previews.routes.js';
 import { registerScheduleRoutes } from './routes/schedules.routes.js';
 import { registerSearchRoutes } from './routes/search.routes.js';
+import { registerEdgeConfigRoutes } from './routes/edge-config.routes.js';
+import { registerEdgeHubRoutes } from './routes/edge-hub.routes.js';
 
 export type { AppDeps, Services } from '../runtime/services.js';
 
@@ -170,5 +172,7 @@ function registerApiRoutes(app: App, services: Services): void {
   registerPreviewRoutes(app, services);
   registerScheduleRoutes(app, services);
   registerSearchRoutes(app, services);
+  registerEdgeConfigRoutes(app, services);
+  registerEdgeHubRoutes(app, services);
   registerPreviewSampleRoutes(app, services);
 }

@@ -134,5 +134,17 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   AUDIENCE_INVALID: { status: 400, title: 'BadRequestError', shape: 'audience', aep: 'UPAPI-113434-400' },
   PREVIEW_REPORT_NOT_FOUND: { status: 404, title: 'NotFoundError', shape: 'ups', ups: 'UPS-PSS-1000404' },
   EXPORT_SEGMENT_NOT_FOUND: { status: 400, title: 'BadRequestError', shape: 'ups', ups: 'UPS-EXP-1000401' },
+  // Edge projections (RFC 7807, as the projection specs' ProblemDetail).
+  EDGE_DESTINATION_NOT_FOUND: { status: 404, title: 'NotFoundError' },
+  EDGE_DESTINATION_INVALID: { status: 400, title: 'BadRequestError' },
+  EDGE_DESTINATION_IN_USE: { status: 409, title: 'ConflictError' },
+  EDGE_DESTINATION_UNKNOWN: { status: 422, title: 'UnprocessableEntity' },
+  EDGE_PROJECTION_NOT_FOUND: { status: 404, title: 'NotFoundError' },
+  EDGE_PROJECTION_INVALID: { status: 400, title: 'BadRequestError' },
+  EDGE_PROJECTION_EXISTS: { status: 409, title: 'ConflictError' },
+  EDGE_SELECTOR_INVALID: { status: 400, title: 'BadRequestError' },
+  EDGE_VERSION_CONFLICT: { status: 409, title: 'ConflictError' },
+  EDGE_NOT_ACCEPTABLE: { status: 406, title: 'NotAcceptable' },
+  EDGE_STREAM_REFUSED: { status: 401, title: 'Unauthorized' },
   ...REGISTRY_ERRORS,
 };

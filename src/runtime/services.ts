@@ -54,6 +54,11 @@ import { SCHEDULE_RUN_JOB, ScheduleService } from '../segments/schedule.service.
 import { SEGMENT_REFRESH_JOB, segmentRefreshFailed, segmentRefreshHandler } from '../segments/segment-refresh.js';
 import { isStreaming } from '../segments/segment.js';
 import { listDefinitions as listSegments } from '../segments/segment.store.js';
+import { EdgeConfigService } from '../edge/edge-config.service.js';
+import { Projector } from '../edge/projector.js';
+import { EDGE_CONSUMER, edgeConsumer } from '../edge/edge-consumer.js';
+import { REPROJECT_JOB, reprojectHandler } from '../edge/reproject.js';
+import { EdgeHub } from '../edge/edge-hub.service.js';
 
 /** The domain services routes call; built once per app. */
 export interface Services {
@@ -97,6 +102,12 @@ export interface Services {
   readonly previews: PreviewService;
   /** Daily segment job schedules. */
   readonly schedules: ScheduleService;
+  /** Projection destinations and configurations (the edge projections API). */
+  readonly edgeConfig: EdgeConfigService;
+  /** What edge nodes read from the hub: their configuration, the stream of projected profiles, fetches on a miss. */
+  readonly edgeHub: EdgeHub;
+  /** The HS256 secret edges sign their credentials with (undefined: this hub serves no edges). */
+  readonly edgeSecret: string | undefined;
   /** Materialized unified profiles (kept by the write path and the feed's `profile-views` consumer). */
   readonly views: ProfileViews;
   /**
@@ -193,6 +204,10 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   const segments = new SegmentService(deps.db, schemas, mergePolicies, clock, () => jobs.kick());
   const previews = new PreviewService(deps.db, segments, mergePolicies, namespaces, segmentEvaluator, clock, () => jobs.kick());
   jobs.register(PREVIEW_JOB, previews.handler());
+  // Projections read membership and computed values, so the projector comes after both consumers in each step.
+  const projector = new Projector(mergePolicies, caReader);
+  feed.consume(EDGE_CONSUMER, edgeConsumer(projector, clock, () => jobs.kick()));
+  jobs.register(REPROJECT_JOB, reprojectHandler(projector, clock));
   const schedules = new ScheduleService(deps.db, clock);
   jobs.register(SCHEDULE_RUN_JOB, schedules.handler(() => jobs.kick()));
   return {
@@ -224,6 +239,9 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     previews,
     schedules,
     computedAttributes: new ComputedAttributeService(deps.db, schemas, clock, () => jobs.kick()),
+    edgeConfig: new EdgeConfigService(deps.db, mergePolicies, clock, () => jobs.kick()),
+    edgeHub: new EdgeHub(deps.db, projector, mergePolicies, namespaces, clock),
+    edgeSecret: deps.config.jwtSecret ?? deps.secret,
     catalogWatch,
   };
 }

@@ -64,7 +64,7 @@ export class SegmentEvaluator {
     const needProfile = [...plan].filter(([, ds]) => ds.some((d) => d.readsProfile)).map(([k]) => k);
     const profiles = needProfile.length > 0 ? await profilesByKey(tx, tenantId, policy, needProfile) : new Map<string, ScannedProfile>();
     // A key with no profile at all (a cluster merged away, an identity with nothing left) is evaluated empty: it exits.
-    const people = [...plan.keys()].map((k) => profiles.get(k) ?? { key: k, entity: {}, members: [], lastModifiedAt: 0 });
+    const people = [...plan.keys()].map((k) => profiles.get(k) ?? { key: k, entity: {}, members: [], lastModifiedAt: 0, sources: [] });
     return this.write(tx, tenantId, plan, people, held);
   }
 

@@ -27,6 +27,8 @@ export interface ScannedProfile {
   readonly entity: Record<string, unknown>;
   readonly members: readonly IdentityKey[] | { readonly cluster: string };
   readonly lastModifiedAt: number;
+  /** The datasets the profile was merged from, as the entities API lists them. */
+  readonly sources: readonly string[];
 }
 
 /** What the scan keeps: with `emptyProfiles`, people with events but no profile fragment too. */
@@ -39,7 +41,7 @@ export function scanStart(policy: EffectivePolicy): ScanCursor {
   return { phase: policy.identityGraph === 'pdg' ? 'clusters' : 'identities', after: [''] };
 }
 
-type ViewCells = [string, number, string, string, number];
+type ViewCells = [string, number, string, string, number, string];
 
 /** The policy's current materialized rows among `keys`, by view key (none when the policy is not materialized). */
 async function currentViews(db: SqlExecutor, tenantId: number, policy: EffectivePolicy, keys: readonly string[]): Promise<Map<string, ScannedProfile>> {
@@ -47,13 +49,13 @@ async function currentViews(db: SqlExecutor, tenantId: number, policy: Effective
   if (!policy.materialized) return out;
   for (const slice of chunks(keys, 300)) {
     const rows = await db.values<ViewCells>(
-      `SELECT view_key, version, entity, identities, modified_at FROM profile_views WHERE tenant_id = ? AND policy_id = ? AND view_key IN (${slice.map(() => '?').join(', ')})`,
+      `SELECT view_key, version, entity, identities, modified_at, sources FROM profile_views WHERE tenant_id = ? AND policy_id = ? AND view_key IN (${slice.map(() => '?').join(', ')})`,
       [tenantId, policy.id, ...slice],
     );
-    for (const [key, version, entity, identities, modifiedAt] of rows) {
+    for (const [key, version, entity, identities, modifiedAt, sources] of rows) {
       if (Number(version) !== policy.version) continue;
       const parsed = JSON.parse(viewEntityText(entity, identities)) as Record<string, unknown>;
-      out.set(key, { key, entity: parsed, members: policy.identityGraph === 'pdg' ? { cluster: key } : [viewKeyIdentity(key)], lastModifiedAt: Number(modifiedAt) });
+      out.set(key, { key, entity: parsed, members: policy.identityGraph === 'pdg' ? { cluster: key } : [viewKeyIdentity(key)], lastModifiedAt: Number(modifiedAt), sources: JSON.parse(sources) as string[] });
     }
   }
   return out;
@@ -62,7 +64,7 @@ async function currentViews(db: SqlExecutor, tenantId: number, policy: Effective
 /** A person merged at read time, as the entities API merges one. */
 function merged(policy: EffectivePolicy, rows: readonly FragmentRow[], members: readonly IdentityKey[], key: string): ScannedProfile {
   const m = mergeRows(policy, rows);
-  return { key, entity: { ...m.entity, identities: identitiesOf(members, m.primaries) }, members, lastModifiedAt: m.lastModifiedAt };
+  return { key, entity: { ...m.entity, identities: identitiesOf(members, m.primaries) }, members, lastModifiedAt: m.lastModifiedAt, sources: m.sources };
 }
 
 /** The next page of up to `limit` people after `cursor`, and the cursor after them. */

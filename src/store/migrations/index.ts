@@ -12,11 +12,12 @@ import { jobLeases } from './20261203T1700-job-leases.js';
 import { profileJobs } from './20261204T0900-profile-jobs.js';
 import { computedAttributes } from './20261205T0900-computed-attributes.js';
 import { segments } from './20261206T0900-segments.js';
+import { edge } from './20261207T0900-edge.js';
 
 export type { Migration } from './migration.js';
 
 /** All migrations, oldest first; append new ones at the end, never edit an applied one. */
-export const MIGRATIONS: readonly Migration[] = [tenancy, catalogIngest, identityGraph, profile, eventOrderIndex, changeFeed, profileViews, ingestStorage, jobLeases, profileJobs, computedAttributes, segments];
+export const MIGRATIONS: readonly Migration[] = [tenancy, catalogIngest, identityGraph, profile, eventOrderIndex, changeFeed, profileViews, ingestStorage, jobLeases, profileJobs, computedAttributes, segments, edge];
 
 /**
  * Tables whose rows belong to one sandbox (keyed by `tenant_id`). A sandbox reset or delete empties exactly these;
@@ -48,4 +49,7 @@ export const SANDBOX_SCOPED_TABLES: readonly string[] = [
   'segment_definitions',
   'segment_membership',
   'segment_schedules',
+  'edge_destinations',
+  'edge_projections',
+  'edge_docs',
 ];

@@ -1,0 +1,81 @@
+/**
+ * The projector's change-feed consumer: every person a page touched is projected again for each of the sandbox's
+ * projections (REACTIVE: only people an edge is reading), and what changed is stored with a stream offset for edges.
+ */
+import type { SqlExecutor } from '../store/db.js';
+import { type Change, type IdentityRef, byTenant, touchedBy } from '../changefeed/change.js';
+import type { ChangeHandler } from '../changefeed/change-feed.js';
+import { clusterOfEach } from '../identity/graph.store.js';
+import { identityViewKey } from '../profile/profile-view.store.js';
+import type { LiveProjection, Projector } from './projector.js';
+import { EDGE_CHANNEL, bumpConfig, interested, writeDocs } from './edge-docs.store.js';
+import { queueReproject } from './reproject.js';
+
+/** The consumer name the feed keeps the projector's offset under. */
+export const EDGE_CONSUMER = 'edge-projector';
+
+const NAMED = new Set(['fragments', 'events', 'entity-delete', 'dataset-delete', 'batch-delete']);
+
+/** Builds the consumer; `kick` wakes the job runner for reprojects it queues. */
+export function edgeConsumer(projector: Projector, clock: () => number, kick: () => void): ChangeHandler {
+  return async (changes, tx) => {
+    const effective: Change[] = [];
+    for (const [tenantId, entries] of byTenant(changes)) effective.push(...(await apply(tx, tenantId, entries)));
+    return effective;
+  };
+
+  async function apply(tx: SqlExecutor, tenantId: number, changes: readonly Change[]): Promise<Change[]> {
+    if (changes.some((c) => c.kind === 'sandbox-reset')) {
+      // The sandbox's projections are gone with its rows: the streams tell their edges to wipe them.
+      await bumpConfig(tx);
+      await tx.notify(EDGE_CHANNEL, 'config');
+    }
+    const all = await projector.live(tx, tenantId);
+    if (all.length === 0) return [];
+    const now = clock();
+    if (changes.some((c) => c.kind === 'policy')) {
+      // The default may have moved, or a policy's rules changed: the people under it are merged anew.
+      const policies = new Set(changes.flatMap((c) => (c.kind === 'policy' && c.policyId !== undefined ? [c.policyId] : [])));
+      for (const l of all) if (l.projection.mergePolicyId === undefined || policies.has(l.projection.mergePolicyId)) await queueReproject(tx, tenantId, l.projection.id, now);
+      await bumpConfig(tx);
+      await tx.notify(EDGE_CHANNEL, 'config');
+      setTimeout(kick, 10);
+    }
+    // New events change only what is derived from them: computed values, segment membership.
+    const readsEvents = all.some((l) => l.membership || l.computed);
+    const { whole, gone, named, everyone } = touchedBy(changes, (c) => NAMED.has(c.kind) && (c.kind !== 'events' || readsEvents));
+    if (everyone) {
+      for (const l of all) await queueReproject(tx, tenantId, l.projection.id, now);
+      setTimeout(kick, 10);
+    }
+    if (named.size === 0 && whole.size === 0 && gone.size === 0) return [];
+    const clusterOf = await clusterOfEach(tx, tenantId, [...named.values()]);
+    let writes = 0;
+    for (const live of all) writes += await projectTouched(tx, live, clusterOf, named, whole, gone, now);
+    return writes > 0 ? changes.filter((c) => c.kind !== 'policy') : [];
+  }
+
+  async function projectTouched(
+    tx: SqlExecutor,
+    live: LiveProjection,
+    clusterOf: ReadonlyMap<string, string>,
+    named: ReadonlyMap<string, IdentityRef>,
+    whole: ReadonlySet<string>,
+    gone: ReadonlySet<string>,
+    now: number,
+  ): Promise<number> {
+    const pdg = live.policy.identityGraph === 'pdg';
+    const keys = new Set<string>();
+    for (const [k, identity] of named) keys.add((pdg ? clusterOf.get(k) : undefined) ?? identityViewKey(identity));
+    if (pdg) for (const c of whole) keys.add(c);
+    let list = [...keys];
+    if (live.destination.replicationPolicy === 'REACTIVE') {
+      const wanted = await interested(tx, live.tenantId, live.projection.id, list, now);
+      list = list.filter((k) => wanted.has(k));
+    }
+    let n = await projector.project(tx, live, list, now);
+    // A cluster merged into another is nobody now (the survivor was projected above).
+    if (pdg && gone.size > 0) n += await writeDocs(tx, live.tenantId, live.projection.id, [...gone].map((personKey) => ({ personKey, doc: undefined })), now);
+    return n;
+  }
+}

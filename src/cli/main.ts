@@ -4,6 +4,7 @@ import { isDomainError } from '../shared/errors.js';
 import { isStoreConnectError } from '../store/index.js';
 import { registerCaCommand } from './ca.command.js';
 import { registerDemoCommand } from './demo/demo.command.js';
+import { registerEdgeCommand } from './edge.command.js';
 import { registerImportCommand } from './import.command.js';
 import { registerInletCommand } from './inlet.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerPqlCommand(program);
   registerCaCommand(program);
   registerSegmentCommand(program);
+  registerEdgeCommand(program);
   registerVersionCommand(program);
   return program;
 }

@@ -50,6 +50,8 @@ export interface Config {
   readonly apiUrl: string;
   /** An access token the CLI's data commands send; absent means one is signed with the data folder's secret. */
   readonly apiToken: string | undefined;
+  /** `rtprofile edge`: Redis (a redis:// URL, or several nodes of a Redis Cluster) instead of the embedded SQLite store. */
+  readonly redisUrl: string | undefined;
 }
 
 /** Settings a caller (CLI flags, tests) may force over the environment. */
@@ -166,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     exportFileProfiles: integer(env, 'RTPROFILE_EXPORT_FILE_PROFILES', 250_000, 1, 100_000_000),
     apiUrl: url(env, 'RTPROFILE_URL', 'http://127.0.0.1:8080'),
     apiToken: env.RTPROFILE_TOKEN || undefined,
+    redisUrl: env.REDIS_URL || undefined,
   };
   const merged = { ...base, ...stripUndefined(overrides) };
   if (overrides.dataDir !== undefined) merged.dataDir = resolve(overrides.dataDir);
@@ -195,6 +198,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'RTPROFILE_SQLITE_SYNC', default: 'full', meaning: 'SQLite synchronous pragma: full (power-loss safe) or normal' },
   { name: 'RTPROFILE_WRITER_THREAD', default: 'on', meaning: 'SQLite: streaming writes, batch chunks and the change feed commit on a second thread (`off` keeps one thread)' },
   { name: 'RTPROFILE_PG_POOL', default: '10', meaning: 'PostgreSQL connections per process' },
+  { name: 'REDIS_URL', default: '(none: SQLite)', meaning: '`rtprofile edge`: the edge store in Redis (redis://host:port) or a Redis Cluster (see docs/edge.md)' },
   { name: 'ROLES', default: 'api,worker', meaning: 'what this process runs: the HTTP API, the job worker, or both' },
   { name: 'RTPROFILE_IDENTITY_BLOCKLIST', default: '(built-in list)', meaning: 'comma-separated identity values never linked, added to the built-in placeholders' },
   { name: 'RTPROFILE_UNIQUE_NAMESPACES', default: 'CRMID', meaning: 'comma-separated namespaces of which a graph holds at most one identity' },

@@ -75,7 +75,8 @@ export class EdgeConfigService {
     return this.db.transaction(async (tx) => {
       const before = (await rows.findDestination(tx, tenantId, id)) ?? notFound('destination', id);
       checkVersion('destination', id, before.version, input.currentVersion);
-      const d = destinationOf(id, input, before.version + 1);
+      // What a PUT leaves out keeps its value (AEP's own example rewrites dataCenters and keeps the TTL).
+      const d = destinationOf(id, { ttl: before.ttl, replicationPolicy: before.replicationPolicy, ...input }, before.version + 1);
       if (!(await rows.replaceDestination(tx, tenantId, d, before.version, this.clock()))) staleVersion('destination', id, input.currentVersion ?? 1);
       const moved = before.replicationPolicy !== d.replicationPolicy || before.dataCenters.join() !== d.dataCenters.join();
       if (moved) for (const p of await rows.listProjections(tx, tenantId, { destinationId: id })) await queueReproject(tx, tenantId, p.id, this.clock());
@@ -126,7 +127,11 @@ export class EdgeConfigService {
 
   private async write(tenantId: number, id: string, schemaName: string, input: ProjectionInput, mode: 'create' | 'replace'): Promise<{ projection: Projection; destination: Destination }> {
     parseSelector(input.selector);
-    if (input.mergePolicyId !== undefined) await this.policies.effective(tenantId, input.mergePolicyId);
+    if (input.mergePolicyId !== undefined) {
+      await this.policies.effective(tenantId, input.mergePolicyId).catch(() => {
+        throw edgeError('EDGE_PROJECTION_INVALID', `mergePolicyId '${input.mergePolicyId}' is not a merge policy of this sandbox`);
+      });
+    }
     return this.db.transaction(async (tx) => {
       const destination = await rows.findDestination(tx, tenantId, input.destinationId);
       if (!destination) throw edgeError('EDGE_DESTINATION_UNKNOWN', `destinationId '${input.destinationId}' is not a destination of this sandbox`);

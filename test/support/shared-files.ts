@@ -20,6 +20,8 @@ export const SHARED = {
   segmentationYaml: 'specs/AdobeDocs--experience-platform-apis/static/swagger-specs/segmentation.yaml',
   /** The 2022 Profile spec, the last to hold the alpha computed attributes API. */
   profileYaml2022: 'specs/AdobeDocs--experience-platform-apis/history/099d4137486421b58fd92fb35bd82a63aa433ec5/src/swagger-specs/profile.yaml',
+  /** The 2023 Profile spec, the last to hold the edge projection destinations and configurations API. */
+  profileYaml2023: 'specs/AdobeDocs--experience-platform-apis/history/a0a49dd072a27bc2a3468ef07afdc93732a3a412/src/swagger-specs/profile.yaml',
 } as const;
 
 /** The absolute path of a file or folder under SHARED_ROOT. */

@@ -51,7 +51,8 @@ function answerAs(media: Media) {
       const ok = wanted.some((t) => t === '*/*' || t === 'application/*' || t === 'application/json' || t === essence(MEDIA[media]) || t === 'application/hal+json');
       if (!ok) throw edgeError('EDGE_NOT_ACCEPTABLE', `Accept '${accept.slice(0, 100)}' does not include ${MEDIA[media]}`);
     }
-    reply.type(MEDIA[media]);
+    // With its charset given, Fastify sends the type as written (without one it lower-cases it and quotes the version).
+    reply.header('content-type', `${MEDIA[media]}; charset=utf-8`);
   };
 }
 

@@ -24,6 +24,8 @@ export const CHANGE_KINDS = [
   'sandbox-reset',
   /** A merge policy was created, changed or deleted. */
   'policy',
+  /** People entered or exited segments: `people` are their view keys under the definitions' merge policies. */
+  'membership',
 ] as const;
 
 /** One of CHANGE_KINDS. */
@@ -50,6 +52,8 @@ export interface ChangeBody {
   readonly policyId?: string;
   /** A `policy` entry that continues rebuilding the policy's views after this key ('' from the start). */
   readonly after?: string;
+  /** A `membership` entry: the view keys (graph clusters, or identities' keys) of people whose membership moved. */
+  readonly people?: readonly string[];
   /** A delete entry whose people lost events only, no profile fragment (their merged profiles are unchanged). */
   readonly eventsOnly?: boolean;
   /** The change touched more people than an entry names (a very large dataset's delete): treat everyone as touched. */

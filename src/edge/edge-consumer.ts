@@ -48,10 +48,16 @@ export function edgeConsumer(projector: Projector, clock: () => number, kick: ()
       for (const l of all) await queueReproject(tx, tenantId, l.projection.id, now);
       setTimeout(kick, 10);
     }
-    if (named.size === 0 && whole.size === 0 && gone.size === 0) return [];
+    // People whose segment membership moved, keyed as their definitions' policies key people.
+    const moved = new Set(changes.flatMap((c) => (c.kind === 'membership' ? (c.people ?? []) : [])));
+    if (named.size === 0 && whole.size === 0 && gone.size === 0 && moved.size === 0) return [];
     const clusterOf = await clusterOfEach(tx, tenantId, [...named.values()]);
     let writes = 0;
-    for (const live of all) writes += await projectTouched(tx, live, clusterOf, named, whole, gone, now);
+    for (const live of all) {
+      // A cluster key means a person only under a pdg policy; an identity's key under either (outside the graph).
+      const members = live.membership ? [...moved].filter((k) => k.startsWith('i') || live.policy.identityGraph === 'pdg') : [];
+      writes += await projectTouched(tx, live, clusterOf, named, new Set([...whole, ...members]), gone, now);
+    }
     return writes > 0 ? changes.filter((c) => c.kind !== 'policy') : [];
   }
 
@@ -67,7 +73,7 @@ export function edgeConsumer(projector: Projector, clock: () => number, kick: ()
     const pdg = live.policy.identityGraph === 'pdg';
     const keys = new Set<string>();
     for (const [k, identity] of named) keys.add((pdg ? clusterOf.get(k) : undefined) ?? identityViewKey(identity));
-    if (pdg) for (const c of whole) keys.add(c);
+    for (const c of whole) if (pdg || c.startsWith('i')) keys.add(c);
     let list = [...keys];
     if (live.destination.replicationPolicy === 'REACTIVE') {
       const wanted = await interested(tx, live.tenantId, live.projection.id, list, now);

@@ -27,8 +27,9 @@ interface Checkpoint {
 
 /** Queues a reproject of one projection (a queued one not yet started covers it). */
 export async function queueReproject(tx: SqlExecutor, tenantId: number, projectionId: string, now: number): Promise<void> {
-  const queued = await tx.get("SELECT 1 AS x FROM jobs WHERE tenant_id = ? AND kind = ? AND ref = ? AND status = 'queued' LIMIT 1", [tenantId, REPROJECT_JOB, projectionId]);
-  if (!queued) await enqueueJob(tx, { tenantId, kind: REPROJECT_JOB, ref: projectionId, payload: { projectionId } }, now);
+  // One job per change (refs are unique), unless one not yet started will see this change anyway.
+  const queued = await tx.get("SELECT 1 AS x FROM jobs WHERE tenant_id = ? AND kind = ? AND ref LIKE ? AND status = 'queued' LIMIT 1", [tenantId, REPROJECT_JOB, `${projectionId}@%`]);
+  if (!queued) await enqueueJob(tx, { tenantId, kind: REPROJECT_JOB, ref: `${projectionId}@${now}`, payload: { projectionId } }, now);
 }
 
 /** Runs a reproject, a page per step (resumable from its checkpoint). */
@@ -38,8 +39,7 @@ export function reprojectHandler(projector: Projector, clock: () => number): Job
     const projectionId = String(ctx.job.payload.projectionId);
     let at = ctx.job.checkpoint as Checkpoint | undefined;
     if (!at) {
-      const seq = (await ctx.step(async (tx) => readCounters(tx))).seq;
-      at = { phase: 'scan', cursor: null, after: '', startSeq: seq + 1 };
+      at = await ctx.step(async (tx): Promise<Checkpoint> => ({ phase: 'scan', cursor: null, after: '', startSeq: (await readCounters(tx)).seq + 1 }));
     }
     while (at.phase !== 'done') {
       const from: Checkpoint = at;

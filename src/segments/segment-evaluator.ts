@@ -10,6 +10,7 @@ import { uncovered } from '../computed/ca-check.js';
 import type { SegmentDefinition } from './segment.js';
 import { type CompiledSegment, compileSegment, evaluatePerson, inSegmentOrder, membershipChanges } from './segment-engine.js';
 import { type MembershipRow, membershipOf, writeMembership } from './segment.store.js';
+import { appendChanges } from '../changefeed/change.store.js';
 import { queueSegmentRefresh } from './segment-refresh.js';
 
 const DAY = 86_400_000;
@@ -88,6 +89,8 @@ export class SegmentEvaluator {
       }
     }
     await writeMembership(tx, tenantId, writes, now);
+    // What reads membership downstream (edge projections) hears of it through the feed, like any other change.
+    if (moved.length > 0) await appendChanges(tx, [{ tenantId, kind: 'membership', people: [...new Set(moved.map((r) => r.personKey))] }], now);
     // A loop, not Math.min(...): a job's page may write more rows than a call can take arguments.
     let soonest = Number.POSITIVE_INFINITY;
     for (const w of writes) if (w.expiresAt !== null && w.expiresAt < soonest) soonest = w.expiresAt;

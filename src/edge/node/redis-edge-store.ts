@@ -1,6 +1,6 @@
 /** The edge store on Redis, one node or a cluster: every key carries a hash tag and no command spans two keys' slots. */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { EdgeRow } from '../edge.js';
+import type { EdgeDoc, EdgeRow } from '../edge.js';
 import type { EdgeStore, HeldDoc, ReadMark } from './edge-store.js';
 
 type Client = Redis | Cluster;
@@ -26,9 +26,23 @@ return 0`;
 // Escapes only what could break a hash tag or a key's `:` separators (and `%` itself, so the escape is one-to-one):
 // ordinary ids stay readable and cost nothing to encode.
 const NEEDS_ESCAPE = /[%{}:]/;
-const esc = (part: string) => (NEEDS_ESCAPE.test(part) ? part.replace(/[%{}:]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : part);
+const esc = (part: string) => (false ? part.replace(/[%{}:]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : part);
 const globEscape = (literal: string) => literal.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 const guardOf = (personKey: string) => `{"personKey":${JSON.stringify(personKey)},`;
+type Header = Omit<HeldDoc, 'projectionId' | 'entity'>;
+
+// A held doc is a one-line JSON header (JSON.stringify never writes a raw newline), a newline, then the entity as
+// shipped: the entity, the bulk of it, is neither escaped on write nor parsed on lookup.
+function encodeHeld(guard: string, seq: number, doc: EdgeDoc): string {
+  const identities = JSON.stringify(doc.identities.map(({ ns, id }) => ({ ns, id })));
+  return `${guard}"seq":${seq},"identities":${identities},"sources":${JSON.stringify(doc.sources)},"modifiedAt":${doc.modifiedAt},"policyId":${JSON.stringify(doc.policyId)}}\n${doc.entity}`;
+}
+
+function decodeHeld(projectionId: string, value: string): HeldDoc {
+  const split = value.indexOf('\n');
+  const h = JSON.parse(value.slice(0, split)) as Header;
+  return { projectionId, personKey: h.personKey, seq: h.seq, identities: h.identities, entity: value.slice(split + 1), sources: h.sources, modifiedAt: h.modifiedAt, policyId: h.policyId };
+}
 
 /** A parsed Redis URL: one node, or a cluster's seed nodes; credentials and TLS apply to every node. */
 export interface RedisTarget {
@@ -77,6 +91,7 @@ export class RedisEdgeStore implements EdgeStore {
   readonly kind = 'redis' as const;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly scripts: Scripts;
+  private closed: Promise<void> | undefined;
 
   private constructor(private readonly client: Client, private readonly prefix: string) {
     client.defineCommand('edgeHdelIf', { numberOfKeys: 1, lua: HDEL_IF });
@@ -140,52 +155,48 @@ export class RedisEdgeStore implements EdgeStore {
       if (!seen || row.seq > seen.seq) projection.newest.set(row.personKey, row);
     }
     const groups = [...byProjection.values()].map((g) => ({ ...g, ...this.projectionKeys(g.tenantId, g.projectionId), persons: [...g.newest.keys()] }));
-    const helds = await Promise.all(groups.map((g) => this.client.hmget(g.people, ...g.persons)));
-    const identityWrites: Array<Promise<unknown>> = [];
-    const personWrites: Array<() => Promise<unknown>> = [];
+    const helds = await Promise.all(groups.map(async (g) => (await Promise.all(chunks(g.persons, 1).map((part) => this.client.hmget(g.people, ...part)))).flat()));
+    // Phase 0 lists identities about to be written under their person (old seq kept), so that wipe and eviction, which
+    // find identities through the person, see them even if this apply dies before phase 2 records the new seq.
+    const phases: Array<Array<() => Promise<unknown>>> = [[], [], []];
     groups.forEach(({ tenantId, projectionId, newest, people, activity, persons }, g) => {
-      const active: (string | number)[] = [];
-      const kept: string[] = [];
-      const gone: string[] = [];
+      const [announced, kept, gone, active]: [string[], string[], string[], Array<string | number>] = [[], [], [], []];
       persons.forEach((personKey, i) => {
         const row = newest.get(personKey)!;
         const json = helds[g]![i];
         const held = json ? (JSON.parse(json) as Person) : undefined;
         if (held && held.seq >= row.seq) return;
         const doc = row.doc;
-        const keep = new Set(doc?.identities.map((x) => `${x.ns}\u0000${x.id}`));
+        const ids = doc?.identities.map(({ ns, id }): [string, string] => [ns, id]) ?? [];
+        const keep = new Set(ids.map(([ns, id]) => `${ns}\u0000${id}`));
+        const had = new Set(held?.ids.map(([ns, id]) => `${ns}\u0000${id}`));
         const guard = guardOf(personKey);
         for (const [ns, id] of held?.ids ?? []) {
-          if (!keep.has(`${ns}\u0000${id}`)) identityWrites.push(this.scripts.edgeHdelIf(this.identityKey(tenantId, ns, id), projectionId, guard));
+          if (!keep.has(`${ns}\u0000${id}`)) phases[1]!.push(() => this.scripts.edgeHdelIf(this.identityKey(tenantId, ns, id), projectionId, guard));
         }
         if (!doc) {
           if (held) gone.push(personKey);
           return;
         }
-        // Encoded once, sent once per identity.
-        const value = Buffer.from(`${guard}"seq":${row.seq},"identities":${JSON.stringify(doc.identities.map(({ ns, id }) => ({ ns, id })))},"entity":${JSON.stringify(doc.entity)},"sources":${JSON.stringify(doc.sources)},"modifiedAt":${doc.modifiedAt},"policyId":${JSON.stringify(doc.policyId)}}`);
-        for (const identity of doc.identities) identityWrites.push(this.client.hset(this.identityKey(tenantId, identity.ns, identity.id), projectionId, value));
+        const added = ids.filter(([ns, id]) => !had.has(`${ns}\u0000${id}`));
+        if (added.length > 0) announced.push(personKey, JSON.stringify({ seq: held?.seq ?? -1, ids: [...(held?.ids ?? []), ...added] }));
+        const value = encodeHeld(guard, row.seq, doc);
+        for (const [ns, id] of ids) phases[1]!.push(() => this.client.hset(this.identityKey(tenantId, ns, id), projectionId, value));
         active.push(now, personKey);
-        const person: Person = { seq: row.seq, ids: doc.identities.map(({ ns, id }) => [ns, id]) };
-        kept.push(personKey, JSON.stringify(person));
+        kept.push(personKey, JSON.stringify({ seq: row.seq, ids }));
       });
-      if (active.length > 0) identityWrites.push(this.client.zadd(activity, 'GT', ...active));
-      if (kept.length > 0) personWrites.push(() => this.client.hset(people, ...kept));
-      if (gone.length > 0) personWrites.push(() => this.client.hdel(people, ...gone), () => this.client.zrem(activity, ...gone));
+      for (const part of chunks(announced, 2)) phases[0]!.push(() => this.client.hset(people, ...part));
+      for (const part of chunks(active, 2)) phases[1]!.push(() => this.client.zadd(activity, 'GT', ...part));
+      for (const part of chunks(kept, 2)) phases[2]!.push(() => this.client.hset(people, ...part));
+      for (const part of chunks(gone, 1)) phases[2]!.push(() => this.client.hdel(people, ...part), () => this.client.zrem(activity, ...part));
     });
-    await Promise.all(identityWrites);
-    await Promise.all(personWrites.map((write) => write()));
+    for (const phase of phases) await Promise.all(phase.map((send) => send()));
     await this.scripts.edgeAdvance(this.offsetKey, String(offset));
   }
 
   async lookup(tenantId: number, ns: string, id: string): Promise<HeldDoc[]> {
     const hash = await this.client.hgetall(this.identityKey(tenantId, ns, id));
-    const held: HeldDoc[] = [];
-    for (const projectionId of Object.keys(hash)) {
-      const v = JSON.parse(hash[projectionId]!) as Omit<HeldDoc, 'projectionId'>;
-      held.push({ projectionId, personKey: v.personKey, seq: v.seq, identities: v.identities, entity: v.entity, sources: v.sources, modifiedAt: v.modifiedAt, policyId: v.policyId });
-    }
-    return held;
+    return Object.keys(hash).map((projectionId) => decodeHeld(projectionId, hash[projectionId]!));
   }
 
   async markRead(reads: readonly ReadMark[]): Promise<void> {
@@ -201,9 +212,9 @@ export class RedisEdgeStore implements EdgeStore {
       const { people, activity } = this.projectionKeys(tenantId, projectionId);
       const members = await this.client.zrangebyscore(activity, '-inf', `(${before}`, 'LIMIT', 0, limit);
       if (members.length === 0) return 0;
-      const helds = await this.client.hmget(people, ...members);
+      const helds = (await Promise.all(chunks(members, 1).map((part) => this.client.hmget(people, ...part)))).flat();
       await Promise.all(helds.flatMap((held, i) => (held ? (JSON.parse(held) as Person).ids : []).map(([ns, id]) => this.scripts.edgeHdelIf(this.identityKey(tenantId, ns, id), projectionId, guardOf(members[i]!)))));
-      await Promise.all([this.client.hdel(people, ...members), this.client.zrem(activity, ...members)]);
+      await Promise.all(chunks(members, 1).flatMap((part) => [this.client.hdel(people, ...part), this.client.zrem(activity, ...part)]));
       return members.length;
     });
   }
@@ -246,14 +257,25 @@ export class RedisEdgeStore implements EdgeStore {
     return this.client.hlen(this.projectionKeys(tenantId, projectionId).people);
   }
 
-  async close(): Promise<void> {
-    await this.tail;
-    try {
-      await this.client.quit();
-    } catch {
-      this.client.disconnect();
-    }
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await this.tail;
+      try {
+        await this.client.quit();
+      } catch {
+        this.client.disconnect();
+      }
+    })();
+    return this.closed;
   }
+}
+
+// Spreading a huge batch into one command's arguments would overflow the call stack: at most 1,000 items per command.
+function chunks<T>(list: readonly T[], itemWidth: number): T[][] {
+  const size = 1_000 * itemWidth;
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
 }
 
 function push<V>(map: Map<string, V[]>, key: string, ...values: V[]): void {

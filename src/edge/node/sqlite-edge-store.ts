@@ -67,6 +67,7 @@ export class SqliteEdgeStore implements EdgeStore {
   private readonly evictTx: (tenantId: number, projectionId: string, before: number, limit: number) => number;
   private readonly wipeTx: (projections: ReadonlyArray<{ readonly tenantId: number; readonly projectionId: string }>) => void;
   private readonly resetTx: () => void;
+  private closed: Promise<void> | undefined;
 
   private constructor(private readonly db: Database.Database, private readonly checkpointer: Checkpointer | undefined) {
     db.exec(SCHEMA);
@@ -177,8 +178,12 @@ export class SqliteEdgeStore implements EdgeStore {
     return (this.sql.count.get(tenantId, projectionId) as { n: number }).n;
   }
 
-  async close(): Promise<void> {
-    await this.checkpointer?.stop();
-    if (this.db.open) this.db.close();
+  close(): Promise<void> {
+    // Once only: a stopped checkpointer's stop() would wait for an exit that already happened.
+    this.closed ??= (async () => {
+      await this.checkpointer?.stop();
+      this.db.close();
+    })();
+    return this.closed;
   }
 }

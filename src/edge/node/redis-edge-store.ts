@@ -26,8 +26,10 @@ return 0`;
 // Escapes only what could break a hash tag or a key's `:` separators (and `%` itself, so the escape is one-to-one):
 // ordinary ids stay readable and cost nothing to encode.
 const NEEDS_ESCAPE = /[%{}:]/;
-const esc = (part: string) => (false ? part.replace(/[%{}:]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : part);
+const esc = (part: string) => (NEEDS_ESCAPE.test(part) ? part.replace(/[%{}:]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : part);
 const globEscape = (literal: string) => literal.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+// Length-prefixed, so no namespace/id split of the same characters can collide.
+const idKey = ([ns, id]: readonly [string, string]) => `${ns.length}:${ns}${id}`;
 const guardOf = (personKey: string) => `{"personKey":${JSON.stringify(personKey)},`;
 type Header = Omit<HeldDoc, 'projectionId' | 'entity'>;
 
@@ -145,7 +147,8 @@ export class RedisEdgeStore implements EdgeStore {
   }
 
   private async applyNow(rows: readonly EdgeRow[], offset: number, now: number): Promise<void> {
-    // Per projection, each person's newest row: applying the older ones first would be overwritten by it anyway.
+    // Per projection, each person's newest row: applying the older ones first would be undone by it anyway (except
+    // after a tombstone, which forgets the seq: so a batch [tombstone 7, row 5] leaves the person gone).
     const byProjection = new Map<string, { tenantId: number; projectionId: string; newest: Map<string, EdgeRow> }>();
     for (const row of rows) {
       const group = `${row.tenantId}:${row.projectionId}`;
@@ -154,7 +157,9 @@ export class RedisEdgeStore implements EdgeStore {
       const seen = projection.newest.get(row.personKey);
       if (!seen || row.seq > seen.seq) projection.newest.set(row.personKey, row);
     }
-    const groups = [...byProjection.values()].map((g) => ({ ...g, ...this.projectionKeys(g.tenantId, g.projectionId), persons: [...g.newest.keys()] }));
+    // In seq order, so that of two people claiming one identity in a batch the later row wins, as applied one by one.
+    const inOrder = (newest: Map<string, EdgeRow>) => [...newest.keys()].sort((a, b) => newest.get(a)!.seq - newest.get(b)!.seq);
+    const groups = [...byProjection.values()].map((g) => ({ ...g, ...this.projectionKeys(g.tenantId, g.projectionId), persons: inOrder(g.newest) }));
     const helds = await Promise.all(groups.map(async (g) => (await Promise.all(chunks(g.persons, 1).map((part) => this.client.hmget(g.people, ...part)))).flat()));
     // Phase 0 lists identities about to be written under their person (old seq kept), so that wipe and eviction, which
     // find identities through the person, see them even if this apply dies before phase 2 records the new seq.
@@ -168,17 +173,17 @@ export class RedisEdgeStore implements EdgeStore {
         if (held && held.seq >= row.seq) return;
         const doc = row.doc;
         const ids = doc?.identities.map(({ ns, id }): [string, string] => [ns, id]) ?? [];
-        const keep = new Set(ids.map(([ns, id]) => `${ns}\u0000${id}`));
-        const had = new Set(held?.ids.map(([ns, id]) => `${ns}\u0000${id}`));
+        const keep = new Set(ids.map(idKey));
+        const had = new Set(held?.ids.map(idKey));
         const guard = guardOf(personKey);
         for (const [ns, id] of held?.ids ?? []) {
-          if (!keep.has(`${ns}\u0000${id}`)) phases[1]!.push(() => this.scripts.edgeHdelIf(this.identityKey(tenantId, ns, id), projectionId, guard));
+          if (!keep.has(idKey([ns, id]))) phases[1]!.push(() => this.scripts.edgeHdelIf(this.identityKey(tenantId, ns, id), projectionId, guard));
         }
         if (!doc) {
           if (held) gone.push(personKey);
           return;
         }
-        const added = ids.filter(([ns, id]) => !had.has(`${ns}\u0000${id}`));
+        const added = ids.filter((pair) => !had.has(idKey(pair)));
         if (added.length > 0) announced.push(personKey, JSON.stringify({ seq: held?.seq ?? -1, ids: [...(held?.ids ?? []), ...added] }));
         const value = encodeHeld(guard, row.seq, doc);
         for (const [ns, id] of ids) phases[1]!.push(() => this.client.hset(this.identityKey(tenantId, ns, id), projectionId, value));
@@ -203,7 +208,7 @@ export class RedisEdgeStore implements EdgeStore {
     const byActivity = new Map<string, (string | number)[]>();
     for (const r of reads) push(byActivity, this.projectionKeys(r.tenantId, r.projectionId).activity, r.at, r.personKey);
     // XX: a read racing an eviction must not bring the evicted person back into the set.
-    await Promise.all([...byActivity].map(([activity, pairs]) => this.client.zadd(activity, 'XX', 'GT', ...pairs)));
+    await Promise.all([...byActivity].flatMap(([activity, pairs]) => chunks(pairs, 2).map((part) => this.client.zadd(activity, 'XX', 'GT', ...part))));
   }
 
   evictIdle(tenantId: number, projectionId: string, before: number, limit: number): Promise<number> {

@@ -10,6 +10,7 @@ type Identity = { readonly ns: string; readonly id: string };
 
 // `ids` is WITHOUT ROWID and points at the doc's rowid: a lookup is one search in `ids` and one rowid fetch, and an
 // identity row stays small. docs_idle serves evictIdle's oldest-first scan.
+const SCHEMA_VERSION = 1;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS docs (
   doc_id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, projection_id TEXT NOT NULL, person_key TEXT NOT NULL,
@@ -52,7 +53,21 @@ type Statements = { [K in keyof typeof SQL]: Database.Statement<unknown[], unkno
 type LookupRow = Omit<HeldDoc, 'identities'> & { identities: string };
 type PersonRow = { docId: number; identities: string };
 
-const identityKey = (identity: Identity) => `${identity.ns}\u0000${identity.id}`;
+// Length-prefixed, so no namespace/id split of the same characters can collide.
+const identityKey = (identity: Identity) => `${identity.ns.length}:${identity.ns}${identity.id}`;
+
+// Each person's newest row of the batch, in seq order. Applying the older ones first would be undone by it anyway,
+// except after a tombstone, which forgets the seq: so a batch [tombstone 7, row 5] leaves the person gone, as Redis does.
+function newestPerPerson(rows: readonly EdgeRow[]): EdgeRow[] {
+  if (rows.length < 2) return [...rows];
+  const newest = new Map<string, EdgeRow>();
+  for (const row of rows) {
+    const key = `${row.tenantId}:${row.projectionId.length}:${row.projectionId}${row.personKey}`;
+    const seen = newest.get(key);
+    if (!seen || row.seq > seen.seq) newest.set(key, row);
+  }
+  return [...newest.values()].sort((a, b) => a.seq - b.seq);
+}
 
 /**
  * SQLite behind the EdgeStore contract. A tombstone deletes the person outright, its seq included, so an older
@@ -70,10 +85,14 @@ export class SqliteEdgeStore implements EdgeStore {
   private closed: Promise<void> | undefined;
 
   private constructor(private readonly db: Database.Database, private readonly checkpointer: Checkpointer | undefined) {
+    // The file is only a copy of what the hub ships: one of another layout is dropped, and refilled from offset 0.
+    if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) {
+      db.exec(`DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS ids; DROP TABLE IF EXISTS meta; PRAGMA user_version = ${SCHEMA_VERSION};`);
+    }
     db.exec(SCHEMA);
     this.sql = Object.fromEntries(Object.entries(SQL).map(([name, text]) => [name, db.prepare(text)])) as Statements;
     this.applyTx = db.transaction((rows: readonly EdgeRow[], offset: number, now: number) => {
-      for (const row of rows) this.applyRow(row, now);
+      for (const row of newestPerPerson(rows)) this.applyRow(row, now);
       this.sql.advance.run(offset);
     });
     this.markTx = db.transaction((reads: readonly ReadMark[]) => {

@@ -36,8 +36,8 @@ export interface EdgeConfig {
   readonly horizon: number;
 }
 
-/** A read an edge reports: (sandbox, projection, person). */
-export type EdgeRead = readonly [number, string, string];
+/** A read an edge reports: (sandbox, projection, person, when: epoch ms). */
+export type EdgeRead = readonly [number, string, string, number];
 
 /** Serves edges from the hub's store. */
 export class EdgeHub {
@@ -113,20 +113,24 @@ export class EdgeHub {
     });
   }
 
-  /** Reads edges report: REACTIVE people they read stay current for another TTL. */
+  /**
+   * Reads edges report: REACTIVE people they read stay current for a TTL from the read (as the edge's own eviction
+   * counts it; a read reported late, or from a clock ahead of the hub's, counts from now at most).
+   */
   async touch(reads: readonly EdgeRead[], ttlOf: (tenantId: number, projectionId: string) => number | undefined): Promise<void> {
-    const groups = new Map<string, { tenantId: number; projectionId: string; keys: string[] }>();
-    for (const [tenantId, projectionId, key] of reads) {
-      const g = groups.get(`${tenantId}:${projectionId}`) ?? { tenantId, projectionId, keys: [] };
-      g.keys.push(key);
-      groups.set(`${tenantId}:${projectionId}`, g);
-    }
+    const groups = new Map<string, { tenantId: number; projectionId: string; until: number; keys: string[] }>();
     const now = this.clock();
+    for (const [tenantId, projectionId, key, at] of reads) {
+      const ttl = ttlOf(tenantId, projectionId);
+      if (ttl === undefined) continue;
+      const until = Math.min(at, now) + ttl * 1000;
+      const g = groups.get(`${tenantId}:${projectionId}:${until}`) ?? { tenantId, projectionId, until, keys: [] };
+      g.keys.push(key);
+      groups.set(`${tenantId}:${projectionId}:${until}`, g);
+    }
+    if (groups.size === 0) return;
     await this.db.transaction(async (tx) => {
-      for (const g of groups.values()) {
-        const ttl = ttlOf(g.tenantId, g.projectionId);
-        if (ttl !== undefined) await extendReads(tx, g.tenantId, g.projectionId, g.keys, now + ttl * 1000);
-      }
+      for (const g of groups.values()) await extendReads(tx, g.tenantId, g.projectionId, g.keys, g.until);
     });
   }
 }

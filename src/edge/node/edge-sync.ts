@@ -219,7 +219,7 @@ export class EdgeSync {
       await fetch(`${this.o.hubUrl}/edge/v1/touch`, {
         method: 'POST',
         headers: { authorization: `Bearer ${await this.token()}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ dataCenter: this.o.dataCenter, reads: reactive.slice(0, 10_000).map((r) => [r.tenantId, r.projectionId, r.personKey]) }),
+        body: JSON.stringify({ dataCenter: this.o.dataCenter, reads: reactive.slice(0, 10_000).map((r) => [r.tenantId, r.projectionId, r.personKey, r.at]) }),
         signal: AbortSignal.timeout(5_000),
       }).catch((err: Error) => this.o.logger.warn({ err: err.message }, 'could not report reads to the hub'));
     }

@@ -27,7 +27,8 @@ function rowJson(r: StoredDoc): string {
 export function registerEdgeHubRoutes(app: App, services: Services): void {
   const { edgeHub, db, clock } = services;
   const open = new Set<() => void>();
-  app.addHook('onClose', async () => {
+  // Before the server stops, which waits for every open response: a stream never ends on its own.
+  app.addHook('preClose', async () => {
     for (const end of open) end();
   });
 
@@ -46,14 +47,15 @@ export function registerEdgeHubRoutes(app: App, services: Services): void {
       let config = await edgeHub.config(dataCenter);
       reply.hijack();
       const out = reply.raw;
-      out.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+      out.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'close' });
       let closed = false;
       let wake: (() => void) | undefined;
       let configChanged = false;
       const end = () => {
         closed = true;
         wake?.();
-        out.end();
+        // Destroyed, not ended: an ended response's socket would stay open as a keep-alive until its timeout.
+        out.destroy();
       };
       open.add(end);
       out.on('close', () => {
@@ -141,7 +143,7 @@ export function registerEdgeHubRoutes(app: App, services: Services): void {
       schema: {
         body: Type.Object({
           dataCenter: Dc,
-          reads: Type.Array(Type.Tuple([Type.Integer({ minimum: 1 }), Type.String({ maxLength: 128 }), Type.String({ maxLength: 4096 })]), { maxItems: 10_000 }),
+          reads: Type.Array(Type.Tuple([Type.Integer({ minimum: 1 }), Type.String({ maxLength: 128 }), Type.String({ maxLength: 4096 }), Type.Integer({ minimum: 0 })]), { maxItems: 10_000 }),
         }),
         response: { 204: empty('The reads were recorded'), ...ERRORS },
       },

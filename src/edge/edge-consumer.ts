@@ -8,7 +8,7 @@ import type { ChangeHandler } from '../changefeed/change-feed.js';
 import { clusterOfEach } from '../identity/graph.store.js';
 import { identityViewKey } from '../profile/profile-view.store.js';
 import type { LiveProjection, Projector } from './projector.js';
-import { EDGE_CHANNEL, bumpConfig, interested, writeDocs } from './edge-docs.store.js';
+import { EDGE_CHANNEL, bumpConfig, interested, pruneDocs, writeDocs } from './edge-docs.store.js';
 import { queueReproject } from './reproject.js';
 
 /** The consumer name the feed keeps the projector's offset under. */
@@ -16,9 +16,19 @@ export const EDGE_CONSUMER = 'edge-projector';
 
 const NAMED = new Set(['fragments', 'events', 'entity-delete', 'dataset-delete', 'batch-delete']);
 
+/** How long tombstones are kept for edges that were away, and how often the hub looks for what to drop. */
+export const TOMBSTONE_KEEP_MS = 7 * 24 * 3600_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
+
 /** Builds the consumer; `kick` wakes the job runner for reprojects it queues. */
 export function edgeConsumer(projector: Projector, clock: () => number, kick: () => void): ChangeHandler {
+  let prunedAt = 0;
   return async (changes, tx) => {
+    const now = clock();
+    if (now - prunedAt >= PRUNE_EVERY_MS) {
+      prunedAt = now;
+      await pruneDocs(tx, now - TOMBSTONE_KEEP_MS, now - PRUNE_EVERY_MS);
+    }
     const effective: Change[] = [];
     for (const [tenantId, entries] of byTenant(changes)) effective.push(...(await apply(tx, tenantId, entries)));
     return effective;

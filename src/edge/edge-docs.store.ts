@@ -150,15 +150,17 @@ export async function findDoc(db: SqlExecutor, tenantId: number, projectionId: s
 }
 
 /**
- * Drops tombstones older than `before` (epoch ms) and REACTIVE rows nobody read since; raises the horizon to the
- * newest offset dropped, so an edge still behind it starts again rather than miss a removal.
+ * Drops tombstones older than `before` (epoch ms), raising the horizon to the newest offset dropped, so an edge still
+ * behind it starts again rather than miss a removal; and REACTIVE rows whose interest lapsed before `lapsed` (an edge
+ * that reads such a person again fetches them again).
  */
-export async function pruneDocs(tx: SqlExecutor, before: number): Promise<number> {
+export async function pruneDocs(tx: SqlExecutor, before: number, lapsed: number): Promise<number> {
+  const dropped = (await tx.run('DELETE FROM edge_docs WHERE read_until IS NOT NULL AND read_until < ?', [lapsed])).changes;
   const top = await tx.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM edge_docs WHERE doc IS NULL AND updated_at < ?', [before]);
-  if (top?.seq === null || top?.seq === undefined) return 0;
+  if (top?.seq === null || top?.seq === undefined) return dropped;
   const r = await tx.run('DELETE FROM edge_docs WHERE doc IS NULL AND seq <= ?', [top.seq]);
   await tx.run("UPDATE edge_counters SET value = ? WHERE name = 'horizon' AND value < ?", [top.seq, top.seq]);
-  return r.changes;
+  return dropped + r.changes;
 }
 
 /** People the projection holds whose row is older than `belowSeq` (a full reproject did not meet them again). */

@@ -47,6 +47,10 @@ export function registerEdgeCommand(program: Command): void {
         ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
         sqlitePath: join(config.dataDir, `edge-${dataCenter}.db`),
         redisPrefix: options.redisPrefix ?? `rtp:${dataCenter}:`,
+      }).catch((err: Error) => {
+        // The URL may hold a password: name the hosts only.
+        const where = config.redisUrl ? `Redis at ${config.redisUrl.replace(/\/\/[^@/]*@/, '//')}` : `SQLite at ${config.dataDir}`;
+        throw new CliError(`cannot open the edge store (${where}): ${err.message}`);
       });
       const clock = () => Date.now();
       const sync = new EdgeSync({ hubUrl: options.hub.replace(/\/+$/, ''), dataCenter: dataCenter as DataCenter, secret, store, stateFile: join(config.dataDir, `edge-${dataCenter}.state.json`), clock, logger });

@@ -41,7 +41,9 @@ interface Query {
 
 /** Builds the edge app (it never listens: the CLI and tests decide how to serve it). */
 export async function buildEdgeApp(deps: EdgeAppDeps): Promise<FastifyInstance> {
-  const app: FastifyInstance = Fastify({ loggerInstance: deps.logger as FastifyInstance['log'] | undefined, genReqId: requestId, disableRequestLogging: true, routerOptions: { maxParamLength: 2048 } });
+  // Warnings and errors only: a line per lookup would cost more than the lookup.
+  const logger = deps.logger?.child({}, { level: deps.logger.isLevelEnabled('warn') ? 'warn' : deps.logger.level });
+  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyInstance['log'] | undefined, genReqId: requestId, routerOptions: { maxParamLength: 2048 } });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {
     throw new DomainError('ROUTE_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}: an edge answers GET /data/core/ups/access/entities`);

@@ -10,6 +10,7 @@ import * as rows from './edge-config.store.js';
 import { EDGE_CHANNEL, bumpConfig } from './edge-docs.store.js';
 import { parseSelector } from './selector.js';
 import { queueReproject } from './reproject.js';
+import { publishChange } from '../store/catalog-changes.js';
 
 /** A destination as a client sends it (PUT adds `currentVersion`). */
 export interface DestinationInput {
@@ -151,6 +152,7 @@ export class EdgeConfigService {
         if (!(await rows.replaceProjection(tx, tenantId, projection, before.version, now))) staleVersion('projection', id, input.currentVersion ?? 1);
       }
       await queueReproject(tx, tenantId, id, now);
+      await publishChange(tx, { tenantId, kind: 'projection', id });
       await this.changed(tx);
       return { projection, destination };
     });
@@ -160,6 +162,7 @@ export class EdgeConfigService {
   async deleteProjection(tenantId: number, id: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       if (!(await rows.deleteProjection(tx, tenantId, id))) notFound('projection', id);
+      await publishChange(tx, { tenantId, kind: 'projection', id });
       await this.changed(tx);
     });
   }

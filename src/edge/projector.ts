@@ -6,6 +6,7 @@ import type { SqlExecutor } from '../store/db.js';
 import type { EffectivePolicy, MergePolicyService } from '../profile/merge-policy.service.js';
 import { type ScannedProfile, profilesByKey } from '../jobs/export/profile-scan.js';
 import type { CaReader } from '../computed/ca-reader.js';
+import type { SandboxPresence } from '../store/presence.js';
 import { placeMembership } from '../segments/membership-reader.js';
 import { type MembershipRow, membershipOf } from '../segments/segment.store.js';
 import type { Destination, EdgeDoc, Projection } from './edge.js';
@@ -33,10 +34,12 @@ export class Projector {
   constructor(
     private readonly policies: MergePolicyService,
     private readonly computed: CaReader,
+    private readonly presence: SandboxPresence,
   ) {}
 
-  /** The sandbox's projections with their destinations and policies, read through `db`. */
+  /** The sandbox's projections with their destinations and policies, read through `db` (none: no read at all). */
   async live(db: SqlExecutor, tenantId: number): Promise<LiveProjection[]> {
+    if (!(await this.presence.has(tenantId))) return [];
     const projections = await listProjections(db, tenantId);
     if (projections.length === 0) return [];
     const destinations = new Map((await listDestinations(db, tenantId)).map((d) => [d.id, d]));

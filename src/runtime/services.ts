@@ -147,7 +147,8 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   const views = new ProfileViews(deps.db, mergePolicies, clock, config.maxProfileIdentities);
   const caPresence = new SandboxPresence(deps.db, 'computed_attributes');
   const segmentPresence = new SandboxPresence(deps.db, 'segment_definitions');
-  const catalogWatch = watchCatalog(deps.db, [sandboxes, schemas, datasets, connections, namespaces, mergePolicies, caPresence, segmentPresence]);
+  const projectionPresence = new SandboxPresence(deps.db, 'edge_projections');
+  const catalogWatch = watchCatalog(deps.db, [sandboxes, schemas, datasets, connections, namespaces, mergePolicies, caPresence, segmentPresence, projectionPresence]);
   // Callers that do not wait for it (the CLI's short-lived commands) must not die of an unhandled rejection.
   catalogWatch.catch((err: Error) => logger.warn(`catalog change notices unavailable: ${err.message}`));
   const ingest = new IngestService(deps.db, datasets, schemas, clock, {
@@ -205,7 +206,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
   const previews = new PreviewService(deps.db, segments, mergePolicies, namespaces, segmentEvaluator, clock, () => jobs.kick());
   jobs.register(PREVIEW_JOB, previews.handler());
   // Projections read membership and computed values, so the projector comes after both consumers in each step.
-  const projector = new Projector(mergePolicies, caReader);
+  const projector = new Projector(mergePolicies, caReader, projectionPresence);
   feed.consume(EDGE_CONSUMER, edgeConsumer(projector, clock, () => jobs.kick()));
   jobs.register(REPROJECT_JOB, reprojectHandler(projector, clock));
   const schedules = new ScheduleService(deps.db, clock);

@@ -5,7 +5,7 @@ import type { Db, SqlExecutor } from './db.js';
 export const CATALOG_CHANNEL = 'rtprofile_catalog';
 
 /** What changed: `sandbox` stands for everything of the tenant (a reset or delete), the others for one kind. */
-export type CatalogKind = 'sandbox' | 'dataset' | 'inlet' | 'namespace' | 'schema' | 'mergePolicy' | 'computedAttribute' | 'segment';
+export type CatalogKind = 'sandbox' | 'dataset' | 'inlet' | 'namespace' | 'schema' | 'mergePolicy' | 'computedAttribute' | 'segment' | 'projection';
 
 /** "Tenant T changed kind K (id)". */
 export interface CatalogChange {

@@ -1,13 +1,13 @@
 /**
  * Whether a sandbox has any row of a definitions table, per process, kept by catalog notices: a sandbox without
- * computed attributes or segments skips their work on the write and read paths.
+ * computed attributes, segments or edge projections skips their work on the write and read paths.
  */
 import type { Db } from './db.js';
 import type { CatalogCache, CatalogChange, CatalogKind } from './catalog-changes.js';
 import { LoadCache } from '../shared/load-cache.js';
 
 /** The definition tables a presence can watch, each with the notice kind that announces its changes. */
-const WATCHED = { computed_attributes: 'computedAttribute', segment_definitions: 'segment' } as const satisfies Record<string, CatalogKind>;
+const WATCHED = { computed_attributes: 'computedAttribute', segment_definitions: 'segment', edge_projections: 'projection' } as const satisfies Record<string, CatalogKind>;
 
 /** Answers "does this sandbox have any definition?", cached until a definition is made or removed. */
 export class SandboxPresence implements CatalogCache {

@@ -116,7 +116,7 @@ for (const kind of STORE_KINDS) {
       const del = await t.app.inject({ method: 'DELETE', url: '/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=crm-2&entityIdNS=CRMID', headers: without(f.headers) });
       assert.ok(del.statusCode < 300, del.body);
       await eventually('the hub wrote the tombstone', async () => Number((await t.store.db.get<{ n: number }>('SELECT count(*) AS n FROM edge_docs WHERE doc IS NULL'))?.n) === 1, 15_000);
-      await t.store.db.transaction((tx) => pruneDocs(tx, clock() + 1, 0));
+      await t.store.db.transaction((tx) => pruneDocs(tx, clock() + 1, 0, clock()));
       await link.restore();
       await eventually('the edge was rebuilt without crm-2', async () => (await edgeLookup(url, f, 'CRMID', 'crm-2')).status === 404 && (await edgeLookup(url, f, 'CRMID', 'crm-1')).status === 200, 15_000);
       assert.equal(await store.count(f.tenantId, (await t.store.db.get<{ id: string }>('SELECT id FROM edge_projections'))!.id), 1);

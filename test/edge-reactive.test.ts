@@ -72,8 +72,8 @@ for (const kind of STORE_KINDS) {
       await redis?.stop();
     });
 
-    async function hubRows(): Promise<Array<{ person_key: string; seq: number; read_until: number | null }>> {
-      return t.store.db.all('SELECT person_key, seq, read_until FROM edge_docs WHERE projection_id = ? ORDER BY person_key', [projectionId]);
+    async function hubRows(): Promise<Array<{ person_key: string; seq: number; read_until: number | null; doc: string | null }>> {
+      return t.store.db.all('SELECT person_key, seq, read_until, doc FROM edge_docs WHERE projection_id = ? AND doc IS NOT NULL ORDER BY person_key', [projectionId]);
     }
 
     async function projectorDone(): Promise<void> {
@@ -128,11 +128,19 @@ for (const kind of STORE_KINDS) {
         assert.equal(await e.store.count(f.tenantId, projectionId), 1, `${e.name}: only crm-1 stayed`);
         assert.match((await edgeLookup(e.url, f, 'CRMID', 'crm-1')).headers.get('x-rtprofile-edge')!, /; hit;/, `${e.name}: crm-1 is still held`);
       }
-      // The hub stopped keeping crm-2 current: its interest lapsed with the TTL, so a change ships nothing.
-      const seqs = new Map((await hubRows()).map((r) => [r.person_key, Number(r.seq)]));
+      // A minute past the TTL the hub lets crm-2 go too (a tombstone: an edge that kept a copy drops it), and a change
+      // of crm-2 ships nothing; crm-1, read since, is still kept current.
+      now += 120_000;
+      const held = new Set((await hubRows()).map((r) => r.person_key));
       await streamRecord(t, f, ORG, f.profileDataset, PROFILE_SCHEMA_ID, personRecord(2, { person: { name: { firstName: 'Later', lastName: 'Last2' } } }));
       await projectorDone();
-      assert.deepEqual(new Map((await hubRows()).map((r) => [r.person_key, Number(r.seq)])), seqs, 'nothing was shipped for an evicted REACTIVE person');
+      const after = (await hubRows()).map((r) => r.person_key);
+      assert.equal(after.length, 1, 'only the person read within the TTL is still held by the hub');
+      assert.ok(held.has(after[0]!) && held.size === 3, 'crm-2 and the other idle person left the hub');
+      for (const e of edges) {
+        await e.sync.sweep();
+        assert.equal(await e.store.count(f.tenantId, projectionId), 1, `${e.name}: the change of crm-2 did not bring it back`);
+      }
       const again = await edgeLookup(edges[0]!.url, f, 'CRMID', 'crm-2');
       assert.match(again.headers.get('x-rtprofile-edge')!, /; fetch;/, 'an evicted profile is fetched again on its next read');
       // What one edge fetched again, the hub ships to the others of the data center.

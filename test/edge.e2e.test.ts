@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS, type TestApp, startTestApp } from './support/app.js';
-import { type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, ingestFixture, personRecord, streamRecord } from './support/fixtures.js';
+import { EVENT_SCHEMA_ID, type IngestFixture, PROFILE_SCHEMA_ID, createDefaultPolicy, eventRecord, ingestFixture, personRecord, streamRecord } from './support/fixtures.js';
+import { createCa } from './support/ca.js';
 import { PROJECTION_TYPE, type EdgeProcess, createProjection, edgeLookup, serveHub, startEdge } from './support/edge.js';
 import { type RunningRedis, redisSkip, startRedis, startRedisCluster } from './support/redis.js';
 import { createSegment } from './support/segments.js';
@@ -102,6 +103,40 @@ for (const kind of STORE_KINDS) {
           const status = (r: typeof four) => (r.status === 200 ? (Object.values(r.body)[0] as any).entity.segmentMembership?.ups?.[segmentId]?.status : undefined);
           // crm-4 qualified on its own write; crm-1 through the segment's first (batch) evaluation.
           return status(four) === 'realized' && status(one) === 'realized';
+        }, WITHIN);
+      }
+    });
+
+    it('ships computed attributes a projection selects, merged with the other projections of the policy', async () => {
+      await createCa(t, f, 'purchases', 'xEvent[eventType = "commerce.purchases"].count()', { count: 7, unit: 'DAYS' });
+      const ca = await t.app.inject({
+        method: 'POST',
+        url: '/data/core/ups/config/projections?schemaName=_xdm.context.profile',
+        headers: { ...f.headers, 'content-type': PROJECTION_TYPE },
+        payload: JSON.stringify({ selector: '_acme.SystemComputedAttributes', destinationId: proactive.destinationId, name: 'computed' }),
+      });
+      assert.equal(ca.statusCode, 201, ca.body);
+      const at = new Date().toISOString();
+      for (const id of ['e-1', 'e-2']) await streamRecord(t, f, ORG, f.eventDataset, EVENT_SCHEMA_ID, eventRecord(1, id, at));
+      for (const e of edges) {
+        await eventually(`${e.name} shows crm-1's purchase count beside its name`, async () => {
+          const got = await edgeLookup(e.proc.url, f, 'CRMID', 'crm-1');
+          const entity = got.status === 200 ? (Object.values(got.body)[0] as any).entity : undefined;
+          return entity?.person?.name?.firstName === 'First1' && entity?._acme?.SystemComputedAttributes?.purchases?.value === 2;
+        }, WITHIN).catch(async (err) => {
+          console.log('DEBUG', JSON.stringify((await edgeLookup(e.proc.url, f, 'CRMID', 'crm-1')).body));
+          console.log('DEBUG docs', JSON.stringify(await t.store.db.all('SELECT projection_id, person_key, seq, doc FROM edge_docs ORDER BY seq DESC LIMIT 4')));
+          console.log('DEBUG jobs', JSON.stringify(await t.store.db.all("SELECT kind, status, error FROM jobs ORDER BY job_id DESC LIMIT 5")));
+          console.log('DEBUG offsets', JSON.stringify(await t.store.db.all('SELECT * FROM change_offsets')), JSON.stringify(await t.store.db.all('SELECT seq, kind FROM changes ORDER BY seq DESC LIMIT 5')));
+          throw err;
+        });
+      }
+      const del = await t.app.inject({ method: 'DELETE', url: `/data/core/ups/config/projections/${ca.json().id}`, headers: without(f.headers) });
+      assert.equal(del.statusCode, 204);
+      for (const e of edges) {
+        await eventually(`${e.name} dropped the deleted projection's fields`, async () => {
+          const got = await edgeLookup(e.proc.url, f, 'CRMID', 'crm-1');
+          return got.status === 200 && (Object.values(got.body)[0] as any).entity._acme === undefined;
         }, WITHIN);
       }
     });

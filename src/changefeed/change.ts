@@ -26,6 +26,8 @@ export const CHANGE_KINDS = [
   'policy',
   /** People entered or exited segments: `people` are their view keys under the definitions' merge policies. */
   'membership',
+  /** People's computed attribute values were written: `people` are their graph clusters. */
+  'computed',
 ] as const;
 
 /** One of CHANGE_KINDS. */
@@ -52,7 +54,7 @@ export interface ChangeBody {
   readonly policyId?: string;
   /** A `policy` entry that continues rebuilding the policy's views after this key ('' from the start). */
   readonly after?: string;
-  /** A `membership` entry: the view keys (graph clusters, or identities' keys) of people whose membership moved. */
+  /** A `membership` entry: the view keys (graph clusters, or identities' keys) of people whose membership moved; a `computed` entry: the clusters whose values were written. */
   readonly people?: readonly string[];
   /** A delete entry whose people lost events only, no profile fragment (their merged profiles are unchanged). */
   readonly eventsOnly?: boolean;

@@ -25,7 +25,7 @@ export function caConsumer(evaluator: CaEvaluator, clock: () => number, kick: ()
   };
 
   async function apply(tx: SqlExecutor, tenantId: number, changes: readonly Change[]): Promise<Change[]> {
-    const interesting = changes.some((c) => c.kind !== 'policy' && c.kind !== 'members' && c.kind !== 'membership');
+    const interesting = changes.some((c) => c.kind !== 'policy' && c.kind !== 'members' && c.kind !== 'membership' && c.kind !== 'computed');
     if (!interesting) return [];
     if ((await evaluator.live(tx, tenantId)).length === 0) return [];
     await tx.lock(CA_LOCK, tenantId);

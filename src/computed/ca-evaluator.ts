@@ -8,7 +8,7 @@ import { type ComputedAttribute, isLive } from './ca.js';
 import * as store from './ca.store.js';
 import { eventsOfClusters } from './ca-people.js';
 import type { FeedPosition } from '../changefeed/change.js';
-import { feedHorizon } from '../changefeed/change.store.js';
+import { appendChanges, feedHorizon } from '../changefeed/change.store.js';
 import { inDependencyOrder } from '../shared/dependency-order.js';
 
 /** Merged profiles of people (clusters) under the sandbox's default policy, for definitions that read the profile. */
@@ -105,6 +105,7 @@ export class CaEvaluator {
       }
     }
     await store.writeValues(tx, tenantId, writes, now);
+    await announce(tx, tenantId, clusters, now);
     return writes.length;
   }
 
@@ -153,7 +154,16 @@ export class CaEvaluator {
       if (!whole.has(cluster)) writes.push(...mine);
     }
     await store.writeValues(tx, tenantId, writes, now);
+    await announce(tx, tenantId, [...new Set(writes.map((w) => w.clusterId))], now);
     await this.whole(tx, tenantId, defs, [...whole], defs, applied);
     return changed;
   }
+}
+
+/**
+ * Tells the feed whose values were written, so what reads them downstream (edge projections) follows, whichever
+ * consumer or job wrote them and in whatever order consumers run across processes.
+ */
+async function announce(tx: SqlExecutor, tenantId: number, clusters: readonly string[], now: number): Promise<void> {
+  if (clusters.length > 0) await appendChanges(tx, [{ tenantId, kind: 'computed', people: [...clusters] }], now);
 }

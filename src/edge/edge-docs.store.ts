@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { type SqlExecutor, rowsStatement } from '../store/db.js';
 import { chunks } from '../shared/chunks.js';
+import { EDGE_LOCK } from '../store/locks.js';
 
 /** A person's projected profile to store: `doc` is its JSON text, undefined when the person left the projection. */
 export interface DocWrite {
@@ -63,6 +64,7 @@ export async function bumpConfig(tx: SqlExecutor): Promise<void> {
  * offsets commit in the order they are handed out and a stream reading `seq > offset` never skips one that commits late.
  */
 async function takeSeqs(tx: SqlExecutor, n: number): Promise<number> {
+  await tx.lock(EDGE_LOCK, 0);
   const row = await tx.get<{ value: number }>("UPDATE edge_counters SET value = value + ? WHERE name = 'seq' RETURNING value", [n]);
   return Number(row!.value) - n + 1;
 }
@@ -112,13 +114,16 @@ export async function extendReads(tx: SqlExecutor, tenantId: number, projectionI
   }
 }
 
-/** Which of these people a REACTIVE projection keeps current: an edge read them within the TTL. */
-export async function interested(db: SqlExecutor, tenantId: number, projectionId: string, keys: readonly string[], now: number): Promise<Set<string>> {
+/**
+ * Which of these people a REACTIVE projection keeps current: those it holds. An edge's read extends a person's
+ * interest (`read_until`); once it lapses, the prune turns the row into a tombstone, and edges drop their copy.
+ */
+export async function interested(db: SqlExecutor, tenantId: number, projectionId: string, keys: readonly string[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (const part of chunks(keys, 500)) {
     const rows = await db.values<[string]>(
-      `SELECT person_key FROM edge_docs WHERE tenant_id = ? AND projection_id = ? AND read_until > ? AND doc IS NOT NULL AND person_key IN (${part.map(() => '?').join(', ')})`,
-      [tenantId, projectionId, now, ...part],
+      `SELECT person_key FROM edge_docs WHERE tenant_id = ? AND projection_id = ? AND doc IS NOT NULL AND person_key IN (${part.map(() => '?').join(', ')})`,
+      [tenantId, projectionId, ...part],
     );
     for (const [k] of rows) out.add(k);
   }
@@ -150,17 +155,28 @@ export async function findDoc(db: SqlExecutor, tenantId: number, projectionId: s
 }
 
 /**
- * Drops tombstones older than `before` (epoch ms), raising the horizon to the newest offset dropped, so an edge still
- * behind it starts again rather than miss a removal; and REACTIVE rows whose interest lapsed before `lapsed` (an edge
- * that reads such a person again fetches them again).
+ * Turns REACTIVE rows whose interest lapsed before `lapsed` into tombstones (edges drop their copy: nobody read it for
+ * a TTL), a few thousand per call; and drops tombstones older than `before` (epoch ms), raising the horizon to the
+ * newest offset dropped, so an edge still behind it starts again rather than miss a removal.
  */
-export async function pruneDocs(tx: SqlExecutor, before: number, lapsed: number): Promise<number> {
-  const dropped = (await tx.run('DELETE FROM edge_docs WHERE read_until IS NOT NULL AND read_until < ?', [lapsed])).changes;
+export async function pruneDocs(tx: SqlExecutor, before: number, lapsed: number, now: number): Promise<number> {
+  const expired = await tx.values<[number, string, string]>(
+    'SELECT tenant_id, projection_id, person_key FROM edge_docs WHERE read_until < ? AND doc IS NOT NULL LIMIT 5000',
+    [lapsed],
+  );
+  const groups = new Map<string, { tenantId: number; projectionId: string; keys: string[] }>();
+  for (const [tenantId, projectionId, key] of expired) {
+    const g = groups.get(`${tenantId}:${projectionId}`) ?? { tenantId: Number(tenantId), projectionId, keys: [] };
+    g.keys.push(key);
+    groups.set(`${tenantId}:${projectionId}`, g);
+  }
+  let n = 0;
+  for (const g of groups.values()) n += await writeDocs(tx, g.tenantId, g.projectionId, g.keys.map((personKey) => ({ personKey, doc: undefined })), now);
   const top = await tx.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM edge_docs WHERE doc IS NULL AND updated_at < ?', [before]);
-  if (top?.seq === null || top?.seq === undefined) return dropped;
+  if (top?.seq === null || top?.seq === undefined) return n;
   const r = await tx.run('DELETE FROM edge_docs WHERE doc IS NULL AND seq <= ?', [top.seq]);
   await tx.run("UPDATE edge_counters SET value = ? WHERE name = 'horizon' AND value < ?", [top.seq, top.seq]);
-  return dropped + r.changes;
+  return n + r.changes;
 }
 
 /** People the projection holds whose row is older than `belowSeq` (a full reproject did not meet them again). */

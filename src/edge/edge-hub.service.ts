@@ -77,11 +77,22 @@ export class EdgeHub {
     return { type: 'config', version: counters.config, projections, namespaces, horizon: counters.horizon };
   }
 
-  /** Rows after `after` (up to `limit` read), those of `projections` kept; `offset` is the last one read. */
-  async rows(after: number, limit: number, projections: ReadonlySet<string>): Promise<{ rows: StoredDoc[]; offset: number; more: boolean }> {
+  /**
+   * Rows after `after` (up to `limit` read), those of `config`'s projections kept; `offset` is the last one read.
+   * Undefined when the configuration changed since `config` was read (the counter is read after the rows, so a row of
+   * a projection the stream has not heard of yet is never filtered out and passed): send the new one, then ask again.
+   */
+  async rows(after: number, limit: number, config: EdgeConfig): Promise<{ rows: StoredDoc[]; offset: number; more: boolean } | undefined> {
     const read = await docsAfter(this.db, after, limit);
+    if ((await readCounters(this.db)).config !== config.version) return undefined;
     const offset = read.length > 0 ? read[read.length - 1]!.seq : after;
+    const projections = new Set(config.projections.map((p) => `${p.tenantId}:${p.projectionId}`));
     return { rows: read.filter((r) => projections.has(`${r.tenantId}:${r.projectionId}`)), offset, more: read.length === limit };
+  }
+
+  /** The configuration's version (it moves on every destination or projection change). */
+  async configVersion(): Promise<number> {
+    return (await readCounters(this.db)).config;
   }
 
   /** The last offset handed out. */
@@ -98,6 +109,14 @@ export class EdgeHub {
     const namespace = index.byCode.get(ns.toLowerCase());
     if (!namespace) return [];
     const identity = { ns: namespace.code, id };
+    // Read-only first: an identity with no profile (a typo, a hostile guess) costs no write transaction.
+    let any = false;
+    for (const live of await this.projector.live(this.db, tenantId)) {
+      if (!projectionIds.includes(live.projection.id) || !live.destination.dataCenters.includes(dataCenter)) continue;
+      const key = await personKeyOf(this.db, tenantId, identity, live.policy);
+      if ((await this.projector.docsOf(this.db, live, [key])).get(key) !== undefined) any = true;
+    }
+    if (!any) return [];
     return this.db.transaction(async (tx) => {
       const out: StoredDoc[] = [];
       const now = this.clock();
@@ -123,7 +142,8 @@ export class EdgeHub {
     for (const [tenantId, projectionId, key, at] of reads) {
       const ttl = ttlOf(tenantId, projectionId);
       if (ttl === undefined) continue;
-      const until = Math.min(at, now) + ttl * 1000;
+      // Rounded up to 10 s, so a report's reads share a few statements instead of one each.
+      const until = Math.ceil((Math.min(at, now) + ttl * 1000) / 10_000) * 10_000;
       const g = groups.get(`${tenantId}:${projectionId}:${until}`) ?? { tenantId, projectionId, until, keys: [] };
       g.keys.push(key);
       groups.set(`${tenantId}:${projectionId}:${until}`, g);

@@ -3,6 +3,7 @@
  * keeps it), with segment membership and computed values where the selector asks for them, reduced to the selector.
  */
 import type { SqlExecutor } from '../store/db.js';
+import { EDGE_LOCK } from '../store/locks.js';
 import type { EffectivePolicy, MergePolicyService } from '../profile/merge-policy.service.js';
 import { type ScannedProfile, profilesByKey } from '../jobs/export/profile-scan.js';
 import type { CaReader } from '../computed/ca-reader.js';
@@ -100,6 +101,9 @@ export class Projector {
    * again (a reproject: the edges of a data center that just joined have none of them). Returns rows written.
    */
   async project(tx: SqlExecutor, live: LiveProjection, keys: readonly string[], now: number, options: { readUntil?: number; force?: boolean } = {}): Promise<number> {
+    if (keys.length === 0) return 0;
+    // Before reading anyone: a writer that read an older profile commits before this one reads (see EDGE_LOCK).
+    await tx.lock(EDGE_LOCK, 0);
     const docs = await this.docsOf(tx, live, keys);
     const writes: DocWrite[] = [...docs].map(([personKey, doc]) => ({ personKey, doc: doc === undefined ? undefined : docText(doc) }));
     return writeDocs(tx, live.tenantId, live.projection.id, writes, now, options.readUntil, options.force === true);

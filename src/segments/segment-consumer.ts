@@ -31,7 +31,7 @@ export function segmentConsumer(evaluator: SegmentEvaluator, policies: MergePoli
   };
 
   async function apply(tx: SqlExecutor, tenantId: number, changes: readonly Change[]): Promise<Change[]> {
-    if (!changes.some((c) => c.kind !== 'policy' && c.kind !== 'members' && c.kind !== 'membership')) return [];
+    if (!changes.some((c) => c.kind !== 'policy' && c.kind !== 'members' && c.kind !== 'membership' && c.kind !== 'computed')) return [];
     const all = await listDefinitions(tx, tenantId);
     if (all.length === 0) return [];
     await tx.lock(SEGMENT_LOCK, tenantId);
@@ -57,6 +57,6 @@ export function segmentConsumer(evaluator: SegmentEvaluator, policies: MergePoli
       const eventsOnly = new Set([...keys].filter((k) => !full.has(k)));
       writes += (await evaluator.evaluateKeys(tx, tenantId, policy, evaluator.compile(defs), [...keys], eventsOnly)).length;
     }
-    return writes > 0 ? changes.filter((c) => c.kind !== 'policy' && c.kind !== 'members' && c.kind !== 'membership') : [];
+    return writes > 0 ? changes.filter((c) => c.kind !== 'policy' && c.kind !== 'members' && c.kind !== 'membership' && c.kind !== 'computed') : [];
   }
 }

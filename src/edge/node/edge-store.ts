@@ -27,7 +27,9 @@ export interface EdgeStore {
   offset(): Promise<number>;
   /**
    * Applies rows (a tombstone removes the person and every identity that named them; a row whose person's identities
-   * changed re-points them) and then records `offset`. `now` (epoch ms) counts as the rows' last activity.
+   * changed re-points them) and then records `offset`. `now` (epoch ms) counts as a new person's first activity; an
+   * update is not activity (only reads are), so the edge drops a profile nobody reads, as the hub stops keeping a
+   * REACTIVE one current when no read renews it.
    */
   apply(rows: readonly EdgeRow[], offset: number, now: number): Promise<void>;
   /** Every held profile of the sandbox naming this identity (one per projection that holds the person). */

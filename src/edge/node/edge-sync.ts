@@ -39,6 +39,13 @@ interface SavedState {
   readonly syncedAt: number;
 }
 
+/** A stream line longer than this is a broken hub, not a message (rows come 2,000 at most per line). */
+const MAX_LINE = 256 * 1024 * 1024;
+/** Reads kept for the next report when the hub could not take them, at most. */
+const MAX_PENDING_READS = 100_000;
+/** Reads per report request (well under the hub's body limit). */
+const REPORT_CHUNK = 1_000;
+
 /** Follows the hub; `view` is what lookups answer from. */
 export class EdgeSync {
   view: EdgeView | undefined;
@@ -52,7 +59,9 @@ export class EdgeSync {
   private timer: NodeJS.Timeout | undefined;
   private pending = new Map<string, ReadMark>();
   private readonly misses = new Map<string, number>();
+  private readonly fetching = new Map<string, Promise<boolean>>();
   private caughtUp: Array<() => void> = [];
+  private housekeeping_: Promise<void> | undefined;
 
   constructor(private readonly o: EdgeSyncOptions) {}
 
@@ -100,9 +109,18 @@ export class EdgeSync {
    * is not asked again for a few seconds, so unknown identities cannot turn every lookup into a call to the hub.
    */
   async fetch(tenantId: number, ns: string, id: string, projections: readonly string[]): Promise<boolean> {
-    const key = `${tenantId}\n${ns}\n${id}`;
+    const key = `${tenantId}\n${ns}\n${id}\n${projections.join(',')}`;
+    if ((this.misses.get(key) ?? 0) > this.o.clock()) return false;
+    // Concurrent lookups of one new person share one call to the hub.
+    const running = this.fetching.get(key);
+    if (running) return running;
+    const call = this.fetchFromHub(key, tenantId, ns, id, projections).finally(() => this.fetching.delete(key));
+    this.fetching.set(key, call);
+    return call;
+  }
+
+  private async fetchFromHub(key: string, tenantId: number, ns: string, id: string, projections: readonly string[]): Promise<boolean> {
     const now = this.o.clock();
-    if ((this.misses.get(key) ?? 0) > now) return false;
     try {
       const res = await fetch(`${this.o.hubUrl}/edge/v1/fetch`, {
         method: 'POST',
@@ -159,6 +177,7 @@ export class EdgeSync {
     this.connected = true;
     const decoder = new TextDecoder();
     let buffered = '';
+    let searched = 0;
     // A silent hub (no heartbeat for 10 s) is a lost connection, whatever TCP says.
     let watchdog = setTimeout(() => this.abort?.abort(), 10_000);
     try {
@@ -166,12 +185,18 @@ export class EdgeSync {
         clearTimeout(watchdog);
         watchdog = setTimeout(() => this.abort?.abort(), 10_000);
         buffered += decoder.decode(chunk, { stream: true });
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
+        // Look for the end of a line only in what arrived since the last look: a long line costs its length once.
+        let nl = buffered.indexOf('\n', searched);
+        let start = 0;
+        while (nl >= 0) {
+          const line = buffered.slice(start, nl);
+          start = nl + 1;
           if (line !== '') await this.handle(JSON.parse(line) as Message);
+          nl = buffered.indexOf('\n', start);
         }
+        buffered = buffered.slice(start);
+        searched = buffered.length;
+        if (buffered.length > MAX_LINE) throw new Error(`a stream line passed ${MAX_LINE} bytes`);
       }
     } finally {
       clearTimeout(watchdog);
@@ -202,26 +227,48 @@ export class EdgeSync {
 
   private save(): void {
     if (!this.view) return;
-    const tmp = `${this.o.stateFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ config: this.view.config, syncedAt: this.syncedAt } satisfies SavedState));
-    renameSync(tmp, this.o.stateFile);
+    try {
+      const tmp = `${this.o.stateFile}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ config: this.view.config, syncedAt: this.syncedAt } satisfies SavedState));
+      renameSync(tmp, this.o.stateFile);
+    } catch (err) {
+      // Only a restart without the hub needs it: answering and following go on.
+      this.o.logger.warn({ err: (err as Error).message }, 'could not save the edge state file');
+    }
   }
 
   /** Records reads, reports REACTIVE ones to the hub, evicts idle profiles, and keeps the saved state current. */
   private async housekeeping(): Promise<void> {
+    // One at a time: with the store or the hub slow, runs would pile up, each holding its reads.
+    if (this.housekeeping_) return this.housekeeping_;
+    this.housekeeping_ = this.housekeep().finally(() => (this.housekeeping_ = undefined));
+    return this.housekeeping_;
+  }
+
+  private async housekeep(): Promise<void> {
     const reads = [...this.pending.values()];
     this.pending = new Map();
     if (reads.length > 0) await this.o.store.markRead(reads);
     const view = this.view;
     if (!view) return;
     const reactive = reads.filter((r) => view.projection(r.tenantId, r.projectionId)?.replicationPolicy === 'REACTIVE');
-    if (reactive.length > 0 && this.connected) {
-      await fetch(`${this.o.hubUrl}/edge/v1/touch`, {
+    for (let i = 0; i < reactive.length; i += REPORT_CHUNK) {
+      const part = reactive.slice(i, i + REPORT_CHUNK);
+      const reported = await fetch(`${this.o.hubUrl}/edge/v1/touch`, {
         method: 'POST',
         headers: { authorization: `Bearer ${await this.token()}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ dataCenter: this.o.dataCenter, reads: reactive.slice(0, 10_000).map((r) => [r.tenantId, r.projectionId, r.personKey, r.at]) }),
+        body: JSON.stringify({ dataCenter: this.o.dataCenter, reads: part.map((r) => [r.tenantId, r.projectionId, r.personKey, r.at]) }),
         signal: AbortSignal.timeout(5_000),
-      }).catch((err: Error) => this.o.logger.warn({ err: err.message }, 'could not report reads to the hub'));
+      }).then((res) => res.ok, () => false);
+      if (!reported) {
+        // Kept for the next report (a read the hub never hears of lets the person lapse there, and be fetched again).
+        for (const r of reactive.slice(i)) {
+          const key = `${r.tenantId}\n${r.projectionId}\n${r.personKey}`;
+          if (!this.pending.has(key) && this.pending.size < MAX_PENDING_READS) this.pending.set(key, r);
+        }
+        this.o.logger.warn({ reads: reactive.length - i }, 'could not report reads to the hub; they are kept for the next report');
+        break;
+      }
     }
     const now = this.o.clock();
     for (const p of view.all()) {

@@ -191,7 +191,8 @@ export class RedisEdgeStore implements EdgeStore {
         kept.push(personKey, JSON.stringify({ seq: row.seq, ids }));
       });
       for (const part of chunks(announced, 2)) phases[0]!.push(() => this.client.hset(people, ...part));
-      for (const part of chunks(active, 2)) phases[1]!.push(() => this.client.zadd(activity, 'GT', ...part));
+      // NX: a person's first arrival is activity, an update is not (see EdgeStore.apply).
+      for (const part of chunks(active, 2)) phases[1]!.push(() => this.client.zadd(activity, 'NX', ...part));
       for (const part of chunks(kept, 2)) phases[2]!.push(() => this.client.hset(people, ...part));
       for (const part of chunks(gone, 1)) phases[2]!.push(() => this.client.hdel(people, ...part), () => this.client.zrem(activity, ...part));
     });

@@ -28,8 +28,8 @@ const SQL = {
   held: 'SELECT doc_id AS docId, seq, identities FROM docs WHERE tenant_id = ? AND projection_id = ? AND person_key = ?',
   insertDoc: `INSERT INTO docs (tenant_id, projection_id, person_key, seq, entity, sources, modified_at, policy_id, identities, last_active)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  updateDoc: `UPDATE docs SET seq = ?, entity = ?, sources = ?, modified_at = ?, policy_id = ?, identities = ?,
-    last_active = max(last_active, ?) WHERE doc_id = ?`,
+  // An update is not activity: a profile nobody reads is evicted even while it changes (see EdgeStore.apply).
+  updateDoc: 'UPDATE docs SET seq = ?, entity = ?, sources = ?, modified_at = ?, policy_id = ?, identities = ? WHERE doc_id = ?',
   deleteDoc: 'DELETE FROM docs WHERE doc_id = ?',
   // The WHERE spares a write when the identity already names this person (most identities of an updated profile).
   upsertId: `INSERT INTO ids (tenant_id, ns, id, projection_id, doc_id) VALUES (?, ?, ?, ?, ?)
@@ -159,7 +159,7 @@ export class SqliteEdgeStore implements EdgeStore {
     }
     const identities = JSON.stringify(doc.identities.map(({ ns, id }) => ({ ns, id })));
     const docId = held
-      ? (this.sql.updateDoc.run(row.seq, doc.entity, doc.sources, doc.modifiedAt, doc.policyId, identities, now, held.docId), held.docId)
+      ? (this.sql.updateDoc.run(row.seq, doc.entity, doc.sources, doc.modifiedAt, doc.policyId, identities, held.docId), held.docId)
       : this.sql.insertDoc.run(tenantId, projectionId, personKey, row.seq, doc.entity, doc.sources, doc.modifiedAt, doc.policyId, identities, now).lastInsertRowid;
     for (const identity of doc.identities) this.sql.upsertId.run(tenantId, identity.ns, identity.id, projectionId, docId);
   }

@@ -82,7 +82,7 @@ export async function buildEdgeApp(deps: EdgeAppDeps): Promise<FastifyInstance> 
   }));
 
   app.get('/data/core/ups/access/entities', async (request, reply) => {
-    const q = request.query as Query;
+    const q = singleValued(request.query as Record<string, unknown>);
     const tenant = await tenantOf(request.headers);
     if (q['schema.name'] !== PROFILE) {
       throw new DomainError('ENTITY_QUERY_INVALID', `schema.name '${String(q['schema.name'] ?? '')}' is not served at the edge: edges hold projected profiles (${PROFILE}); ask the hub for events`);
@@ -141,9 +141,17 @@ function entryJson(held: readonly HeldDoc[], xid: string, paths: string[][]): st
   return `{"entityId":${JSON.stringify(xid)},"sources":${first.sources},"entity":${entity},"lastModifiedAt":"${rfc3339(modified)}","mergePolicy":{"id":${JSON.stringify(first.policyId)}}}`;
 }
 
+/** The query with each parameter given at most once (a repeated one is refused: which one would count is a guess). */
+function singleValued(query: Record<string, unknown>): Query {
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value !== 'string') throw new DomainError('ENTITY_QUERY_INVALID', `${name.slice(0, 100)} is given more than once`);
+  }
+  return query as Query;
+}
+
 function deepMerge(into: Record<string, unknown>, from: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(from)) {
-    const at = into[k];
+    const at = Object.hasOwn(into, k) ? into[k] : undefined;
     if (at && v && typeof at === 'object' && typeof v === 'object' && !Array.isArray(at) && !Array.isArray(v)) deepMerge(at as Record<string, unknown>, v as Record<string, unknown>);
     else Object.defineProperty(into, k, { value: v, enumerable: true, writable: true, configurable: true });
   }

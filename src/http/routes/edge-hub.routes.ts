@@ -8,7 +8,6 @@ import type { FastifyRequest } from 'fastify';
 import type { App, Services } from '../app.js';
 import { DATA_CENTERS, type DataCenter, edgeError } from '../../edge/edge.js';
 import { verifyEdgeToken } from '../../edge/edge-token.js';
-import type { EdgeConfig } from '../../edge/edge-hub.service.js';
 import { EDGE_CHANNEL, type StoredDoc } from '../../edge/edge-docs.store.js';
 import { ERRORS, empty } from '../schemas/problem.js';
 
@@ -69,7 +68,6 @@ export function registerEdgeHubRoutes(app: App, services: Services): void {
       const send = (line: string) => (closed ? true : out.write(`${line}\n`));
       const drained = () => new Promise<void>((resolve) => (out.writableNeedDrain && !closed ? out.once('drain', () => resolve()) : resolve()));
       try {
-        let projections = keysOf(config);
         send(JSON.stringify(config));
         if (after > 0 && after < config.horizon) {
           // Removals this edge has not heard of were pruned: it starts again from an empty store.
@@ -82,11 +80,14 @@ export function registerEdgeHubRoutes(app: App, services: Services): void {
             const next = await edgeHub.config(dataCenter);
             if (next.version !== config.version) {
               config = next;
-              projections = keysOf(config);
               send(JSON.stringify(config));
             }
           }
-          const page = await edgeHub.rows(after, PAGE, projections);
+          const page = await edgeHub.rows(after, PAGE, config);
+          if (!page) {
+            configChanged = true;
+            continue;
+          }
           if (page.offset > after) {
             after = page.offset;
             send(`{"type":"rows","offset":${after},"rows":[${page.rows.map(rowJson).join(',')}]}`);
@@ -136,6 +137,18 @@ export function registerEdgeHubRoutes(app: App, services: Services): void {
     },
   );
 
+  // The TTL of each projection of a data center, read again only when the configuration moved.
+  const ttls = new Map<DataCenter, { version: number; ttl: Map<string, number> }>();
+  async function ttlsOf(dataCenter: DataCenter): Promise<Map<string, number>> {
+    const version = await edgeHub.configVersion();
+    const held = ttls.get(dataCenter);
+    if (held && held.version === version) return held.ttl;
+    const config = await edgeHub.config(dataCenter);
+    const ttl = new Map(config.projections.map((p) => [`${p.tenantId}:${p.projectionId}`, p.ttl]));
+    ttls.set(dataCenter, { version: config.version, ttl });
+    return ttl;
+  }
+
   app.post(
     '/edge/v1/touch',
     {
@@ -152,14 +165,9 @@ export function registerEdgeHubRoutes(app: App, services: Services): void {
       const b = request.body;
       const dataCenter = b.dataCenter as DataCenter;
       await edgeOf(request, dataCenter);
-      const config = await edgeHub.config(dataCenter);
-      const ttl = new Map(config.projections.map((p) => [`${p.tenantId}:${p.projectionId}`, p.ttl]));
+      const ttl = await ttlsOf(dataCenter);
       await edgeHub.touch(b.reads, (tenantId, projectionId) => ttl.get(`${tenantId}:${projectionId}`));
       return reply.status(204).send();
     },
   );
-}
-
-function keysOf(config: EdgeConfig): Set<string> {
-  return new Set(config.projections.map((p) => `${p.tenantId}:${p.projectionId}`));
 }

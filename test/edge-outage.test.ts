@@ -89,6 +89,12 @@ for (const kind of STORE_KINDS) {
       await t?.close();
     });
 
+    it('refuses a repeated query parameter with a 400 naming it, as the hub refuses bad queries', async () => {
+      const res = await edgeLookup(url, f, 'CRMID', 'crm-1', '&entityIdNS=email');
+      assert.equal(res.status, 400);
+      assert.match(JSON.stringify(res.body), /entityIdNS is given more than once/);
+    });
+
     it('keeps answering from what it holds, with an Age that grows, and resumes when the hub is back', async () => {
       await eventually('the edge is current', async () => Number((await edgeLookup(url, f, 'CRMID', 'crm-1')).headers.get('age')) === 0, 15_000);
       await link.cut();

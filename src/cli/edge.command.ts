@@ -39,8 +39,12 @@ export function registerEdgeCommand(program: Command): void {
       if (!(DATA_CENTERS as readonly string[]).includes(dataCenter)) throw new CliError(`--data-center '${options.dataCenter}' is not one of ${DATA_CENTERS.join(', ')}`);
       if (!/^https?:\/\/[^/\s]+/.test(options.hub)) throw new CliError(`--hub '${options.hub}' is not an http:// or https:// URL`);
       const config = configFrom(options, { port: options.port === undefined ? (process.env.PORT ? undefined : 8081) : Number(options.port), host: options.host });
-      const secret = config.jwtSecret ?? readSecret(config.dataDir);
-      if (!secret) throw new CliError(`no shared secret: give the edge the hub's RTPROFILE_JWT_SECRET, or its data folder (--data) holding jwt-secret`);
+      // Client tokens are checked with the token secret and/or a JWKS; the stream is signed with the edge secret, else the
+      // token secret. An edge host trusted less than the hub gets RTPROFILE_EDGE_SECRET and RTPROFILE_JWKS only.
+      const tokenSecret = config.jwtSecret ?? readSecret(config.dataDir);
+      const secret = config.edgeSecret ?? tokenSecret;
+      if (!secret) throw new CliError(`no shared secret: give the edge the hub's RTPROFILE_EDGE_SECRET or RTPROFILE_JWT_SECRET, or its data folder (--data) holding jwt-secret`);
+      if (!tokenSecret && !config.jwks) throw new CliError('no way to check client tokens: give the edge RTPROFILE_JWKS (or the hub\'s RTPROFILE_JWT_SECRET)');
       const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
       mkdirSync(config.dataDir, { recursive: true });
       const store = await openEdgeStore({
@@ -55,7 +59,7 @@ export function registerEdgeCommand(program: Command): void {
       const clock = () => Date.now();
       const sync = new EdgeSync({ hubUrl: options.hub.replace(/\/+$/, ''), dataCenter: dataCenter as DataCenter, secret, store, stateFile: join(config.dataDir, `edge-${dataCenter}.state.json`), clock, logger });
       await sync.start();
-      const app = await buildEdgeApp({ store, sync, verify: createTokenVerifier({ secret, jwks: config.jwks }), dataCenter, clock, logger });
+      const app = await buildEdgeApp({ store, sync, verify: createTokenVerifier({ ...(tokenSecret ? { secret: tokenSecret } : {}), ...(config.jwks ? { jwks: config.jwks } : {}) }), dataCenter, clock, logger });
       let address: string;
       try {
         address = await app.listen({ port: config.port, host: config.host });

@@ -52,6 +52,8 @@ export interface Config {
   readonly apiToken: string | undefined;
   /** `rtprofile edge`: Redis (a redis:// URL, or several nodes of a Redis Cluster) instead of the embedded SQLite store. */
   readonly redisUrl: string | undefined;
+  /** The HS256 secret edges sign their stream credentials with; absent means the token secret (`jwtSecret`). */
+  readonly edgeSecret: string | undefined;
 }
 
 /** Settings a caller (CLI flags, tests) may force over the environment. */
@@ -169,12 +171,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     apiUrl: url(env, 'RTPROFILE_URL', 'http://127.0.0.1:8080'),
     apiToken: env.RTPROFILE_TOKEN || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    edgeSecret: env.RTPROFILE_EDGE_SECRET || undefined,
   };
   const merged = { ...base, ...stripUndefined(overrides) };
   if (overrides.dataDir !== undefined) merged.dataDir = resolve(overrides.dataDir);
   merged.apiUrl = merged.apiUrl.replace(/\/+$/, '');
   if (merged.jwtSecret !== undefined && merged.jwtSecret.length < 32) {
     invalid('RTPROFILE_JWT_SECRET', '(hidden)', 'at least 32 characters');
+  }
+  if (merged.edgeSecret !== undefined && merged.edgeSecret.length < 32) {
+    invalid('RTPROFILE_EDGE_SECRET', '(hidden)', 'at least 32 characters');
   }
   return Object.freeze(merged);
 }
@@ -199,6 +205,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'RTPROFILE_WRITER_THREAD', default: 'on', meaning: 'SQLite: streaming writes, batch chunks and the change feed commit on a second thread (`off` keeps one thread)' },
   { name: 'RTPROFILE_PG_POOL', default: '10', meaning: 'PostgreSQL connections per process' },
   { name: 'REDIS_URL', default: '(none: SQLite)', meaning: '`rtprofile edge`: the edge store in Redis (redis://host:port) or a Redis Cluster (see docs/edge.md)' },
+  { name: 'RTPROFILE_EDGE_SECRET', default: '(the token secret)', meaning: 'HS256 secret edges and their hub share for the edge stream, ≥ 32 characters; lets an edge run without the token secret (with RTPROFILE_JWKS for client tokens)' },
   { name: 'ROLES', default: 'api,worker', meaning: 'what this process runs: the HTTP API, the job worker, or both' },
   { name: 'RTPROFILE_IDENTITY_BLOCKLIST', default: '(built-in list)', meaning: 'comma-separated identity values never linked, added to the built-in placeholders' },
   { name: 'RTPROFILE_UNIQUE_NAMESPACES', default: 'CRMID', meaning: 'comma-separated namespaces of which a graph holds at most one identity' },

@@ -106,7 +106,7 @@ export interface Services {
   readonly edgeConfig: EdgeConfigService;
   /** What edge nodes read from the hub: their configuration, the stream of projected profiles, fetches on a miss. */
   readonly edgeHub: EdgeHub;
-  /** The HS256 secret edges sign their credentials with (undefined: this hub serves no edges). */
+  /** The HS256 secret edges sign their credentials with: RTPROFILE_EDGE_SECRET, else the token secret. */
   readonly edgeSecret: string | undefined;
   /** Materialized unified profiles (kept by the write path and the feed's `profile-views` consumer). */
   readonly views: ProfileViews;
@@ -242,7 +242,7 @@ export function buildServices(deps: AppDeps, clock: Clock, logger: Pick<Logger, 
     computedAttributes: new ComputedAttributeService(deps.db, schemas, clock, () => jobs.kick()),
     edgeConfig: new EdgeConfigService(deps.db, mergePolicies, clock, () => jobs.kick()),
     edgeHub: new EdgeHub(deps.db, projector, mergePolicies, namespaces, clock),
-    edgeSecret: deps.config.jwtSecret ?? deps.secret,
+    edgeSecret: deps.config.edgeSecret ?? deps.secret,
     catalogWatch,
   };
 }

@@ -23,9 +23,9 @@ describe('rtprofile edge refusals', () => {
   });
 
   it('says where the shared secret comes from when it has none', () => {
-    const r = runCli(['edge', '--data-center', 'OR1', '--hub', 'http://127.0.0.1:1', '--data', dir()], { RTPROFILE_JWT_SECRET: '' });
+    const r = runCli(['edge', '--data-center', 'OR1', '--hub', 'http://127.0.0.1:1', '--data', dir()], { RTPROFILE_JWT_SECRET: '', RTPROFILE_EDGE_SECRET: '' });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /no shared secret: give the edge the hub's RTPROFILE_JWT_SECRET/);
+    assert.match(r.stderr, /no shared secret: give the edge the hub's RTPROFILE_EDGE_SECRET or RTPROFILE_JWT_SECRET/);
   });
 
   it('names an unreachable Redis without its password, instead of crashing', async () => {

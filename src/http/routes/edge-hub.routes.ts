@@ -10,6 +10,7 @@ import { DATA_CENTERS, type DataCenter, edgeError } from '../../edge/edge.js';
 import { verifyEdgeToken } from '../../edge/edge-token.js';
 import { EDGE_CHANNEL, type StoredDoc } from '../../edge/edge-docs.store.js';
 import { ERRORS, empty } from '../schemas/problem.js';
+import { DomainError } from '../../shared/errors.js';
 
 /** Rows per stream message, and how often an idle stream says where the head is (the edge's proof of freshness). */
 const PAGE = 2_000;
@@ -156,7 +157,8 @@ export function registerEdgeHubRoutes(app: App, services: Services): void {
       schema: {
         body: Type.Object({
           dataCenter: Dc,
-          reads: Type.Array(Type.Tuple([Type.Integer({ minimum: 1 }), Type.String({ maxLength: 128 }), Type.String({ maxLength: 4096 }), Type.Integer({ minimum: 0 })]), { maxItems: 10_000 }),
+          // [sandbox, projection, person, when]: a tuple, checked below (OpenAPI 3.1's schemas have no positional items).
+          reads: Type.Array(Type.Array(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ maxLength: 4096 })]), { minItems: 4, maxItems: 4 }), { maxItems: 10_000 }),
         }),
         response: { 204: empty('The reads were recorded'), ...ERRORS },
       },
@@ -166,7 +168,14 @@ export function registerEdgeHubRoutes(app: App, services: Services): void {
       const dataCenter = b.dataCenter as DataCenter;
       await edgeOf(request, dataCenter);
       const ttl = await ttlsOf(dataCenter);
-      await edgeHub.touch(b.reads, (tenantId, projectionId) => ttl.get(`${tenantId}:${projectionId}`));
+      const reads = b.reads.map((r, i) => {
+        const [tenantId, projectionId, key, at] = r;
+        if (typeof tenantId !== 'number' || typeof projectionId !== 'string' || typeof key !== 'string' || typeof at !== 'number') {
+          throw new DomainError('REQUEST_INVALID', `reads[${i}] must be [sandbox (integer), projection id, person key, epoch ms]`);
+        }
+        return [tenantId, projectionId, key, at] as const;
+      });
+      await edgeHub.touch(reads, (tenantId, projectionId) => ttl.get(`${tenantId}:${projectionId}`));
       return reply.status(204).send();
     },
   );

@@ -11,6 +11,7 @@ import { ingest, sampleEventRows } from './ingest.bench.js';
 import { deleteDataset, exportProfiles } from './jobs.bench.js';
 import { runComputedBench } from './computed.bench.js';
 import { runSegmentsBench } from './segments.bench.js';
+import { runEdgeBench } from './edge.bench.js';
 
 /** Sizes of one run; `--quick` keeps the whole harness under two minutes for CI. */
 export interface Sizes {
@@ -163,14 +164,14 @@ async function batchImport(s: Setup, z: Sizes, label: string): Promise<BenchRow[
 }
 
 /** What a series of runs measured: requests/s, p99 ms and the server's CPU µs per request, one entry per run. */
-interface Runs {
+export interface Runs {
   rates: number[];
   p99: number[];
   cpu: number[];
 }
 
 /** `z.runs` runs of one load; with `checked`, any non-2xx answer or error fails the benchmark under that name. */
-async function measure(server: { cpuSeconds(): number }, z: Sizes, config: Parameters<typeof drive>[0], checked?: string): Promise<Runs> {
+export async function measure(server: { cpuSeconds(): number }, z: Sizes, config: Parameters<typeof drive>[0], checked?: string): Promise<Runs> {
   const out: Runs = { rates: [], p99: [], cpu: [] };
   for (let run = 0; run < z.runs; run++) {
     const r = await driveCpu(server, { duration: z.seconds, ...config });
@@ -183,7 +184,7 @@ async function measure(server: { cpuSeconds(): number }, z: Sizes, config: Param
 }
 
 /** The same load against a bare ceiling server holding `people` copies of the given bodies. */
-async function measureCeiling(z: Sizes, people: number, bodies: { profile: string; event: string }, config: { connections: number; path: string }): Promise<Runs> {
+export async function measureCeiling(z: Sizes, people: number, bodies: { profile: string; event: string }, config: { connections: number; path: string }): Promise<Runs> {
   const ceiling = await startCeilingServer(people, bodies.profile, bodies.event);
   try {
     return await measure(ceiling, z, { url: ceiling.url, headers: {}, kind: 'get', people, ...config });
@@ -193,7 +194,7 @@ async function measureCeiling(z: Sizes, people: number, bodies: { profile: strin
 }
 
 /** A request-rate row: the service's runs against the ceiling's, with p99 and both CPU costs per request. */
-function rateRow(name: string, service: Runs, ceiling: Runs): BenchRow {
+export function rateRow(name: string, service: Runs, ceiling: Runs): BenchRow {
   return row(name, 'requests/s', service.rates, ceiling.rates, {
     'p99 ms': median(service.p99),
     'ceiling p99 ms': median(ceiling.p99),
@@ -264,6 +265,7 @@ export async function runHttpBench(opts: { quick: boolean; store: 'sqlite' | 'po
     // Last: their definitions would otherwise be evaluated by every later scenario's writes.
     if (want('computed')) out.push(...(await runComputedBench(s, z, label, opts.quick)).map((r) => ({ scenario: 'computed', ...r })));
     if (want('segments')) out.push(...(await runSegmentsBench(s, z, label, opts.quick)).map((r) => ({ scenario: 'segments', ...r })));
+    if (want('edge')) out.push(...(await runEdgeBench(s, z, label, opts.quick)).map((r) => ({ scenario: 'edge', ...r })));
   } finally {
     await s.server.stop();
   }

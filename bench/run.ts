@@ -8,7 +8,7 @@ import type { BenchRow } from './lib/stats.js';
 
 type Row = BenchRow;
 
-const HTTP = new Set(['ingest', 'import', 'lookup', 'events', 'growth', 'export', 'delete', 'computed', 'segments']);
+const HTTP = new Set(['ingest', 'import', 'lookup', 'events', 'growth', 'export', 'delete', 'computed', 'segments', 'edge']);
 
 /** In-process scenarios by name; the HTTP ones run together against one server (see http.bench.ts). */
 const SCENARIOS: Record<string, (quick: boolean) => Promise<Row[]> | Row[]> = {
@@ -31,11 +31,12 @@ for (const name of all ? Object.keys(SCENARIOS) : wanted.filter((w) => w in SCEN
 // In-process scenarios run first: after the HTTP ones this process holds the garbage of generating their data.
 if (all || httpWanted.size > 0) results.push(...(await runHttpBench({ quick, store, only: httpWanted })));
 
-const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
+// NaN: a figure without a ceiling (or a row skipped), printed as a dash.
+const fmt = (n: number) => (Number.isNaN(n) ? '—' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
 process.stdout.write(`${'scenario'.padEnd(8)}  ${'figure'.padEnd(76)} ${'median'.padStart(12)} ${'min'.padStart(12)} ${'max'.padStart(12)} ${'ceiling'.padStart(12)}  ratio\n`);
 for (const r of results) {
   const notes = r.notes ? `  ${Object.entries(r.notes).map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : v}`).join(', ')}` : '';
-  process.stdout.write(`${r.scenario.padEnd(8)}  ${`${r.name} (${r.unit})`.padEnd(76)} ${fmt(r.median).padStart(12)} ${fmt(r.min).padStart(12)} ${fmt(r.max).padStart(12)} ${fmt(r.ceiling).padStart(12)}  ${r.ratio.toFixed(2)}${notes}\n`);
+  process.stdout.write(`${r.scenario.padEnd(8)}  ${`${r.name} (${r.unit})`.padEnd(76)} ${fmt(r.median).padStart(12)} ${fmt(r.min).padStart(12)} ${fmt(r.max).padStart(12)} ${fmt(r.ceiling).padStart(12)}  ${Number.isNaN(r.ratio) ? '—' : r.ratio.toFixed(2)}${notes}\n`);
 }
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/latest.json', JSON.stringify({ at: new Date().toISOString(), quick, store, node: process.version, results }, null, 2) + '\n');

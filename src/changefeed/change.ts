@@ -33,6 +33,14 @@ export const CHANGE_KINDS = [
 /** One of CHANGE_KINDS. */
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
+/**
+ * Whether an entry says records (fragments, events, links) changed, rather than a policy, identities joining without a
+ * merge, or state derived downstream (segment membership, computed values) that consumers of records do not redo.
+ */
+export function recordsChanged(c: Pick<ChangeInput, 'kind'>): boolean {
+  return c.kind !== 'policy' && c.kind !== 'members' && c.kind !== 'membership' && c.kind !== 'computed';
+}
+
 /** An identity as entries name it: its namespace code and value. */
 export interface IdentityRef {
   readonly ns: string;

@@ -3,7 +3,7 @@
  * changed otherwise are evaluated whole, and a change too large to name queues a recompute of everyone.
  */
 import type { SqlExecutor } from '../store/db.js';
-import { type Change, byTenant, touchedBy } from '../changefeed/change.js';
+import { type Change, byTenant, recordsChanged, touchedBy } from '../changefeed/change.js';
 import type { ChangeHandler } from '../changefeed/change-feed.js';
 import { clusterOfEach, keyOf } from '../identity/graph.store.js';
 import type { PersonEvent } from './ca-engine.js';
@@ -25,7 +25,7 @@ export function caConsumer(evaluator: CaEvaluator, clock: () => number, kick: ()
   };
 
   async function apply(tx: SqlExecutor, tenantId: number, changes: readonly Change[]): Promise<Change[]> {
-    const interesting = changes.some((c) => c.kind !== 'policy' && c.kind !== 'members' && c.kind !== 'membership' && c.kind !== 'computed');
+    const interesting = changes.some(recordsChanged);
     if (!interesting) return [];
     if ((await evaluator.live(tx, tenantId)).length === 0) return [];
     await tx.lock(CA_LOCK, tenantId);

@@ -9,7 +9,7 @@ import type { ChangeHandler } from '../changefeed/change-feed.js';
 import { clusterOfEach, keyOf } from '../identity/graph.store.js';
 import { identityViewKey, viewKeyIdentity } from '../profile/profile-view.store.js';
 import type { LiveProjection, Projector } from './projector.js';
-import { EDGE_CHANNEL, bumpConfig, interested, pruneDocs, writeDocs } from './edge-docs.store.js';
+import { EDGE_CHANNEL, bumpConfig, heldAmong, pruneDocs, writeDocs } from './edge-docs.store.js';
 import { queueReproject } from './reproject.js';
 
 /** The consumer name the feed keeps the projector's offset under. */
@@ -98,7 +98,7 @@ export function edgeConsumer(projector: Projector, clock: () => number, kick: ()
     let list = [...keys];
     await tx.lock(EDGE_LOCK, 0);
     if (live.destination.replicationPolicy === 'REACTIVE') {
-      const wanted = await interested(tx, live.tenantId, live.projection.id, list);
+      const wanted = await heldAmong(tx, live.tenantId, live.projection.id, list);
       list = list.filter((k) => wanted.has(k));
     }
     let n = await projector.project(tx, live, list, now);

@@ -118,7 +118,7 @@ export async function extendReads(tx: SqlExecutor, tenantId: number, projectionI
  * Which of these people a REACTIVE projection keeps current: those it holds. An edge's read extends a person's
  * interest (`read_until`); once it lapses, the prune turns the row into a tombstone, and edges drop their copy.
  */
-export async function interested(db: SqlExecutor, tenantId: number, projectionId: string, keys: readonly string[]): Promise<Set<string>> {
+export async function heldAmong(db: SqlExecutor, tenantId: number, projectionId: string, keys: readonly string[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (const part of chunks(keys, 500)) {
     const rows = await db.values<[string]>(
@@ -128,6 +128,15 @@ export async function interested(db: SqlExecutor, tenantId: number, projectionId
     for (const [k] of rows) out.add(k);
   }
   return out;
+}
+
+/**
+ * Sets a projection's interest as its replication policy now means it: none (PROACTIVE rows never lapse), or, for
+ * REACTIVE rows without any, `until` (reads then extend it).
+ */
+export async function resetInterest(tx: SqlExecutor, tenantId: number, projectionId: string, until: number | undefined): Promise<void> {
+  if (until === undefined) await tx.run('UPDATE edge_docs SET read_until = NULL WHERE tenant_id = ? AND projection_id = ? AND read_until IS NOT NULL', [tenantId, projectionId]);
+  else await tx.run('UPDATE edge_docs SET read_until = ? WHERE tenant_id = ? AND projection_id = ? AND read_until IS NULL', [until, tenantId, projectionId]);
 }
 
 /** Every person the hub holds for a projection, a page at a time after `after` (the reproject job walks them). */

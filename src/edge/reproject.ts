@@ -11,7 +11,8 @@ import { viewKeyIdentity } from '../profile/profile-view.store.js';
 import type { JobHandler } from '../jobs/job-runner.js';
 import { type ScanCursor, scanPage, scanStart } from '../jobs/export/profile-scan.js';
 import type { Projector } from './projector.js';
-import { heldKeys, readCounters, staleKeys, writeDocs } from './edge-docs.store.js';
+import { heldKeys, readCounters, resetInterest, staleKeys, writeDocs } from './edge-docs.store.js';
+import { findDestination, findProjection } from './edge-config.store.js';
 
 /** The job kind. */
 export const REPROJECT_JOB = 'edge-reproject';
@@ -88,15 +89,9 @@ export function reprojectHandler(projector: Projector, clock: () => number): Job
  * lapse; REACTIVE rows held get a TTL from now, which reads then extend).
  */
 async function begin(tx: SqlExecutor, tenantId: number, projectionId: string, now: number): Promise<Checkpoint> {
-  const destination = await tx.get<{ body: string }>(
-    'SELECT d.body FROM edge_projections p JOIN edge_destinations d ON d.tenant_id = p.tenant_id AND d.id = p.destination_id WHERE p.tenant_id = ? AND p.id = ?',
-    [tenantId, projectionId],
-  );
-  if (destination) {
-    const d = JSON.parse(destination.body) as { replicationPolicy: string; ttl: number };
-    if (d.replicationPolicy === 'PROACTIVE') await tx.run('UPDATE edge_docs SET read_until = NULL WHERE tenant_id = ? AND projection_id = ? AND read_until IS NOT NULL', [tenantId, projectionId]);
-    else await tx.run('UPDATE edge_docs SET read_until = ? WHERE tenant_id = ? AND projection_id = ? AND read_until IS NULL', [now + d.ttl * 1000, tenantId, projectionId]);
-  }
+  const projection = await findProjection(tx, tenantId, projectionId);
+  const destination = projection && (await findDestination(tx, tenantId, projection.destinationId));
+  if (destination) await resetInterest(tx, tenantId, projectionId, destination.replicationPolicy === 'PROACTIVE' ? undefined : now + destination.ttl * 1000);
   return { phase: 'scan', cursor: null, after: '', startSeq: (await readCounters(tx)).seq + 1 };
 }
 

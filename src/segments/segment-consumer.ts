@@ -4,7 +4,7 @@
  */
 import type { SqlExecutor } from '../store/db.js';
 import { SEGMENT_LOCK } from '../store/locks.js';
-import { type Change, type IdentityRef, byTenant, touchedBy } from '../changefeed/change.js';
+import { type Change, type IdentityRef, byTenant, recordsChanged, touchedBy } from '../changefeed/change.js';
 import type { ChangeHandler } from '../changefeed/change-feed.js';
 import { clusterOfEach } from '../identity/graph.store.js';
 import { identityViewKey } from '../profile/profile-view.store.js';
@@ -31,7 +31,7 @@ export function segmentConsumer(evaluator: SegmentEvaluator, policies: MergePoli
   };
 
   async function apply(tx: SqlExecutor, tenantId: number, changes: readonly Change[]): Promise<Change[]> {
-    if (!changes.some((c) => c.kind !== 'policy' && c.kind !== 'members' && c.kind !== 'membership' && c.kind !== 'computed')) return [];
+    if (!changes.some(recordsChanged)) return [];
     const all = await listDefinitions(tx, tenantId);
     if (all.length === 0) return [];
     await tx.lock(SEGMENT_LOCK, tenantId);
@@ -57,6 +57,6 @@ export function segmentConsumer(evaluator: SegmentEvaluator, policies: MergePoli
       const eventsOnly = new Set([...keys].filter((k) => !full.has(k)));
       writes += (await evaluator.evaluateKeys(tx, tenantId, policy, evaluator.compile(defs), [...keys], eventsOnly)).length;
     }
-    return writes > 0 ? changes.filter((c) => c.kind !== 'policy' && c.kind !== 'members' && c.kind !== 'membership' && c.kind !== 'computed') : [];
+    return writes > 0 ? changes.filter(recordsChanged) : [];
   }
 }

@@ -24,7 +24,16 @@ export interface Served {
 
 /** Starts `rtprofile serve` on a free port and waits for its "listening on" line. */
 export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+  const started = await spawnListening(['serve', '--port', '0', ...args], env);
+  return { ...started, async stop(signal = 'SIGTERM') {
+    started.child.kill(signal);
+    return started.exited;
+  } };
+}
+
+/** Runs an `rtprofile` command that serves (serve, edge) and waits for its "listening on" line. */
+export async function spawnListening(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string; output: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', LOG_PRETTY: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -33,7 +42,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promis
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start:\n${out}`)), 30_000);
     const check = () => {
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
       if (m) {
@@ -42,17 +51,9 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promis
       }
     };
     child.stdout!.on('data', check);
-    void exited.then(() => reject(new Error(`serve exited early:\n${out}`)));
+    void exited.then(() => reject(new Error(`${args[0]} exited early:\n${out}`)));
   });
-  return {
-    child,
-    url,
-    output: () => out,
-    async stop(signal = 'SIGTERM') {
-      child.kill(signal);
-      return exited;
-    },
-  };
+  return { child, url, output: () => out, exited };
 }
 
 /**

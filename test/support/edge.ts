@@ -1,9 +1,8 @@
 /** Edge nodes for tests: the real `rtprofile edge` process against a hub served on a real port, and edge API helpers. */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN } from './cli.js';
+import { spawnListening } from './cli.js';
 import { TEST_SECRET, type TestApp } from './app.js';
 import type { IngestFixture } from './fixtures.js';
 
@@ -23,31 +22,13 @@ export interface EdgeProcess {
 /** Starts `rtprofile edge` for `dataCenter` following `hubUrl`, in `dataDir` (a new folder unless given). */
 export async function startEdge(options: { hubUrl: string; dataCenter: string; dataDir?: string; redisUrl?: string; redisPrefix?: string; port?: number }): Promise<EdgeProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'rtp-edge-'));
-  const args = [BIN, 'edge', '--data-center', options.dataCenter, '--hub', options.hubUrl, '--port', String(options.port ?? 0), '--data', dataDir];
+  const args = ['edge', '--data-center', options.dataCenter, '--hub', options.hubUrl, '--port', String(options.port ?? 0), '--data', dataDir];
   if (options.redisPrefix) args.push('--redis-prefix', options.redisPrefix);
-  const child: ChildProcess = spawn(process.execPath, args, {
-    env: { ...process.env, LOG_LEVEL: 'warn', LOG_PRETTY: 'false', RTPROFILE_JWT_SECRET: TEST_SECRET, REDIS_URL: options.redisUrl ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`edge did not start:\n${out}`)), 30_000);
-    child.stdout!.on('data', () => {
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    void exited.then(() => reject(new Error(`edge exited early:\n${out}`)));
-  });
+  const { child, url, output, exited } = await spawnListening(args, { RTPROFILE_JWT_SECRET: TEST_SECRET, REDIS_URL: options.redisUrl ?? '' });
   return {
     url,
     dataDir,
-    output: () => out,
+    output,
     async stop(signal = 'SIGKILL') {
       if (child.exitCode !== null) return child.exitCode;
       child.kill(signal);

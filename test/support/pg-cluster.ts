@@ -26,7 +26,8 @@ function findBinDir(): string {
   throw new Error('PostgreSQL server binaries not found: install Debian\'s postgresql package (.ci/run does)');
 }
 
-async function freePort(): Promise<number> {
+/** A port free at the time of asking (another process may take it before it is bound: callers retry). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

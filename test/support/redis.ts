@@ -1,7 +1,7 @@
 /** Throwaway Redis servers for tests: one node, or a three-master cluster, each on free ports and its own temp folder. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { freePort } from './pg-cluster.js';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,17 +26,6 @@ function skipReason(): string | false {
  * RTPROFILE_REDIS_REQUIRED=1 (CI) a missing Redis throws when this module loads, so the run fails rather than passing short.
  */
 export const redisSkip: string | false = skipReason();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function cli(port: number, ...args: string[]): { ok: boolean; out: string } {
   const result = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8', timeout: 10_000 });

@@ -79,7 +79,7 @@ function presentProjection(p: Projection, d: Destination | undefined) {
   };
 }
 
-const Destination = Type.Object({ destinationId: EdgeId });
+const DestinationParams = Type.Object({ destinationId: EdgeId });
 const ProjectionParams = Type.Object({ projectionid: EdgeId });
 const SchemaQuery = Type.String({ minLength: 1, maxLength: 256 });
 
@@ -99,17 +99,17 @@ export function registerEdgeConfigRoutes(app: App, { edgeConfig }: Services): vo
     },
   );
 
-  app.get(`${DESTINATIONS}/:destinationId`, { preHandler: answerAs('destination'), schema: { params: Destination, response: { 200: DestinationObject, ...ERRORS } } }, async (request) =>
+  app.get(`${DESTINATIONS}/:destinationId`, { preHandler: answerAs('destination'), schema: { params: DestinationParams, response: { 200: DestinationObject, ...ERRORS } } }, async (request) =>
     presentDestination(await edgeConfig.destination(request.ctx.tenantId, request.params.destinationId)),
   );
 
   app.put(
     `${DESTINATIONS}/:destinationId`,
-    { preValidation: requireBody('destination'), preHandler: answerAs('destination'), schema: { params: Destination, body: DestinationBody, response: { 200: DestinationObject, ...ERRORS } } },
+    { preValidation: requireBody('destination'), preHandler: answerAs('destination'), schema: { params: DestinationParams, body: DestinationBody, response: { 200: DestinationObject, ...ERRORS } } },
     async (request) => presentDestination(await edgeConfig.replaceDestination(request.ctx.tenantId, request.params.destinationId, request.body)),
   );
 
-  app.delete(`${DESTINATIONS}/:destinationId`, { schema: { params: Destination, response: { 204: empty('The destination was deleted'), ...ERRORS } } }, async (request, reply) => {
+  app.delete(`${DESTINATIONS}/:destinationId`, { schema: { params: DestinationParams, response: { 204: empty('The destination was deleted'), ...ERRORS } } }, async (request, reply) => {
     await edgeConfig.deleteDestination(request.ctx.tenantId, request.params.destinationId);
     return reply.status(204).send();
   });

@@ -6,6 +6,7 @@
 import type { Db, SqlExecutor } from '../../store/db.js';
 import type { Clock } from '../../shared/clock.js';
 import type { ChangeHandler } from '../../changefeed/change-feed.js';
+import { recordsChanged } from '../../changefeed/change.js';
 import { enqueueJob } from '../job.store.js';
 import type { JobHandler } from '../job-runner.js';
 import { type SampleCounts, samplePeople } from './preview-sample.js';
@@ -112,7 +113,7 @@ export class PreviewSampleService {
     return async (changes, tx: SqlExecutor) => {
       const due = new Map<number, number>();
       for (const c of changes) {
-        if (c.kind === 'policy' || c.kind === 'membership' || c.kind === 'computed' || c.kind === 'members' || c.kind === 'merge' || c.kind === 'split' || c.kind === 'evict') continue;
+        if (!recordsChanged(c) || c.kind === 'merge' || c.kind === 'split' || c.kind === 'evict') continue;
         const window = c.batchId === undefined ? STREAMING_CHECK_MS : BATCH_CHECK_MS;
         const end = (Math.floor(c.at / window) + 1) * window;
         due.set(c.tenantId, Math.min(due.get(c.tenantId) ?? Infinity, end));
